@@ -1,0 +1,49 @@
+"""`hitl` entry point: with no sub-command it opens the console; sub-commands serve scripts and people
+without the TUI. Each sub-command lives in its own module under `console.commands` and registers itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from console import __version__
+from console.core.config import ConfigError
+
+# Modules in console.commands, each with `register(subparsers)`; the order is the order in --help.
+SUBCOMMANDS = ("config_cmd", "themes_cmd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hitl",
+        description="Human-in-the-loop operations console. With no sub-command, opens the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"hitl {__version__}")
+    parser.add_argument("--theme", metavar="NAME", help="theme for this run (see `hitl themes`)")
+    parser.add_argument("--host", metavar="NAME", default="local", help="host to start on (default: local)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"console.commands.{name}").register(subparsers)
+    parser.set_defaults(func=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.func is None:
+            from console.commands.console_cmd import run_console
+
+            return run_console(args)
+        result: int = args.func(args)
+        return result
+    except ConfigError as error:
+        print(f"hitl: configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hitl: interrupted", file=sys.stderr)
+        return 130

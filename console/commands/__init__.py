@@ -1,0 +1,1 @@
+"""Sub-commands of `hitl`, one module each."""

@@ -1,0 +1,23 @@
+"""Shared fixtures: every test gets its own HITL_HOME and a colour-capable, NO_COLOR-free environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def hitl_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An isolated HITL_HOME; no HITL_* or Anthropic settings leak in from the developer's shell."""
+    home = tmp_path / "hitl-home"
+    home.mkdir()
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("HITL_") or name.startswith("ANTHROPIC_"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("HITL_HOME", str(home))
+    yield home

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.core.config import ConfigError, Settings, load_settings, parse_duration, parse_size
+from console.core.paths import resolve_paths
+from console.core.tiers import Tier
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file_gives_documented_defaults(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "absent.toml", environ={})
+    assert settings == Settings()
+    assert settings.rollback_ttl == 24 * 3600
+    assert settings.destructive_dwell == 2.0
+    assert settings.write_key_delay == 0.5
+    assert settings.capture_size_cap == 256 * 1024 * 1024
+    assert settings.unknown_command_tier is Tier.WRITE
+    assert settings.read_only is False
+
+
+def test_good_file_is_parsed(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "config.toml",
+        """
+theme = "hitl-light"
+model = "claude-test"
+read_only = true
+rollback_ttl = "2h"
+destructive_dwell = "1500ms"
+write_key_delay = 0
+capture_size_cap = "1GiB"
+unknown_command_tier = "destructive"
+[keymap]
+quit = "ctrl+x"
+""",
+    )
+    settings = load_settings(config, environ={})
+    assert settings.theme == "hitl-light"
+    assert settings.model == "claude-test"
+    assert settings.read_only is True
+    assert settings.rollback_ttl == 7200
+    assert settings.destructive_dwell == 1.5
+    assert settings.write_key_delay == 0
+    assert settings.capture_size_cap == 1024**3
+    assert settings.unknown_command_tier is Tier.DESTRUCTIVE
+    assert dict(settings.keymap) == {"quit": "ctrl+x"}
+
+
+def test_environment_overrides_file(tmp_path: Path) -> None:
+    config = write(tmp_path / "config.toml", 'model = "from-file"\nread_only = false\n')
+    settings = load_settings(config, environ={"HITL_MODEL": "from-env", "HITL_READ_ONLY": "1"})
+    assert settings.model == "from-env"
+    assert settings.read_only is True
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        ('rollback_ttl = "soon"', "rollback_ttl", "duration"),
+        ("read_only = 3", "read_only", "true or false"),
+        ('unknown_command_tier = "READ"', "unknown_command_tier", "never READ"),
+        ('capture_size_cap = "-1MiB"', "capture_size_cap", "size"),
+        ('colour = "red"', "colour", "unknown key"),
+        ("keymap = 3", "keymap", "table"),
+        ("theme = ", "(syntax)", "not valid TOML"),
+    ],
+)
+def test_bad_file_names_file_key_and_problem(tmp_path: Path, text: str, key: str, fragment: str) -> None:
+    config = write(tmp_path / "config.toml", text + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={})
+    message = str(caught.value)
+    assert str(config) in message
+    assert key in message
+    assert fragment in message
+
+
+def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="HITL_WRITE_KEY_DELAY"):
+        load_settings(tmp_path / "none.toml", environ={"HITL_WRITE_KEY_DELAY": "later"})
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("7d", 604800), (3, 3), ("250ms", 0.25)])
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(("text", "size"), [("512KiB", 524288), ("1MB", 10**6), (42, 42), ("2 gib", 2 * 1024**3)])
+def test_sizes(text: object, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_hitl_home_is_the_single_root(tmp_path: Path) -> None:
+    paths = resolve_paths({"HITL_HOME": str(tmp_path)})
+    assert paths.config_file == tmp_path / "config.toml"
+    assert paths.hosts_file == tmp_path / "hosts.toml"
+    assert paths.data_dir == tmp_path / "data"
+    assert paths.state_dir == tmp_path / "state"
+    assert paths.user_themes_dir == tmp_path / "themes"
+    assert all(str(p).startswith(str(tmp_path)) for p in paths.as_dict().values())
+
+
+def test_without_hitl_home_platformdirs_decide(tmp_path: Path) -> None:
+    paths = resolve_paths({})
+    assert "hitl" in str(paths.config_dir)
+    assert "hitl" in str(paths.data_dir)
+    assert paths.config_dir != paths.data_dir
