@@ -1,0 +1,137 @@
+"""Plans: ordered steps approved once as a whole, run in order, stopped at the first failure.
+
+The READ steps at the head of a plan (before its first WRITE or DESTRUCTIVE step) gather state, so they run
+before the approval and the operator decides with their output in view. After approval every remaining step
+runs in the order written — READ steps included, since a check after a change must see the change. The first
+failure (non-zero exit, timeout, lost connection, a refused re-check) stops the plan; steps after it are marked
+skipped and never run. Completed steps keep their rollback keys, so the plan can be rolled back in reverse.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from console.core.classify.model import Classification
+from console.core.tiers import Tier
+from console.core.transport.base import RunResult
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    REFUSED = "refused"
+    SKIPPED = "skipped"
+    ROLLED_BACK = "rolled back"
+
+
+@dataclass
+class PlanStep:
+    index: int
+    command: str
+    purpose: str
+    classification: Classification
+    status: StepStatus = StepStatus.PENDING
+    result: RunResult | None = None
+    rollback_key: str | None = None
+    note: str | None = None
+    """Why the step failed, was refused or skipped, in words for the operator."""
+
+    @property
+    def tier(self) -> Tier:
+        return self.classification.tier
+
+
+@dataclass
+class Plan:
+    title: str
+    host: str
+    steps: list[PlanStep]
+    id: str = field(default_factory=lambda: "plan-" + secrets.token_hex(3))
+    aborted: bool = False
+
+    @classmethod
+    def build(cls, title: str, host: str, steps: list[tuple[str, str, Classification]]) -> Plan:
+        if not steps:
+            raise ValueError("a plan needs at least one step")
+        return cls(
+            title=title,
+            host=host,
+            steps=[
+                PlanStep(index=i, command=command, purpose=purpose, classification=classification)
+                for i, (command, purpose, classification) in enumerate(steps, start=1)
+            ],
+        )
+
+    @property
+    def tier(self) -> Tier:
+        return max(step.tier for step in self.steps)
+
+    def head_reads(self) -> list[PlanStep]:
+        """READ steps before the first WRITE or DESTRUCTIVE step: they run before the approval."""
+        head: list[PlanStep] = []
+        for step in self.steps:
+            if step.tier is not Tier.READ:
+                break
+            head.append(step)
+        return head
+
+    def after_approval(self) -> list[PlanStep]:
+        return self.steps[len(self.head_reads()) :]
+
+    def needs_approval(self) -> bool:
+        return self.tier is not Tier.READ
+
+    def stop_after(self, failed: PlanStep, status: StepStatus, note: str) -> None:
+        """Mark `failed` and skip every later step that has not run."""
+        failed.status = status
+        failed.note = note
+        for step in self.steps[failed.index :]:
+            if step.status is StepStatus.PENDING:
+                step.status = StepStatus.SKIPPED
+                step.note = f"not run: step {failed.index} {status.value}"
+
+    def abort(self) -> None:
+        """Stop between steps at the operator's request."""
+        self.aborted = True
+        for step in self.steps:
+            if step.status is StepStatus.PENDING:
+                step.status = StepStatus.SKIPPED
+                step.note = "not run: plan aborted"
+
+    @property
+    def failed_step(self) -> PlanStep | None:
+        return next((s for s in self.steps if s.status in (StepStatus.FAILED, StepStatus.REFUSED)), None)
+
+    @property
+    def finished(self) -> bool:
+        return all(s.status not in (StepStatus.PENDING, StepStatus.RUNNING) for s in self.steps)
+
+    def rollback_order(self) -> list[PlanStep]:
+        """Completed steps with a rollback key, last first: the order to undo them in."""
+        return [s for s in reversed(self.steps) if s.status is StepStatus.DONE and s.rollback_key]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "host": self.host,
+            "aborted": self.aborted,
+            "steps": [
+                {
+                    "index": s.index,
+                    "command": s.command,
+                    "purpose": s.purpose,
+                    "tier": s.tier.name,
+                    "status": s.status.value,
+                    "exit_status": s.result.exit_status if s.result else None,
+                    "rollback_key": s.rollback_key,
+                    "note": s.note,
+                }
+                for s in self.steps
+            ],
+        }

@@ -1,0 +1,207 @@
+"""Remembered approvals: "allow this again" for WRITE commands, narrowly.
+
+The operator can allow an exact command, or a command and subcommand prefix (`systemctl restart`), on one host
+or on every host carrying a label, for the session, for 24 hours or until revoked. The limits are the point:
+
+- never for DESTRUCTIVE, and never wider than the tier that was approved (a rule made for a WRITE covers a
+  command only if that command classifies WRITE or lower now);
+- only for a single simple command: anything with shell syntax (`;`, `|`, `$(...)`, redirects, quotes that
+  hide metacharacters) is never covered, so a remembered `systemctl restart` cannot carry a `; rm` along;
+- wrappers are part of the pattern: an approval of `systemctl restart nginx` does not cover
+  `sudo systemctl restart nginx` or `env X=1 systemctl restart nginx`, and one of `sudo systemctl restart`
+  covers only that.
+
+Rules with a lifetime beyond the session are kept in a JSON file in the state directory (written atomically).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shlex
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from console.core.tiers import Tier
+
+# Wrappers kept verbatim in a prefix pattern, with how many positional arguments they take before the command.
+_WRAPPERS = {"sudo": 0, "doas": 0, "env": 0, "nohup": 0, "nice": 0, "ionice": 0, "timeout": 1, "stdbuf": 0}
+_SHELL_SYNTAX = set(";&|<>()$`\\{}*?[]~!#\n\r")
+
+
+class Lifetime(StrEnum):
+    SESSION = "session"
+    DAY = "24h"
+    UNTIL_REVOKED = "until revoked"
+
+
+class Scope(StrEnum):
+    EXACT = "exact"
+    PREFIX = "prefix"
+
+
+class RememberError(ValueError):
+    """A remembered approval that may not be created; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RememberedApproval:
+    id: str
+    words: tuple[str, ...]
+    scope: Scope
+    host: str | None
+    label: str | None
+    tier: Tier
+    created: float
+    lifetime: Lifetime
+
+    @property
+    def expires_at(self) -> float | None:
+        return self.created + 24 * 3600 if self.lifetime is Lifetime.DAY else None
+
+    def describe(self) -> str:
+        what = " ".join(self.words) + (" …" if self.scope is Scope.PREFIX else "")
+        where = f"host {self.host}" if self.host else f"hosts labelled {self.label}"
+        return f"{self.id}: {what} on {where} ({self.lifetime.value})"
+
+
+def simple_words(command: str) -> list[str] | None:
+    """The words of `command` if it is one simple command with no shell syntax, else None."""
+    if not command.strip() or any(ch in _SHELL_SYNTAX for ch in command):
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    return words or None
+
+
+def prefix_words(words: Sequence[str]) -> tuple[str, ...]:
+    """Wrappers (with their options) + command + subcommand, e.g. `sudo systemctl restart`."""
+    prefix: list[str] = []
+    rest = list(words)
+    while rest and rest[0] in _WRAPPERS:
+        positional = _WRAPPERS[rest[0]]
+        prefix.append(rest.pop(0))
+        while rest and (rest[0].startswith("-") or "=" in rest[0]):
+            prefix.append(rest.pop(0))
+        prefix.extend(rest[:positional])
+        del rest[:positional]
+    prefix.extend(rest[:1])
+    if len(rest) > 1 and not rest[1].startswith("-"):
+        prefix.append(rest[1])
+    return tuple(prefix)
+
+
+class RememberedApprovals:
+    """The current rules; session-only ones live in memory, the others in `store_file`."""
+
+    def __init__(self, store_file: Path) -> None:
+        self.store_file = store_file
+        self._session: list[RememberedApproval] = []
+        self._persistent: list[RememberedApproval] = self._load()
+
+    def _load(self) -> list[RememberedApproval]:
+        if not self.store_file.exists():
+            return []
+        try:
+            raw = json.loads(self.store_file.read_text(encoding="utf-8"))
+            return [
+                RememberedApproval(
+                    id=item["id"],
+                    words=tuple(item["words"]),
+                    scope=Scope(item["scope"]),
+                    host=item["host"],
+                    label=item["label"],
+                    tier=Tier[item["tier"]],
+                    created=float(item["created"]),
+                    lifetime=Lifetime(item["lifetime"]),
+                )
+                for item in raw
+            ]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise RememberError(f"{self.store_file}: remembered approvals cannot be read: {error}") from None
+
+    def _save(self) -> None:
+        self.store_file.parent.mkdir(parents=True, exist_ok=True)
+        data = [{**asdict(rule), "tier": rule.tier.name} for rule in self._persistent]
+        fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+        os.replace(temp, self.store_file)
+
+    def add(
+        self,
+        command: str,
+        tier: Tier,
+        *,
+        scope: Scope,
+        lifetime: Lifetime,
+        now: float,
+        host: str | None = None,
+        label: str | None = None,
+    ) -> RememberedApproval:
+        if tier is not Tier.WRITE:
+            raise RememberError(f"only WRITE commands can be remembered, not {tier.name}")
+        if (host is None) == (label is None):
+            raise RememberError("a remembered approval is for one host or one label")
+        words = simple_words(command)
+        if words is None:
+            raise RememberError("only a single simple command (no pipes, lists, substitutions) can be remembered")
+        pattern = tuple(words) if scope is Scope.EXACT else prefix_words(words)
+        rule = RememberedApproval(
+            id="ra-" + secrets.token_hex(3),
+            words=pattern,
+            scope=scope,
+            host=host,
+            label=label,
+            tier=tier,
+            created=now,
+            lifetime=lifetime,
+        )
+        if lifetime is Lifetime.SESSION:
+            self._session.append(rule)
+        else:
+            self._persistent.append(rule)
+            self._save()
+        return rule
+
+    def active(self, now: float) -> list[RememberedApproval]:
+        live = [r for r in self._persistent if r.expires_at is None or r.expires_at > now]
+        return [*self._session, *live]
+
+    def revoke(self, rule_id: str) -> bool:
+        before = len(self._session) + len(self._persistent)
+        self._session = [r for r in self._session if r.id != rule_id]
+        kept = [r for r in self._persistent if r.id != rule_id]
+        if len(kept) != len(self._persistent):
+            self._persistent = kept
+            self._save()
+        return len(self._session) + len(self._persistent) < before
+
+    def covering(
+        self, command: str, tier: Tier, *, host: str, labels: Sequence[str], now: float
+    ) -> RememberedApproval | None:
+        """The rule that allows `command` (classified `tier`) on `host`, if any."""
+        if tier is not Tier.WRITE:
+            return None
+        words = simple_words(command)
+        if words is None:
+            return None
+        for rule in self.active(now):
+            if tier > rule.tier:
+                continue
+            if not (rule.host == host or (rule.label is not None and rule.label in labels)):
+                continue
+            matched = (
+                tuple(words) == rule.words
+                if rule.scope is Scope.EXACT
+                else tuple(words[: len(rule.words)]) == rule.words
+            )
+            if matched:
+                return rule
+        return None
