@@ -48,6 +48,7 @@ class Settings:
     command_timeout: float = 600.0
     capture_size_cap: int = 256 * 1024 * 1024
     unknown_command_tier: Tier = Tier.WRITE
+    deny: tuple[str, ...] = ()
 
 
 # Human-readable descriptions, used by `hitl config show` and the README table.
@@ -64,6 +65,7 @@ DOCUMENTATION: dict[str, str] = {
     "command_timeout": "Default timeout for a command on a host.",
     "capture_size_cap": "Largest capture taken before a change (size: 512KiB, 256MiB, 1GiB).",
     "unknown_command_tier": "Tier for executables the classifier has no rule for: WRITE or DESTRUCTIVE.",
+    "deny": "Regular expressions; a command matching any of them is refused on every host, whatever its tier.",
 }
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -146,6 +148,19 @@ def parse_keymap(value: object) -> dict[str, str]:
     return keymap
 
 
+def parse_patterns(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("expected a list of regular expressions")
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"{pattern!r} is not a valid regular expression: {error}") from None
+    return tuple(value)
+
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "theme": parse_name,
     "model": parse_name,
@@ -159,6 +174,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "command_timeout": parse_duration,
     "capture_size_cap": parse_size,
     "unknown_command_tier": parse_unknown_tier,
+    "deny": parse_patterns,
 }
 assert set(_PARSERS) == {f.name for f in fields(Settings)} == set(DOCUMENTATION)
 

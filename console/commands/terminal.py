@@ -1,0 +1,92 @@
+"""The command line's Approver: plain prompts on the terminal, with the same rules as the TUI's dialogs.
+
+WRITE asks `Approve WRITE on HOST? [y/N]`; DESTRUCTIVE states the consequence and asks for the typed
+challenge. Keys typed before the prompt (or before the DESTRUCTIVE dwell has passed) are discarded. Without a
+terminal nothing is approved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import termios
+from typing import TextIO
+
+from console.core.approval import ApprovalRequest, Decision, StepReview
+from console.core.tiers import Tier
+
+NO_TERMINAL = "no terminal to ask on: WRITE and DESTRUCTIVE commands need an operator"
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _discard_typeahead() -> None:
+    with contextlib.suppress(termios.error, OSError, ValueError):
+        termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+
+
+async def ask(prompt: str, *, delay: float = 0.0, out: TextIO = sys.stderr) -> str:
+    """Wait `delay`, throw away anything typed meanwhile, then prompt and read one line."""
+    if delay > 0:
+        await asyncio.sleep(delay)
+    _discard_typeahead()
+    out.write(prompt)
+    out.flush()
+    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    return line.rstrip("\n")
+
+
+def _show_step(step: StepReview, out: TextIO) -> None:
+    out.write(f"  [{step.tier.name}] {step.command}\n")
+    for reason in step.classification.reasons:
+        out.write(f"      why: {reason}\n")
+    if step.classification.targets:
+        out.write("      targets: " + ", ".join(t.value for t in step.classification.targets) + "\n")
+    if step.tier is Tier.DESTRUCTIVE and step.classification.consequence:
+        out.write(f"      consequence: {step.classification.consequence}\n")
+    for line in step.capture_lines:
+        out.write(f"      captured first: {line}\n")
+    if step.no_rollback:
+        out.write(f"      NO ROLLBACK: {step.no_rollback}\n")
+    if step.preview:
+        out.write("      preview:\n" + "".join(f"        {line}\n" for line in step.preview.splitlines()))
+    if step.result is not None:
+        out.write(f"      ran already (exit {step.result.exit_status}):\n")
+        out.write("".join(f"        {line}\n" for line in step.result.stdout.splitlines()[:20]))
+
+
+class TerminalApprover:
+    def __init__(self, out: TextIO = sys.stderr) -> None:
+        self.out = out
+
+    async def review(self, request: ApprovalRequest) -> Decision:
+        out = self.out
+        if not interactive():
+            return Decision.reject(NO_TERMINAL)
+        labels = f" [{', '.join(request.host_labels)}]" if request.host_labels else ""
+        out.write(f"\n{request.kind.upper()} on {request.host}{labels}: {request.title}\n")
+        for warning in request.warnings:
+            out.write(f"  WARNING: {warning}\n")
+        for step in request.steps:
+            _show_step(step, out)
+        if request.diff:
+            out.write("  difference (now -> after the rollback):\n")
+            out.write("".join(f"    {line}\n" for line in request.diff.splitlines()))
+        if request.requires_force:
+            answer = await ask('The targets changed since the capture. Type "overwrite" to overwrite them: ')
+            if answer.strip() != "overwrite":
+                return Decision.reject("the operator did not choose to overwrite changed targets")
+        typed: list[str] = []
+        for challenge in request.challenges:
+            answer = await ask(f'Type "{challenge}" to confirm: ', delay=request.destructive_dwell)
+            if answer.strip() != challenge:
+                return Decision.reject("the typed confirmation did not match")
+            typed.append(answer.strip())
+        if request.tier is Tier.WRITE or request.kind == "rollback":
+            answer = await ask(f"Approve {request.tier.name} on {request.host}? [y/N] ", delay=request.write_key_delay)
+            if answer.strip().lower() not in {"y", "yes"}:
+                return Decision.reject("the operator answered no")
+        return Decision(approved=True, typed_challenges=tuple(typed), force=request.requires_force)

@@ -1,0 +1,155 @@
+"""The port between the session core and whoever approves: the TUI's modal screens or the CLI's prompts.
+
+The session builds an `ApprovalRequest` (everything the operator must see), the `Approver` answers with a
+`Decision`, and the session checks that decision itself — a DESTRUCTIVE step needs its typed challenge and a
+decision slower than the dwell whatever the UI did — before it grants an approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from console.core.classify.model import Classification
+from console.core.remembered import Lifetime, Scope
+from console.core.tiers import Tier
+from console.core.transport.base import RunResult
+
+RequestKind = Literal["command", "plan", "rollback"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepReview:
+    """One command as the operator reviews it."""
+
+    index: int
+    command: str
+    purpose: str
+    classification: Classification
+    capture_lines: tuple[str, ...]
+    """What will be captured first, one line each."""
+    no_rollback: str | None
+    """Plain words for what cannot be undone; the dialog shows it as `NO ROLLBACK: ...`."""
+    digest: str
+    challenge: str | None = None
+    """For DESTRUCTIVE steps: the text to type (host name plus four characters of the digest)."""
+    preview: str | None = None
+    """A diff of the change, when it can be computed without making it."""
+    result: RunResult | None = None
+    """For READ steps run before the approval (the head of a plan): their output."""
+
+    @property
+    def tier(self) -> Tier:
+        return self.classification.tier
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequest:
+    kind: RequestKind
+    host: str
+    host_labels: tuple[str, ...]
+    title: str
+    steps: tuple[StepReview, ...]
+    write_key_delay: float
+    destructive_dwell: float
+    warnings: tuple[str, ...] = ()
+    """Shown prominently: what drifted since the last review, targets changed since a capture, ..."""
+    diff: str | None = None
+    """For rollbacks: the difference between now and the capture."""
+    requires_force: bool = False
+    """A rollback over targets changed since the capture: the operator must choose to overwrite them."""
+
+    @property
+    def tier(self) -> Tier:
+        return max(step.tier for step in self.steps)
+
+    @property
+    def challenges(self) -> tuple[str, ...]:
+        return tuple(step.challenge for step in self.steps if step.challenge)
+
+    @property
+    def pending_steps(self) -> tuple[StepReview, ...]:
+        """The steps the approval is for (not the READ steps that already ran)."""
+        return tuple(step for step in self.steps if step.result is None)
+
+
+@dataclass(frozen=True, slots=True)
+class RememberChoice:
+    scope: Scope
+    lifetime: Lifetime
+    label: str | None = None
+    """Remember for every host with this label instead of the current host only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    approved: bool
+    reason: str | None = None
+    """The operator's words on a rejection; they go back to the model."""
+    typed_challenges: tuple[str, ...] = ()
+    edited_command: str | None = None
+    """The operator edited the command: it is classified again and reviewed again."""
+    remember: RememberChoice | None = None
+    force: bool = False
+    decided_by: str = "operator"
+
+    @classmethod
+    def reject(cls, reason: str | None = None) -> Decision:
+        return cls(approved=False, reason=reason)
+
+
+class Approver(Protocol):
+    async def review(self, request: ApprovalRequest) -> Decision:
+        """Show `request` and return the operator's decision. Must never approve by itself."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StepStarted:
+    host: str
+    command: str
+    tier: Tier
+    plan_id: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputLines:
+    host: str
+    stream: Literal["stdout", "stderr"]
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class StepFinished:
+    host: str
+    command: str
+    tier: Tier
+    status: str
+    """done, failed, rejected, refused or skipped."""
+    result: RunResult | None = None
+    rollback_key: str | None = None
+    note: str | None = None
+    plan_id: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChanged:
+    """The plan pane's source: the whole plan's state as JSON-ready data, sent on every change."""
+
+    plan: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    message: str
+    severity: Literal["information", "warning", "error"] = "information"
+
+
+SessionEvent = StepStarted | OutputLines | StepFinished | PlanChanged | Notice
+
+
+class EventSink(Protocol):
+    def __call__(self, event: SessionEvent) -> None: ...

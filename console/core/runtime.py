@@ -1,0 +1,57 @@
+"""Assembling a session from the operator's files: memory, snapshots, hosts, remembered approvals.
+
+The TUI and the CLI both start here, so they share one store and one set of rules.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from console.core.approval import Approver, EventSink
+from console.core.capture.blobs import BlobStore
+from console.core.config import Settings
+from console.core.hosts import InventoryHosts
+from console.core.memory.store import MemoryStore
+from console.core.paths import Paths
+from console.core.remembered import RememberedApprovals
+from console.core.session import Session
+from console.core.transport.inventory import load_inventory
+from console.core.transport.trust import TrustPrompt
+
+
+@dataclass
+class Runtime:
+    session: Session
+    hosts: InventoryHosts
+    memory: MemoryStore
+
+    async def close(self) -> None:
+        await self.hosts.close()
+        self.memory.close()
+
+
+def open_runtime(
+    paths: Paths,
+    settings: Settings,
+    approver: Approver,
+    *,
+    events: EventSink | None = None,
+    trust_prompt: TrustPrompt | None = None,
+    mode: str = "manual",
+) -> Runtime:
+    """Open everything a session needs; expired rollback points are collected on the way in."""
+    memory = MemoryStore.open(paths.database_file)
+    memory.expire_rollback_points(time.time(), paths.snapshots_dir)
+    hosts = InventoryHosts(load_inventory(paths), paths, trust_prompt)
+    session = Session(
+        settings=settings,
+        hosts=hosts,
+        memory=memory,
+        blobs=BlobStore(paths.snapshots_dir),
+        approver=approver,
+        remembered=RememberedApprovals(paths.state_dir / "remembered-approvals.json"),
+        events=events,
+        mode=mode,
+    )
+    return Runtime(session=session, hosts=hosts, memory=memory)
