@@ -1,0 +1,128 @@
+"""`hitl exec` and `hitl rollback` as a person and as a script would use them: real processes, a real pty."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HITL = [sys.executable, "-m", "console"]
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*HITL, *args], capture_output=True, text=True, input=stdin, timeout=60, check=False)
+
+
+class Terminal:
+    """hitl on a pseudo-terminal, answered like a person at the keyboard."""
+
+    def __init__(self, *args: str) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # pragma: no cover - the child
+            os.execvpe(HITL[0], [*HITL, *args], os.environ)
+        self.seen = ""
+
+    def expect(self, pattern: str, timeout: float = 30) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.seen)
+            if found:
+                return found
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    self.seen += os.read(self.fd, 4096).decode(errors="replace")
+                except OSError:
+                    break
+        raise AssertionError(f"{pattern!r} not seen in:\n{self.seen}")
+
+    def send(self, text: str) -> None:
+        os.write(self.fd, text.encode())
+
+    def wait(self) -> int:
+        while True:
+            try:
+                chunk = os.read(self.fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.seen += chunk.decode(errors="replace")
+        _pid, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+
+def test_read_runs_and_prints_tier_to_stderr(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("content\n")
+    done = run("exec", "local", "--", "cat", str(tmp_path / "f"))
+    assert done.returncode == 0
+    assert done.stdout == "content\n"
+    assert "READ" in done.stderr
+
+
+def test_exit_code_is_the_commands() -> None:
+    done = run("exec", "local", "--", "sh -c 'exit 7'")
+    assert done.returncode == 7
+
+
+def test_without_terminal_write_and_destructive_are_refused_with_3(tmp_path: Path) -> None:
+    target = tmp_path / "t"
+    write = run("exec", "local", "--", "touch", str(target), stdin="y\n")
+    assert write.returncode == 3
+    assert not target.exists()
+    assert "no terminal" in write.stderr
+    target.write_text("x")
+    destroy = run("exec", "local", "--", "rm", "-rf", str(target))
+    assert destroy.returncode == 3
+    assert target.exists()
+
+
+def test_write_on_a_terminal_asks_y_n_then_rollback_restores(tmp_path: Path) -> None:
+    target = tmp_path / "motd"
+    target.write_text("hello\n")
+    term = Terminal("exec", "local", "--", "sed", "-i", "s/hello/bye/", str(target))
+    term.expect(r"Approve WRITE on local\? \[y/N\]")
+    term.send("y\n")
+    key = term.expect(r"rollback key: (rb-[a-z0-9]{6})").group(1)
+    assert term.wait() == 0
+    assert target.read_text() == "bye\n"
+
+    listed = run("rollbacks")
+    assert key in listed.stdout
+
+    term = Terminal("rollback", key)
+    term.expect(r"-bye")
+    term.expect(r"Approve WRITE on local\? \[y/N\]")
+    term.send("y\n")
+    assert term.wait() == 0
+    assert target.read_text() == "hello\n"
+
+
+def test_destructive_wrong_challenge_refuses(tmp_path: Path) -> None:
+    victim = tmp_path / "data"
+    victim.mkdir()
+    term = Terminal("exec", "local", "--", "rm", "-rf", str(victim))
+    challenge = term.expect(r'Type "(local-[0-9a-f]{4})" to confirm: ').group(1)
+    assert "consequence" in term.seen
+    term.send("local-zzzz\n")
+    assert term.wait() == 3
+    assert victim.exists()
+    assert challenge.startswith("local-")
+
+
+def test_destructive_typed_challenge_runs_and_prints_key(tmp_path: Path, hitl_home: Path) -> None:
+    (hitl_home / "config.toml").write_text('destructive_dwell = "300ms"\n')
+    victim = tmp_path / "data"
+    victim.mkdir()
+    (victim / "f").write_text("x")
+    term = Terminal("exec", "local", "--", "rm", "-rf", str(victim))
+    challenge = term.expect(r'Type "(local-[0-9a-f]{4})" to confirm: ').group(1)
+    term.send(challenge + "\n")
+    term.expect(r"rollback key: rb-")
+    assert term.wait() == 0
+    assert not victim.exists()

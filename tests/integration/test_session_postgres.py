@@ -1,0 +1,50 @@
+"""DROP TABLE and DELETE without WHERE against a real PostgreSQL server, undone by the pg_dump capture."""
+
+from __future__ import annotations
+
+import shlex
+
+from console.core.tiers import Tier
+from tests.fixtures.postgres import PostgresServer
+from tests.support.session import ScriptedApprover, approve, runtime
+
+
+def _seed(pg: PostgresServer, database: str) -> None:
+    pg.query("postgres", f"DROP DATABASE IF EXISTS {database}")
+    pg.query("postgres", f"CREATE DATABASE {database}")
+    pg.query(database, "CREATE TABLE orders (id serial PRIMARY KEY, item text NOT NULL)")
+    pg.query(database, "INSERT INTO orders (item) VALUES ('disk'), ('fan'), ('psu')")
+    pg.query(database, "CREATE TABLE audit (id int)")
+
+
+async def test_drop_table_is_undone(postgres: PostgresServer) -> None:
+    _seed(postgres, "shop_drop")
+    command = f"psql {postgres.psql_args('shop_drop')} -c {shlex.quote('DROP TABLE orders')}"
+    rt = runtime(ScriptedApprover(approve, approve))
+    try:
+        outcome = await rt.session.run_command("local", command)
+        assert outcome.classification.tier is Tier.DESTRUCTIVE
+        assert outcome.ok, outcome.result
+        assert postgres.query("shop_drop", "SELECT to_regclass('orders') IS NULL") == "t"
+        undo = await rt.session.rollback([outcome.rollback_key or ""])
+        assert undo[-1].ok, undo[-1].reason
+    finally:
+        await rt.close()
+    assert postgres.query("shop_drop", "SELECT string_agg(item, ',' ORDER BY id) FROM orders") == "disk,fan,psu"
+
+
+async def test_delete_without_where_is_undone_and_other_tables_untouched(postgres: PostgresServer) -> None:
+    _seed(postgres, "shop_delete")
+    postgres.query("shop_delete", "INSERT INTO audit VALUES (7)")
+    command = f"psql {postgres.psql_args('shop_delete')} -c {shlex.quote('DELETE FROM orders')}"
+    rt = runtime(ScriptedApprover(approve, approve))
+    try:
+        outcome = await rt.session.run_command("local", command)
+        assert outcome.classification.tier is Tier.DESTRUCTIVE
+        assert postgres.query("shop_delete", "SELECT count(*) FROM orders") == "0"
+        postgres.query("shop_delete", "INSERT INTO audit VALUES (8)")  # unrelated change after the delete
+        await rt.session.rollback([outcome.rollback_key or ""])
+    finally:
+        await rt.close()
+    assert postgres.query("shop_delete", "SELECT count(*) FROM orders") == "3"
+    assert postgres.query("shop_delete", "SELECT string_agg(id::text, ',' ORDER BY id) FROM audit") == "7,8"

@@ -1,0 +1,69 @@
+"""Driving a real Session in tests: a scripted Approver (the port the TUI and CLI implement) and tree checks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+
+from console.core.approval import ApprovalRequest, Decision, SessionEvent
+from console.core.config import Settings
+from console.core.paths import resolve_paths
+from console.core.runtime import Runtime, open_runtime
+
+Answer = Decision | Callable[[ApprovalRequest], Decision | Awaitable[Decision]]
+
+
+def approve(request: ApprovalRequest) -> Decision:
+    """What a careful operator does: types every challenge shown."""
+    return Decision(approved=True, typed_challenges=request.challenges, force=request.requires_force)
+
+
+class ScriptedApprover:
+    """Answers approval requests from a script, in order, and keeps every request for assertions."""
+
+    def __init__(self, *answers: Answer) -> None:
+        self.answers = list(answers)
+        self.requests: list[ApprovalRequest] = []
+
+    async def review(self, request: ApprovalRequest) -> Decision:
+        self.requests.append(request)
+        if not self.answers:
+            raise AssertionError(f"unexpected approval request: {request.title}")
+        answer = self.answers.pop(0)
+        if isinstance(answer, Decision):
+            return answer
+        result = answer(request)
+        return await result if isinstance(result, Awaitable) else result
+
+
+FAST = Settings(destructive_dwell=0.0, write_key_delay=0.0)
+
+
+def runtime(approver: ScriptedApprover, settings: Settings = FAST, events: list[SessionEvent] | None = None) -> Runtime:
+    sink = events.append if events is not None else None
+    return open_runtime(resolve_paths(), settings, approver, events=sink)
+
+
+def with_settings(**changes: object) -> Settings:
+    return replace(FAST, **changes)  # type: ignore[arg-type]
+
+
+def tree_state(root: Path) -> dict[str, tuple[object, ...]]:
+    """Every entry below (and including) root: type, mode, owner and content hash or link target."""
+    state: dict[str, tuple[object, ...]] = {}
+    paths = [root, *sorted(root.rglob("*"))] if root.exists() else []
+    for path in paths:
+        info = path.lstat()
+        rel = str(path.relative_to(root.parent))
+        if stat.S_ISLNK(info.st_mode):
+            state[rel] = ("link", os.readlink(path), info.st_uid, info.st_gid)
+        elif stat.S_ISDIR(info.st_mode):
+            state[rel] = ("dir", stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
+        else:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            state[rel] = ("file", stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid, digest)
+    return state
