@@ -69,11 +69,21 @@ class _State:
     tool_counter: int = 0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away (Esc, a closed SDK client) is normal here, not worth a traceback."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeAnthropicServer:
     def __init__(self, script: Sequence[Turn] = (), *, port: int = 0, requests_log: Path | None = None) -> None:
         self._state = _State(list(script), requests_log=requests_log)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.state = self._state  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 
@@ -102,7 +112,9 @@ class FakeAnthropicServer:
             self._state.script.extend(turns)
 
     def start(self) -> FakeAnthropicServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-anthropic", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-anthropic", daemon=True
+        )
         self._thread.start()
         return self
 

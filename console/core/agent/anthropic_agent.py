@@ -146,6 +146,7 @@ class AnthropicAgent:
         # What a cancellation must repair: the response being streamed, or the results of the round in progress.
         self._inflight: _Response | None = None
         self._round_results: list[dict[str, Any]] | None = None
+        self._active_turn: object | None = None
 
     @property
     def label(self) -> str:
@@ -166,6 +167,9 @@ class AnthropicAgent:
         return self._client
 
     async def run_turn(self, user_text: str) -> AsyncIterator[AgentEvent]:
+        if self._active_turn is not None:  # an earlier turn's iterator was abandoned without being closed
+            self._repair_after_interruption()
+        turn = self._active_turn = object()
         self._conversation.add_user_text(user_text)
         finished = False
         try:
@@ -206,8 +210,10 @@ class AnthropicAgent:
             )
             yield TurnEnded("error")
         finally:
-            if not finished:
-                self._repair_after_interruption()
+            if self._active_turn is turn:
+                if not finished:
+                    self._repair_after_interruption()
+                self._active_turn = None
 
     def _repair_after_interruption(self) -> None:
         """Esc (task cancelled) or the consumer stopped iterating: keep what arrived, answer every tool_use."""

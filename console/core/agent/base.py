@@ -7,7 +7,9 @@ call whose input was completely received and parsed, it strips fields the model 
 `approve` flag) instead of passing them on, and it refuses tools that do not exist.
 
 Cancellation: the TUI cancels the task that iterates `run_turn` (Esc). The agent then keeps whatever text
-had arrived in its history and leaves the conversation valid for the next turn.
+had arrived in its history and leaves the conversation valid for the next turn. Iterate inside
+`contextlib.aclosing(agent.run_turn(text))` so an iterator left early is closed at once; an agent still repairs
+an abandoned turn when the next one starts.
 """
 
 from __future__ import annotations
