@@ -192,6 +192,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-anthropic/1"
 
+    def setup(self) -> None:
+        super().setup()
+        # One small write per SSE event: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms per response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
