@@ -59,8 +59,7 @@ async def test_text_streams_in_pieces_and_the_request_carries_context_tools_and_
     async def context() -> str:
         return "local: 2 actions today; open rollback key rb-0007 (nginx.conf)"
 
-    agent = make_agent(server)
-    agent._context_provider = context
+    agent = make_agent(server, context_provider=context)
     events = await collect(agent, "How are the disks?")
 
     assert len(of_type(events, TextDelta)) > 3
@@ -388,10 +387,45 @@ async def test_history_resumes_in_a_new_agent(fake_anthropic) -> None:
     server = fake_anthropic([text_turn("First answer."), text_turn("Second answer.")])
     first = make_agent(server)
     await collect(first, "one")
-    resumed = make_agent(server)
-    resumed = AnthropicAgent("claude-test", RecordingExecutor(), history=first.history, client=resumed._client)
+    resumed = make_agent(server, history=first.history)
     await collect(resumed, "two")
 
     sent = server.requests[-1].messages
     assert [message["role"] for message in sent] == ["user", "assistant", "user"]
     assert sent[1]["content"][0]["text"] == "First answer."
+
+
+async def test_executor_and_memory_failures_are_reported_not_raised(fake_anthropic) -> None:
+    class BrokenExecutor(RecordingExecutor):
+        async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
+            raise RuntimeError("database is locked")
+
+    async def broken_context() -> str:
+        raise OSError("disk full")
+
+    call = {"host": "local", "command": "uptime", "purpose": "load"}
+    server = fake_anthropic([tool_turn("run_command", call), text_turn("I see the failure.")])
+    agent = make_agent(server, BrokenExecutor(), context_provider=broken_context)
+    events = await collect(agent, "load?")
+
+    assert "could not read its memory" in server.requests[0].body["system"]
+    [outcome] = of_type(events, ToolOutcome)
+    assert outcome.is_error and "RuntimeError: database is locked" in outcome.content
+    assert events[-1] == TurnEnded("end_turn")
+
+
+async def test_factory_agent_honours_the_environment_key_base_url_and_model(fake_anthropic, monkeypatch) -> None:
+    from console.core.agent.factory import create_agent
+    from console.core.config import load_settings
+
+    server = fake_anthropic([error_turn(529, "overloaded_error", **{"retry-after-ms": "1"}), text_turn("Hi.")])
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-from-env")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    settings = load_settings(Path("/nonexistent/config.toml"), {"HITL_MODEL": "claude-from-env"})
+    selection = create_agent(settings, RecordingExecutor())
+    events = [event async for event in selection.agent.run_turn("hello")]
+
+    assert text_of(events) == "Hi."
+    assert len(of_type(events, AgentStatus)) == 1, "the SDK must not retry on its own (max_retries=0)"
+    assert [request.body["model"] for request in server.requests] == ["claude-from-env"] * 2
+    assert "sk-from-env" in str(server.requests[0].headers)

@@ -120,3 +120,13 @@ async def test_manual_history_is_valid_and_resumable() -> None:
     assert "one" in history[1]["content"][0]["text"]
     resumed = ManualAgent(RecordingExecutor(), history=history)
     assert resumed.history == history
+
+
+async def test_an_executor_failure_is_shown_not_raised() -> None:
+    class Broken(RecordingExecutor):
+        async def call_tool(self, name, arguments):  # type: ignore[no-untyped-def]
+            raise RuntimeError("transport gone")
+
+    events = await turn(ManualAgent(Broken()), "!uptime")
+    outcome = next(event for event in events if isinstance(event, ToolOutcome))
+    assert outcome.is_error and "transport gone" in outcome.content

@@ -116,6 +116,10 @@ class ToolExecutor(Protocol):
 
     `arguments` has been validated against the tool's schema (see `console.core.agent.tools`), and contains
     only the fields the schema declares. The call may wait as long as the operator takes to decide.
+    Result content for the model: `tools.format_command_result` for commands and plans (host output must be
+    redacted first); for `list_hosts`, one host per line with its name as the first word (manual mode's
+    `/host` relies on that when it is given no host directory). An exception is reported to the model as an
+    error result, but the executor should rather return `ToolResult(message, is_error=True)` itself.
     """
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> ToolResult: ...

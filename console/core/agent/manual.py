@@ -19,6 +19,7 @@ from console.core.agent.base import (
     ToolCall,
     ToolExecutor,
     ToolOutcome,
+    ToolResult,
     TurnEnded,
 )
 from console.core.agent.history import Conversation
@@ -174,5 +175,8 @@ class ManualAgent:
             return
         call_id = f"manual_{uuid.uuid4().hex[:12]}"
         yield ToolCall(call_id, name, arguments)
-        result = await self._executor.call_tool(name, arguments)
+        try:
+            result = await self._executor.call_tool(name, arguments)
+        except Exception as error:  # shown in the chat; the console and the history stay usable
+            result = ToolResult(f"hitl failed while handling this call ({type(error).__name__}: {error}).", True)
         yield ToolOutcome(call_id, name, result.content, result.is_error)
