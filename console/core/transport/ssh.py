@@ -20,7 +20,7 @@ import shlex
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import asyncssh
 
@@ -42,17 +42,13 @@ from console.core.transport.tar import TAR_CREATE, TAR_EXTRACT, relative_members
 from console.core.transport.trust import (
     HostKeyChanged,
     HostKeyNotTrusted,
+    PassphrasePrompt,
     TrustPrompt,
     TrustRequest,
     append_known_host,
     changed_key_message,
     known_hosts_files,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-    PassphrasePrompt = Callable[[str], Awaitable[str | None]]
 
 CHUNK = 64 * 1024
 MAX_CHANNELS = 8
@@ -70,7 +66,7 @@ CHANNEL_OPEN_ATTEMPTS = 3
 
 _KILL_SCRIPT = (
     'kill -TERM "-$1" 2>/dev/null || exit 0; '
-    'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.2; kill -0 -- "-$1" 2>/dev/null || exit 0; done; '
+    'for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "-$1" 2>/dev/null || exit 0; sleep 0.2; done; '
     'kill -KILL "-$1" 2>/dev/null; exit 0'
 )
 _STAT_SCRIPT = '[ -e "$1" ] || [ -h "$1" ] || exit 3; LC_ALL=C exec stat -c "%f %s %u %g %.9Y" -- "$1"'

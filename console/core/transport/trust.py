@@ -41,6 +41,10 @@ TrustPrompt = Callable[[TrustRequest], Awaitable[bool]]
 """Answers a TrustRequest: True to trust the key (it is then recorded), False to refuse."""
 
 
+PassphrasePrompt = Callable[[str], Awaitable[str | None]]
+"""Asked for a private key's passphrase (given the prompt text); None gives up. The answer is never stored."""
+
+
 class HostKeyNotTrusted(ConnectError):
     """The key is unknown and nobody accepted it."""
 
