@@ -13,7 +13,7 @@ from console.core.paths import Paths, resolve_paths
 from console.core.transport.base import TRUNCATION_MARKER, Ended
 from console.core.transport.errors import AuthenticationFailed
 from console.core.transport.inventory import HostSpec
-from console.core.transport.ssh import MAX_CHANNELS, SshTransport
+from console.core.transport.ssh import MAX_CHANNELS, SshPool, SshTransport
 from console.core.transport.trust import HostKeyChanged, HostKeyNotTrusted, TrustRequest
 from tests.fixtures.sshd import SshdServer, keygen
 
@@ -138,11 +138,27 @@ async def test_cancelling_the_task_kills_the_remote_process(box: SshTransport) -
     assert await gone("sleep 985.1")
 
 
-async def test_thirty_concurrent_commands_on_one_connection(box: SshTransport, sshd: SshdServer) -> None:
+async def test_thirty_concurrent_commands_on_one_connection(box: SshTransport) -> None:
+    connection = await box.connect()
     results = await asyncio.gather(*(box.run(f"sleep 0.3; echo {i}") for i in range(30)))
     assert [r.stdout for r in results] == [f"{i}\n" for i in range(30)]
-    assert MAX_CHANNELS < 10  # below sshd's MaxSessions
-    assert len(sshd.connection_pids()) == 1
+    assert MAX_CHANNELS < 10  # below sshd's MaxSessions, so the cap (not sshd) queued the other 22
+    assert await box.connect() is connection
+
+
+async def test_pool_shares_one_transport_per_host(sshd: SshdServer, paths: Paths) -> None:
+    pool = SshPool(paths)
+    first = pool.get(spec_for(sshd))
+    assert pool.get(spec_for(sshd)) is first
+    assert (await first.run("echo pooled")).stdout == "pooled\n"
+    await pool.close()
+    assert pool.get(spec_for(sshd)) is not first
+
+
+async def test_exit_by_signal_is_128_plus_the_signal(box: SshTransport) -> None:
+    result = await box.run("kill -TERM $$")
+    assert result.ended is Ended.EXITED
+    assert result.exit_status == 143
 
 
 async def test_dropped_connection_is_reported_and_not_rerun(

@@ -3,9 +3,9 @@ checked against known_hosts with an explicit trust prompt, and commands that nev
 
 How a remote command is run: sshd starts the login shell with `-c` in a new session, so the shell's PID is
 also the process group of everything the command starts. The wrapper first prints a per-run token and
-that PID on stderr (stripped from the output), then execs the command (under the remote `timeout` when a
-timeout is set, so it dies even if the connection is lost). On timeout or cancel we kill that process
-group over a separate channel, then close the command's channel. A command is never sent twice: if the
+that PID on stderr (stripped from the output), then runs the command inline; with a timeout, a watchdog in
+the same group kills it at the deadline even if the connection is lost. On timeout or cancel we kill that
+process group over a separate channel, then close the command's channel. A command is never sent twice: if the
 connection drops after the exec request, the result says CONNECTION_LOST.
 """
 
@@ -17,6 +17,7 @@ import math
 import os
 import secrets
 import shlex
+import signal
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
@@ -385,8 +386,7 @@ class SshTransport:
         proc = holder[0]
         if proc.exit_status is None and proc.exit_signal is None:
             return result(Ended.CONNECTION_LOST, error=self._lost_message(None))
-        status = proc.exit_status if proc.exit_signal is None else -1
-        return result(Ended.EXITED, status)
+        return result(Ended.EXITED, _exit_status(proc))
 
     def _lost_message(self, problem: Exception | None) -> str:
         detail = f": {problem}" if problem else ""
@@ -576,6 +576,16 @@ class SshPool:
         transports, self._transports = list(self._transports.values()), {}
         for transport in transports:
             await transport.close()
+
+
+def _exit_status(proc: asyncssh.SSHClientProcess[bytes]) -> int | None:
+    """The exit status; a command killed by a signal reports 128 + its number, as shells do."""
+    if proc.exit_signal is None:
+        return proc.exit_status
+    try:
+        return 128 + signal.Signals[f"SIG{proc.exit_signal[0]}"].value
+    except KeyError:
+        return 128
 
 
 def _expand_user(path: str) -> str:
