@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -11,6 +12,7 @@ from textual.widgets import Footer, Input
 
 from console.core.config import Settings
 from console.core.themes import ThemeCatalog
+from console.tui.screens.approval import ApprovalScreen
 from console.tui.theming import TIER_DEFAULTS, to_textual_theme
 from console.tui.widgets import ChatPane, HostPane, PlanPane, StatusBar
 
@@ -50,6 +52,17 @@ class HitlApp(App[None]):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(TIER_DEFAULTS)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Discard keys typed before an approval dialog appeared: they were meant for something else."""
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and isinstance(self.screen, ApprovalScreen)
+            and not self.screen.accepts_key(event)
+        ):
+            return
+        await super().on_event(event)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
