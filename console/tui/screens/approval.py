@@ -250,10 +250,7 @@ class ApprovalScreen(ModalScreen[Decision]):
         return True
 
     def action_approve(self) -> None:
-        """`y`: approves a request without challenges once the delay has passed; never a DESTRUCTIVE one."""
-        if self.challenged_steps:
-            self._say("DESTRUCTIVE: y does not confirm. Type the text shown, then Enter.")
-            return
+        """`y`: approves once the delay has passed. Disabled (`check_action`) when a challenge must be typed."""
         self._approve()
 
     def _approve(self) -> None:
