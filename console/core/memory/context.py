@@ -42,7 +42,7 @@ def action_line(action: ActionRecord) -> str:
     parts = [_when(action.proposed), action.host, action.tier, action.decision or "undecided"]
     if action.state == "finished" and action.ended in (None, "exited"):
         parts.append(f"exit {action.exit_status}")
-    elif action.state != "decided":
+    elif action.state not in ("decided", "declined"):
         parts.append(action.outcome)
     if action.rollback_key:
         parts.append(f"rollback {action.rollback_key}")

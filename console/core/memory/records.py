@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-ActionState = Literal["proposed", "decided", "running", "finished", "interrupted", "abandoned"]
+# proposed -> decided (approved or auto, not yet run) -> running -> finished | interrupted (its process died)
+# proposed -> declined (rejected or refused: never runs); proposed/decided -> abandoned (its process died first)
+ActionState = Literal["proposed", "decided", "declined", "running", "finished", "interrupted", "abandoned"]
 RollbackStatus = Literal["live", "rolled back", "expired", "failed"]
 ROLLBACK_STATUSES: tuple[RollbackStatus, ...] = ("live", "rolled back", "expired", "failed")
 DECISIONS = ("approved", "rejected", "auto", "refused")
@@ -56,7 +58,7 @@ class ActionRecord:
             if self.ended in (None, "exited"):
                 return "-" if self.exit_status is None else str(self.exit_status)
             return str(self.ended)
-        if self.state == "decided":
+        if self.state in ("decided", "declined"):
             return "not run"
         return self.state
 

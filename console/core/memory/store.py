@@ -337,10 +337,11 @@ class MemoryStore:
             row = db.execute("SELECT reasons FROM actions WHERE id = ?", (action_id,)).fetchone()
             if row is None:
                 raise ValueError(f"unknown action id {action_id}")
+            state = "decided" if decision in ("approved", "auto") else "declined"
             db.execute(
-                "UPDATE actions SET state = 'decided', decision = ?, decided_by = ?, decided_at = ?, latency = ?,"
+                "UPDATE actions SET state = ?, decision = ?, decided_by = ?, decided_at = ?, latency = ?,"
                 " reason = ?, digest = ? WHERE id = ?",
-                (decision, decided_by, now, latency, reason, digest, action_id),
+                (state, decision, decided_by, now, latency, reason, digest, action_id),
             )
             if reason:
                 detail = "\n".join([*json.loads(row[0]), reason])
@@ -622,7 +623,7 @@ class MemoryStore:
                     if row[5] == "finished" and row[6] is not None:
                         status = f" exit {row[6]}"
                     else:
-                        status = "" if row[5] == "decided" else f" {row[5]}"
+                        status = "" if row[5] in ("decided", "declined") else f" {row[5]}"
                     detail = f"{row[3]} {row[4] or 'undecided'}{status}"
                     candidates.append((row[8], RecallHit("action", row[0], row[1], row[2], detail, row[7], 0.0)))
         if not candidates:

@@ -164,7 +164,7 @@ def test_rejection_keeps_the_operators_reason(store: MemoryStore) -> None:
     assert (record.decision, record.reason, record.state, record.outcome) == (
         "rejected",
         "still in use",
-        "decided",
+        "declined",
         "not run",
     )
 
@@ -356,3 +356,28 @@ def test_note_validation(store: MemoryStore) -> None:
         store.add_note("x", author="someone")
     with pytest.raises(ValueError, match="text"):
         store.add_note("   ")
+
+
+def test_unfinished_actions_of_a_dead_process_are_marked(store: MemoryStore, db_path: Path) -> None:
+    import socket
+
+    def propose(command: str) -> int:
+        return store.record_proposal(session_id=None, host="h", command=command, tier="WRITE", reasons=[], source="x")
+
+    running, approved, proposed = propose("make install"), propose("make clean"), propose("make dist")
+    store.record_decision(running, decision="approved", decided_by="operator", latency=1, reason=None, digest=None)
+    store.record_start(running)
+    store.record_decision(approved, decision="approved", decided_by="operator", latency=1, reason=None, digest=None)
+    rejected = run_action(store, "make uninstall", decision="rejected")
+    raw = sqlite3.connect(db_path)
+    raw.execute("UPDATE actions SET owner = ?", (f"{socket.gethostname()}:999999999:1",))
+    raw.commit()
+    raw.close()
+    assert store.mark_interrupted() == 3
+    states = {a.id: (a.state, a.outcome) for a in store.actions()}
+    assert states[running] == ("interrupted", "interrupted")
+    assert states[approved] == ("abandoned", "abandoned")
+    assert states[proposed] == ("abandoned", "abandoned")
+    assert states[rejected] == ("declined", "not run")
+    assert store.mark_interrupted() == 0
+    assert store.verify_audit().ok
