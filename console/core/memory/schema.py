@@ -90,7 +90,6 @@ MIGRATIONS: tuple[str, ...] = (
         prev    TEXT NOT NULL,
         hash    TEXT NOT NULL
     );
-    CREATE INDEX audit_by_ts ON audit(ts);
     -- base: the row before the first kept row (genesis, or the last pruned row); head: the last row written.
     -- The head lets verification notice rows deleted from the end of the chain.
     CREATE TABLE audit_chain (
@@ -101,6 +100,9 @@ MIGRATIONS: tuple[str, ...] = (
         head_hash TEXT NOT NULL
     );
     INSERT INTO audit_chain VALUES (1, 0, '{GENESIS_HASH}', 0, '{GENESIS_HASH}');
+    CREATE TRIGGER audit_advances_head AFTER INSERT ON audit BEGIN
+        UPDATE audit_chain SET head_id = NEW.id, head_hash = NEW.hash;
+    END;
     """,
 )
 

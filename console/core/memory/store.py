@@ -171,6 +171,7 @@ class MemoryStore:
             raise MemoryStoreError(_describe(path, error)) from None
         try:
             connection.execute("PRAGMA foreign_keys = ON")
+            connection.create_function("hitl_audit_hash", 5, audit_chain.row_hash, deterministic=True)
             mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise MemoryStoreError(f"{path}: cannot switch to write-ahead logging (journal mode {mode})")
@@ -241,12 +242,13 @@ class MemoryStore:
 
     def _audit(self, connection: sqlite3.Connection, kind: str, payload: Mapping[str, Any], ts: float) -> None:
         """Append to the chain; call only inside `_write` (the IMMEDIATE lock makes the head read safe)."""
-        head_id, head_hash = connection.execute("SELECT head_id, head_hash FROM audit_chain").fetchone()
-        row_id = head_id + 1
-        text = audit_chain.canonical_payload(payload)
-        digest = audit_chain.row_hash(head_hash, row_id, ts, kind, text)
-        connection.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)", (row_id, ts, kind, text, head_hash, digest))
-        connection.execute("UPDATE audit_chain SET head_id = ?, head_hash = ?", (row_id, digest))
+        # One statement: the row follows the head, its hash is computed by audit.row_hash (registered as an SQL
+        # function on open), and a trigger advances the head.
+        connection.execute(
+            "INSERT INTO audit (id, ts, kind, payload, prev, hash) SELECT head_id + 1, ?1, ?2, ?3, head_hash,"
+            " hitl_audit_hash(head_hash, head_id + 1, ?1, ?2, ?3) FROM audit_chain",
+            (ts, kind, audit_chain.canonical_payload(payload)),
+        )
 
     # -- sessions -----------------------------------------------------------------------------------------
 
@@ -333,19 +335,19 @@ class MemoryStore:
             raise ValueError(f"unknown decision {decision!r} (known: {', '.join(DECISIONS)})")
         reason = redact(reason) if reason else None
         now = self._clock()
+        state = "decided" if decision in ("approved", "auto") else "declined"
         with self._write() as db:
-            row = db.execute("SELECT reasons FROM actions WHERE id = ?", (action_id,)).fetchone()
-            if row is None:
-                raise ValueError(f"unknown action id {action_id}")
-            state = "decided" if decision in ("approved", "auto") else "declined"
-            db.execute(
+            updated = db.execute(
                 "UPDATE actions SET state = ?, decision = ?, decided_by = ?, decided_at = ?, latency = ?,"
                 " reason = ?, digest = ? WHERE id = ?",
                 (state, decision, decided_by, now, latency, reason, digest, action_id),
-            )
+            ).rowcount
+            if not updated:
+                raise ValueError(f"unknown action id {action_id}")
             if reason:
-                detail = "\n".join([*json.loads(row[0]), reason])
-                db.execute("UPDATE actions_fts SET detail = ? WHERE rowid = ?", (detail, action_id))
+                db.execute(
+                    "UPDATE actions_fts SET detail = detail || char(10) || ? WHERE rowid = ?", (reason, action_id)
+                )
             payload = {
                 "action": action_id,
                 "decision": decision,
@@ -375,17 +377,17 @@ class MemoryStore:
         excerpt = output_excerpt(output)
         now = self._clock()
         with self._write() as db:
-            row = db.execute("SELECT reasons, reason FROM actions WHERE id = ?", (action_id,)).fetchone()
-            if row is None:
-                raise ValueError(f"unknown action id {action_id}")
-            db.execute(
+            updated = db.execute(
                 "UPDATE actions SET state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?,"
                 " rollback_key = ? WHERE id = ?",
                 (now, ended, exit_status, excerpt, rollback_key, action_id),
-            )
+            ).rowcount
+            if not updated:
+                raise ValueError(f"unknown action id {action_id}")
             if excerpt:
-                detail = "\n".join([*json.loads(row[0]), *([row[1]] if row[1] else []), excerpt])
-                db.execute("UPDATE actions_fts SET detail = ? WHERE rowid = ?", (detail, action_id))
+                db.execute(
+                    "UPDATE actions_fts SET detail = detail || char(10) || ? WHERE rowid = ?", (excerpt, action_id)
+                )
             payload = {
                 "action": action_id,
                 "exit_status": exit_status,
