@@ -558,6 +558,11 @@ class MemoryStore:
                 self._audit(db, "rollback-points-expired", {"keys": keys, "blobs_deleted": len(collected)}, now)
         return len(keys)
 
+    def housekeep(self, now: float, *, audit_retention: float, snapshots_dir: Path) -> tuple[int, int]:
+        """What a session does on start: expire rollback points (`Settings.rollback_ttl` was applied when each
+        was added) and prune audit rows older than `Settings.audit_retention`. Returns (expired, pruned)."""
+        return self.expire_rollback_points(now, snapshots_dir), self.prune_audit(now - audit_retention)
+
     # -- notes and recall ---------------------------------------------------------------------------------
 
     def add_note(

@@ -170,3 +170,27 @@ def test_rollback_expiry_never_touches_the_audit_trail(store: MemoryStore, clock
     store.expire_rollback_points(clock.now, tmp_path / "snapshots")
     assert len(_kinds(store)) == before + 1
     assert store.verify_audit().ok
+
+
+def test_housekeeping_keeps_audit_events_for_the_retention_period(
+    store: MemoryStore, clock: Clock, tmp_path: Path
+) -> None:
+    retention = 180 * 86400.0
+    store.append_audit("first", {})
+    store.add_rollback_point(
+        key="rb-1",
+        host="h",
+        action_id=None,
+        command="x",
+        tier="WRITE",
+        strategies=[],
+        artifacts={},
+        expires_at=clock.now + 86400,
+    )
+    clock.advance(179 * 86400)
+    assert store.housekeep(clock.now, audit_retention=retention, snapshots_dir=tmp_path) == (1, 0)
+    assert _kinds(store)[0] == "first", "kept for 180 days although the rollback point expired long ago"
+    clock.advance(2 * 86400)
+    assert store.housekeep(clock.now, audit_retention=retention, snapshots_dir=tmp_path) == (0, 2)
+    assert _kinds(store) == ["rollback-points-expired", "audit-pruned"]
+    assert store.verify_audit().ok
