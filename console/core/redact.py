@@ -172,6 +172,14 @@ _RULES = (
 )
 
 
+_SENSITIVE_NAME_RE = re.compile(_SENSITIVE_NAME, re.IGNORECASE)
+
+
+def is_sensitive_name(name: str) -> bool:
+    """True for a field or variable name whose value is a secret (`password`, `DB_TOKEN`, `clientSecret`...)."""
+    return name.lower() not in _NOT_SENSITIVE and _SENSITIVE_NAME_RE.fullmatch(name) is not None
+
+
 def redact(text: str) -> str:
     """Return `text` with every recognised secret replaced by `[REDACTED:<kind>]`. Idempotent."""
     lowered = text.lower()

@@ -44,7 +44,7 @@ from console.core.memory.records import (
     StoredSession,
 )
 from console.core.memory.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
-from console.core.redact import redact
+from console.core.redact import is_sensitive_name, redact
 
 BUSY_TIMEOUT = 30.0
 # Rollback blobs written this recently are never collected: a capture may be about to reference one again.
@@ -60,11 +60,16 @@ _ROLLBACK_COLUMNS = "key, host, action_id, command, tier, strategies, artifacts,
 
 
 def redact_json(value: Any) -> Any:
-    """`value` with every string in it (keys excepted) redacted."""
+    """`value` with every string in it redacted, and string values under a secret-looking key replaced."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, Mapping):
-        return {key: redact_json(item) for key, item in value.items()}
+        return {
+            key: "[REDACTED:secret]"
+            if isinstance(item, str) and item and is_sensitive_name(str(key))
+            else redact_json(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [redact_json(item) for item in value]
     return value

@@ -381,3 +381,13 @@ def test_unfinished_actions_of_a_dead_process_are_marked(store: MemoryStore, db_
     assert states[rejected] == ("declined", "not run")
     assert store.mark_interrupted() == 0
     assert store.verify_audit().ok
+
+
+def test_structured_values_under_secret_keys_are_redacted(store: MemoryStore) -> None:
+    session_id = store.start_session(host="h", mode="agent")
+    tool_input = {"type": "tool_use", "input": {"user": "app", "password": "x", "api_token": "y", "tokens": 5}}
+    store.save_conversation(session_id, [{"role": "assistant", "content": [tool_input]}])
+    stored = store.last_session().messages[0]["content"][0]["input"]  # type: ignore[union-attr]
+    assert stored == {"user": "app", "password": "[REDACTED:secret]", "api_token": "[REDACTED:secret]", "tokens": 5}
+    store.append_audit("trust-accepted", {"host": "h", "passphrase": "z"})
+    assert '"passphrase": "[REDACTED:secret]"' in list(store.export_audit("jsonl"))[-1]
