@@ -19,6 +19,7 @@ SUBCOMMANDS = (
     "hosts_cmd",
     "exec_cmd",
     "rollback_cmd",
+    "approvals_cmd",
     "history_cmd",
     "audit_cmd",
 )

@@ -50,7 +50,7 @@ def open_runtime(
         memory=memory,
         blobs=BlobStore(paths.snapshots_dir),
         approver=approver,
-        remembered=RememberedApprovals(paths.state_dir / "remembered-approvals.json"),
+        remembered=RememberedApprovals(paths.remembered_approvals_file),
         events=events,
         mode=mode,
     )
