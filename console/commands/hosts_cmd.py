@@ -9,12 +9,12 @@ import sys
 import time
 from typing import Any
 
+from console.commands.terminal import terminal_trust_prompt
 from console.core.paths import Paths, resolve_paths
 from console.core.transport.base import Transport
 from console.core.transport.errors import TransportError
 from console.core.transport.factory import open_transport
 from console.core.transport.inventory import HostSpec, InventoryError, load_inventory
-from console.core.transport.trust import TrustRequest
 
 _OS_PROBE = '. /etc/os-release 2>/dev/null && [ -n "$PRETTY_NAME" ] && echo "$PRETTY_NAME" || uname -sr'
 _SUDO_PROBE = "command -v sudo >/dev/null 2>&1 || exit 127; sudo -n true"
@@ -76,7 +76,7 @@ async def _check_all(specs: list[HostSpec], paths: Paths, timeout: float) -> lis
 
 
 async def _check_one(spec: HostSpec, paths: Paths, timeout: float) -> bool:
-    transport = open_transport(spec, paths, _terminal_trust_prompt, passphrase_prompt=_terminal_passphrase)
+    transport = open_transport(spec, paths, terminal_trust_prompt, passphrase_prompt=_terminal_passphrase)
     try:
         probe = await transport.run("true", timeout=timeout)
         if probe.ok:
@@ -109,20 +109,6 @@ async def _sudo(transport: Transport, timeout: float) -> str:
     if result.exit_status == 127:
         return "no (sudo is not installed)"
     return "no"
-
-
-async def _terminal_trust_prompt(request: TrustRequest) -> bool:
-    """Show the fingerprint and ask for a typed `yes`; without a terminal, refuse."""
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        print(
-            f"hitl: {request.describe()}\nhitl: not trusting it without a terminal to ask on; run "
-            f"`hitl hosts check {request.host}` in a terminal to review the key.",
-            file=sys.stderr,
-        )
-        return False
-    print(request.describe(), file=sys.stderr)
-    answer = await asyncio.to_thread(input, f"Trust it and record it in {request.known_hosts_file}? Type yes: ")
-    return answer.strip() == "yes"
 
 
 async def _terminal_passphrase(prompt: str) -> str | None:
