@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hitl {__version__}")
     parser.add_argument("--theme", metavar="NAME", help="theme for this run (see `hitl themes`)")
     parser.add_argument("--host", metavar="NAME", default="local", help="host to start on (default: local)")
+    parser.add_argument("--resume", action="store_true", help="continue the last stored conversation")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in SUBCOMMANDS:
         importlib.import_module(f"console.commands.{name}").register(subparsers)

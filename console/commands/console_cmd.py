@@ -18,6 +18,13 @@ def run_console(args: argparse.Namespace) -> int:
     mode = settings.model if os.environ.get("ANTHROPIC_API_KEY") else "manual"
     from console.tui.app import HitlApp
 
-    app = HitlApp(settings, discover_themes(context.paths.user_themes_dir), host=args.host, mode=mode)
+    app = HitlApp(
+        settings,
+        discover_themes(context.paths.user_themes_dir),
+        host=args.host,
+        mode=mode,
+        paths=context.paths,
+        resume=args.resume,
+    )
     app.run()
     return 0

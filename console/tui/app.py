@@ -1,22 +1,68 @@
-"""The hitl Textual application."""
+"""The hitl Textual application: the main screen wired to the session and the agent.
+
+The first frame comes before anything heavy: the session core, the classifier and the agent (and with it
+`anthropic`) are imported in a thread after the first refresh, then the runtime is opened. A chat message
+runs one agent turn in a worker; the session runs inside it, so approval dialogs are awaited there
+(`TuiApprover`). The app renders agent events in the chat and session events in the plan and host panes; it
+holds no business rules (read-only mode is `session.set_read_only`, enforced in the core).
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import asyncio
+import contextlib
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input
+from textual.worker import Worker
 
+from console.core.approval import Notice, OutputLines, PlanChanged, SessionEvent, StepFinished, StepStarted
 from console.core.config import Settings
+from console.core.paths import Paths, resolve_paths
 from console.core.themes import ThemeCatalog
+from console.tui.approver import TuiApprover
+from console.tui.review import result_summary
 from console.tui.screens.approval import ApprovalScreen
+from console.tui.screens.plan_editor import PlanEditorScreen
 from console.tui.theming import TIER_DEFAULTS, to_textual_theme
 from console.tui.widgets import ChatPane, HostPane, PlanPane, StatusBar
 
+if TYPE_CHECKING:
+    from console.core.agent.base import Agent, AgentEvent
+    from console.core.runtime import Runtime
+
 FALLBACK_THEME = "hitl-dark"
+LONG_COMMAND_SECONDS = 2.0
+"""A command that ran at least this long gets a notification when it ends while the operator looks elsewhere."""
+HEAVY_MODULES = ("console.core.runtime", "console.core.session_tools", "console.core.agent.factory")
+
+
+def tool_call_line(name: str, arguments: Mapping[str, Any]) -> str:
+    if name == "run_command":
+        return f"▸ run_command on {arguments.get('host')}: {arguments.get('command')}"
+    if name == "propose_plan":
+        steps = arguments.get("steps") or []
+        return f"▸ propose_plan on {arguments.get('host')}: {arguments.get('title')} ({len(steps)} steps)"
+    shown = ", ".join(f"{key}={value}" for key, value in arguments.items() if key != "steps")
+    return f"▸ {name}({shown})"
+
+
+def tool_outcome_line(name: str, content: str, is_error: bool) -> str:
+    """The facts of a tool result on one line (the output itself is in the host pane)."""
+    facts = []
+    for line in content.splitlines():
+        if line.startswith("output:") or line.startswith("<"):
+            break
+        facts.append(line.replace(" (decided by hitl's classifier)", ""))
+        if len(facts) == 6:
+            break
+    return f"{'✗' if is_error else '◂'} {name}: " + " · ".join(facts)
 
 
 class HitlApp(App[None]):
@@ -26,15 +72,39 @@ class HitlApp(App[None]):
     CSS_PATH = "hitl.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("escape", "stop_turn", "Stop answer", id="stop"),
+        Binding("ctrl+r", "toggle_read_only", "Read-only", id="read_only"),
     ]
 
-    def __init__(self, settings: Settings, catalog: ThemeCatalog, *, host: str = "local", mode: str = "manual"):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: ThemeCatalog,
+        *,
+        host: str = "local",
+        mode: str = "manual",
+        paths: Paths | None = None,
+        resume: bool = False,
+        connect: bool = True,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        """`connect=False` shows the screen without opening a session (only tests of the chrome use it)."""
         super().__init__()
         self.settings = settings
         self._catalog = catalog
         self._theme_problems = list(catalog.errors)
         self._host = host
         self._mode = mode
+        self._paths = paths
+        self._resume = resume
+        self._connect = connect
+        self._environ = environ
+        self.runtime: Runtime | None = None
+        self.agent: Agent | None = None
+        self.ready = asyncio.Event()
+        """Set once the session and the agent are open (or failed to open)."""
+        self.approver = TuiApprover(self, self._pending_changed)
+        self._turn: Worker[None] | None = None
         for spec in catalog.themes.values():
             try:
                 self.register_theme(to_textual_theme(spec))
@@ -66,7 +136,7 @@ class HitlApp(App[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield ChatPane(manual=self._mode == "manual")
+            yield ChatPane()
             with Vertical(id="side"):
                 yield PlanPane(id="plan-pane")
                 yield HostPane(id="host-pane")
@@ -81,3 +151,240 @@ class HitlApp(App[None]):
         self.query_one("#chat-input", Input).focus()
         for problem in self._theme_problems:
             self.notify(problem, title="Theme", severity="warning", timeout=8)
+        if self._connect:
+            self.call_after_refresh(self._open_session)
+
+    # --- panes ---------------------------------------------------------------------------------------------
+
+    @property
+    def chat(self) -> ChatPane:
+        return self.query_one(ChatPane)
+
+    @property
+    def host_pane(self) -> HostPane:
+        return self.query_one(HostPane)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def _pending_changed(self, count: int) -> None:
+        self.status_bar.pending = count
+
+    # --- opening the session -------------------------------------------------------------------------------
+
+    @work(group="startup", exit_on_error=False)
+    async def _open_session(self) -> None:
+        try:
+            await self._start()
+        except Exception as error:  # shown in the chat; the console stays open to read it
+            await self.chat.add_notice(f"hitl could not open the session: {error}", "error")
+        finally:
+            self.ready.set()
+
+    async def _start(self) -> None:
+        for module in HEAVY_MODULES:
+            await asyncio.to_thread(importlib.import_module, module)
+        from console.core.agent.factory import create_agent
+        from console.core.memory.store import MemoryStore
+        from console.core.runtime import open_runtime
+        from console.core.session_tools import SessionTools
+
+        paths = self._paths or resolve_paths()
+        history = None
+        if self._resume:
+            previous = MemoryStore.open(paths.database_file)
+            try:
+                stored = previous.last_session()
+            finally:
+                previous.close()
+            if stored is None or not stored.messages:
+                await self.chat.add_notice("Nothing to resume: no earlier conversation is stored.", "warning")
+            else:
+                history = stored.messages
+                await self.chat.add_notice(
+                    f"Resumed the conversation of session {stored.id} ({len(history)} messages)."
+                )
+        runtime = open_runtime(paths, self.settings, self.approver, events=self._session_event, mode=self._mode)
+        self.runtime = runtime
+        session = runtime.session
+        info = session.set_host(self._host)
+
+        async def context() -> str:
+            return runtime.memory.build_context([session.current_host])
+
+        async def host_names() -> list[str]:
+            return session.hosts.names()
+
+        selection = create_agent(
+            self.settings,
+            SessionTools(session),
+            context_provider=context,
+            history=history,
+            host=info.name,
+            host_names=host_names,
+            environ=self._environ,
+        )
+        self.agent = selection.agent
+        status = self.status_bar
+        status.host, status.labels, status.mode = info.name, info.labels, selection.agent.label
+        status.read_only = session.read_only
+        if selection.notice:
+            await self.chat.add_notice(selection.notice)
+
+    async def on_unmount(self) -> None:
+        if self.runtime is not None:
+            runtime, self.runtime = self.runtime, None
+            await runtime.close()
+
+    # --- chat ----------------------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#chat-input")
+    async def _chat_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        if self.turn_running:
+            self.notify("hitl is still answering; Esc stops it.", severity="warning")
+            return
+        event.input.clear()
+        head, _, rest = text.partition(" ")
+        if head == "/plan" and self.status_bar.mode == "manual":
+            self.push_screen(PlanEditorScreen(rest), self._plan_written)
+            return
+        await self.send(text)
+
+    def _plan_written(self, message: str | None) -> None:
+        if message is not None:
+            self.call_later(self.send, message)
+
+    @property
+    def turn_running(self) -> bool:
+        return self._turn is not None and self._turn.is_running
+
+    async def send(self, text: str) -> None:
+        """Show the operator's message and answer it in a worker (where approval dialogs can be awaited)."""
+        await self.chat.add_user(text)
+        self._turn = self.run_worker(self._run_turn(text), group="turn", exclusive=True, exit_on_error=False)
+        self.refresh_bindings()
+
+    async def _run_turn(self, text: str) -> None:
+        await self.ready.wait()
+        agent = self.agent
+        if agent is None:
+            await self.chat.add_notice("There is no session to answer: see the error above.", "error")
+            return
+        try:
+            async with contextlib.aclosing(agent.run_turn(text)) as stream:
+                async for event in stream:
+                    await self._render(event)
+        except asyncio.CancelledError:
+            await self.chat.end_answer()
+            await self.chat.add_notice("Stopped. The conversation is kept; send another message to go on.")
+            raise
+        finally:
+            self._save_conversation(agent)
+            self.status_bar.approvals = self._stats()
+
+    def _save_conversation(self, agent: Agent) -> None:
+        if self.runtime is not None:
+            self.runtime.memory.save_conversation(self.runtime.session.session_id, agent.history)
+
+    async def _render(self, event: AgentEvent) -> None:
+        from console.core.agent import base
+
+        chat = self.chat
+        match event:
+            case base.TextDelta(text=text):
+                await chat.stream_text(text)
+            case base.ToolCall(name=name, input=arguments):
+                await chat.add_line(tool_call_line(name, arguments), "tool-line")
+            case base.ToolOutcome(name=name, content=content, is_error=is_error):
+                await chat.add_line(tool_outcome_line(name, content, is_error), "tool-line")
+            case base.AgentStatus(message=message):
+                await chat.add_notice(message)
+            case base.StreamRestarted(message=message):
+                await chat.drop_answer()
+                await chat.add_notice(message, "warning")
+            case base.AgentError(message=message):
+                await chat.add_line(f"✗ {message}", "agent-error")
+            case base.HostChanged(host=host):
+                self._host_changed(host)
+            case base.TurnEnded(stop_reason=reason):
+                await chat.end_answer()
+                if reason == "max_tokens":
+                    await chat.add_notice("The answer was cut off at the token limit.", "warning")
+
+    def _host_changed(self, host: str) -> None:
+        if self.runtime is None:
+            return
+        info = self.runtime.session.set_host(host)
+        self.status_bar.host, self.status_bar.labels = info.name, info.labels
+
+    def _stats(self) -> str:
+        return self.runtime.session.stats.summary() if self.runtime else "no approvals yet"
+
+    # --- session events ------------------------------------------------------------------------------------
+
+    def _session_event(self, event: SessionEvent) -> None:
+        """The session's `EventSink`: called on the event loop, from inside the turn's worker."""
+        match event:
+            case OutputLines(stream=stream, lines=lines):
+                self.host_pane.add_lines(stream, lines)
+            case StepStarted(host=host, command=command, tier=tier):
+                self.host_pane.begin(host, command, tier.name)
+            case StepFinished():
+                self._step_finished(event)
+            case PlanChanged(plan=plan):
+                self.query_one(PlanPane).show_plan(plan)
+            case Notice(message=message, severity=severity):
+                self.call_later(self.chat.add_notice, message, severity)
+                self.notify(message, severity=severity)
+
+    def _step_finished(self, event: StepFinished) -> None:
+        self.status_bar.approvals = self._stats()
+        if event.status not in ("done", "failed"):
+            return
+        summary = result_summary(event.result) if event.result else event.note or event.status
+        if event.rollback_key:
+            summary += f", rollback key {event.rollback_key}"
+        took = self.host_pane.finish(event.status, summary)
+        if took >= LONG_COMMAND_SECONDS and self.looking_elsewhere:
+            self.notify(
+                f"{event.command} on {event.host}: {summary}",
+                title=f"Command {event.status}",
+                severity="information" if event.status == "done" else "error",
+            )
+
+    @property
+    def looking_elsewhere(self) -> bool:
+        """The terminal is not focused, or the output pane is scrolled away from its end."""
+        return not self.app_focus or self.host_pane.scrolled_away
+
+    # --- actions -------------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_turn":
+            return self.turn_running
+        if action == "toggle_read_only":
+            return self.runtime is not None
+        return True
+
+    def action_stop_turn(self) -> None:
+        if self._turn is not None:
+            self._turn.cancel()
+
+    def action_toggle_read_only(self) -> None:
+        if self.runtime is None:
+            return
+        session = self.runtime.session
+        session.set_read_only(not session.read_only)
+        self.status_bar.read_only = session.read_only
+        self.notify("Read-only: WRITE and DESTRUCTIVE commands are refused." if session.read_only else "Read-write.")
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._turn:
+            self.refresh_bindings()
+            if event.worker.error is not None:
+                self.call_later(self.chat.add_notice, f"hitl failed answering: {event.worker.error}", "error")

@@ -1,11 +1,24 @@
-"""The panes of the main screen."""
+"""The panes of the main screen: chat, plan, host output and the status bar.
+
+They only render: the app feeds them agent events and session events; no pane decides anything.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+
+from rich.highlighter import Highlighter
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Log, Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from console.tui.review import is_production
 
 WELCOME = """\
 **hitl** — ask for what you need; every command is classified before it runs.
@@ -13,55 +26,303 @@ WELCOME = """\
 READ runs at once, WRITE waits for `y`, DESTRUCTIVE waits for a typed confirmation.
 """
 
-MANUAL_HINT = "Manual mode: type `!command` to run a command on the current host."
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+STDERR_MARK = "▌"
+"""Prefix of stderr lines in the host pane (and what the highlighter colours)."""
+
+
+def elapsed_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s"
 
 
 class ChatPane(Vertical):
     """The conversation, and the input the operator types into."""
 
-    def __init__(self, *, manual: bool) -> None:
+    DEFAULT_CSS = """
+    ChatPane .user-message { margin: 1 0 0 0; padding: 0 1; background: $boost; text-style: bold; }
+    ChatPane .tool-line { color: $text-muted; padding: 0 1; }
+    ChatPane .notice { color: $text-muted; text-style: italic; padding: 0 1; }
+    ChatPane .notice.-warning { color: $warning; }
+    ChatPane .notice.-error, ChatPane .agent-error { color: $error; text-style: bold; padding: 0 1; }
+    ChatPane .answer { margin: 0; }
+    """
+
+    def __init__(self) -> None:
         super().__init__(id="chat-pane")
-        self._manual = manual
+        self._answer: Markdown | None = None
+        self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="chat-log"):
-            yield Markdown(WELCOME + ("\n" + MANUAL_HINT if self._manual else ""), id="chat-welcome")
-        placeholder = "!command, or /help" if self._manual else "Ask, or !command, or /help"
-        yield Input(placeholder=placeholder, id="chat-input")
+            yield Markdown(WELCOME, id="chat-welcome")
+        yield Input(placeholder="Ask, or !command, or /help", id="chat-input")
+
+    def on_mount(self) -> None:
+        self.query_one("#chat-log", VerticalScroll).anchor()
+
+    @property
+    def log_view(self) -> VerticalScroll:
+        return self.query_one("#chat-log", VerticalScroll)
+
+    async def _add(self, widget: Static | Markdown) -> None:
+        await self.log_view.mount(widget)
+
+    async def add_user(self, text: str) -> None:
+        await self.end_answer()
+        await self._add(Static(text, markup=False, classes="user-message"))
+
+    async def add_line(self, text: str, classes: str) -> None:
+        """A line of shell-related text (never parsed as markup)."""
+        await self.end_answer()
+        await self._add(Static(Text(text), classes=classes))
+
+    async def add_notice(self, text: str, severity: str = "information") -> None:
+        await self.add_line(text, f"notice -{severity}")
+
+    async def stream_text(self, fragment: str) -> None:
+        """Append to the answer being streamed, starting one if needed."""
+        if self._stream is None:
+            self._answer = Markdown(classes="answer")
+            await self._add(self._answer)
+            self._stream = Markdown.get_stream(self._answer)
+        await self._stream.write(fragment)
+
+    async def end_answer(self) -> None:
+        if self._stream is not None:
+            stream, self._stream, self._answer = self._stream, None, None
+            await stream.stop()
+
+    async def drop_answer(self) -> None:
+        """The answer broke off and is sent again: remove what was shown of it."""
+        answer = self._answer
+        await self.end_answer()
+        if answer is not None:
+            await answer.remove()
 
 
 class PlanPane(Vertical):
-    """The steps of the current plan with their tier, status, time and rollback key."""
+    """The steps of the current plan: tier (a word on its colour), status, elapsed time, rollback key."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("#", "Tier", "Step", "Status", "Time", "Rollback")
+    STATUS_MARKS: ClassVar[dict[str, str]] = {
+        "pending": "·",
+        "running": "▶",
+        "done": "✓",
+        "failed": "✗",
+        "refused": "⊘",
+        "skipped": "–",
+        "rolled back": "↺",
+    }
+
+    def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(id=id)
+        self._clock = clock
+        self._plan_id: str | None = None
+        self._started: dict[int, float] = {}
+        self._elapsed: dict[int, float] = {}
+        self._steps: list[Mapping[str, Any]] = []
+        self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("Plan", classes="pane-title")
-        table: DataTable[str] = DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("#", "Tier", "Step", "Status", "Time", "Rollback")
+        yield Label("Plan: none yet", id="plan-title", classes="pane-title", markup=False)
+        table: DataTable[str | Text] = DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*self.COLUMNS)
         yield table
+
+    def _tier_cell(self, tier: str) -> Text:
+        variables = self.app.get_css_variables()
+        colour = variables.get(f"tier-{tier.lower()}", "")
+        background = variables.get("background", "black")
+        return Text(f" {tier} ", style=f"bold {background} on {colour}" if colour else "bold reverse")
+
+    def show_plan(self, plan: Mapping[str, Any]) -> None:
+        if plan.get("id") != self._plan_id:
+            self._plan_id = str(plan.get("id"))
+            self._started.clear()
+            self._elapsed.clear()
+        now = self._clock()
+        self._steps = list(plan.get("steps", []))
+        for step in self._steps:
+            index, status = int(step["index"]), step["status"]
+            if status == "running":
+                self._started.setdefault(index, now)
+            elif index in self._started and index not in self._elapsed:
+                self._elapsed[index] = now - self._started[index]
+        title = f"Plan: {plan.get('title', '')} on {plan.get('host', '')}"
+        if plan.get("aborted"):
+            title += " (aborted)"
+        self.query_one("#plan-title", Label).update(title)
+        self._render_rows()
+        running = any(step["status"] == "running" for step in self._steps)
+        if running and self._ticker is None:
+            self._ticker = self.set_interval(0.5, self._render_rows)
+        elif not running and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    def _render_rows(self) -> None:
+        table = self.query_one("#plan-table", DataTable)
+        table.clear()
+        now = self._clock()
+        for step in self._steps:
+            index = int(step["index"])
+            status = str(step["status"])
+            if index in self._elapsed:
+                took = elapsed_text(self._elapsed[index])
+            elif index in self._started:
+                took = elapsed_text(now - self._started[index])
+            else:
+                took = ""
+            status_text = f"{self.STATUS_MARKS.get(status, '?')} {status}"
+            if step.get("exit_status") not in (None, 0):
+                status_text += f" ({step['exit_status']})"
+            table.add_row(
+                str(index),
+                self._tier_cell(str(step["tier"])),
+                Text(str(step["command"])),
+                status_text,
+                took,
+                step.get("rollback_key") or "",
+                key=str(index),
+            )
+
+
+class StderrHighlighter(Highlighter):
+    """Colours the lines the host pane marked as stderr."""
+
+    def highlight(self, text: Text) -> None:
+        if text.plain.startswith(STDERR_MARK):
+            text.stylize("bold red")
 
 
 class HostPane(Vertical):
-    """Live output of the running step."""
+    """Live output of the running step.
+
+    Lines arrive one by one from the transport; they are buffered and written with `Log.write_lines` a few
+    dozen times a second, so a flood of output costs a few large writes instead of one per line. The buffer is
+    capped: when a flood outruns the screen, the oldest waiting lines are dropped (and counted) rather than
+    freezing the UI. The command's full output is still kept by the session and the memory store.
+    """
 
     MAX_LINES = 5000
+    """Lines kept in the pane."""
+    BUFFER_CAP = 20_000
+    """Lines waiting for the next flush before the oldest are dropped."""
+    FLUSH_INTERVAL = 1 / 30
+
+    running: reactive[bool] = reactive(False)
+
+    def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(id=id)
+        self._clock = clock
+        self._buffer: list[str] = []
+        self._dropped = 0
+        self._started = 0.0
+        self._frame = 0
+        self._command = ""
+        self._host = ""
+        self._ticker: Timer | None = None
+        self.lines_received = 0
 
     def compose(self) -> ComposeResult:
-        yield Label("Output", classes="pane-title")
-        yield Log(id="host-log", max_lines=self.MAX_LINES)
+        yield Label("Output", id="host-title", classes="pane-title", markup=False)
+        log = Log(id="host-log", max_lines=self.MAX_LINES, highlight=True)
+        log.highlighter = StderrHighlighter()
+        yield log
+
+    def on_mount(self) -> None:
+        self.set_interval(self.FLUSH_INTERVAL, self.flush)
+
+    @property
+    def log_widget(self) -> Log:
+        return self.query_one("#host-log", Log)
+
+    def begin(self, host: str, command: str, tier: str) -> None:
+        self.flush()
+        self._command, self._host = command, host
+        self._started = self._clock()
+        self.running = True
+        self._buffer.append(f"$ {command}    [{tier} on {host}]")
+        if self._ticker is None:
+            self._ticker = self.set_interval(0.1, self._tick)
+        self._tick()
+
+    def add_lines(self, stream: str, lines: Iterable[str]) -> None:
+        before = len(self._buffer)
+        if stream == "stderr":
+            self._buffer.extend(STDERR_MARK + line for line in lines)
+        else:
+            self._buffer.extend(lines)
+        self.lines_received += len(self._buffer) - before
+        overflow = len(self._buffer) - self.BUFFER_CAP
+        if overflow > 0:
+            del self._buffer[:overflow]
+            self._dropped += overflow
+
+    def flush(self) -> None:
+        if self._dropped:
+            self._buffer.insert(0, f"[... {self._dropped} lines not shown: output arrived faster than shown ...]")
+            self._dropped = 0
+        if self._buffer:
+            lines, self._buffer = self._buffer, []
+            self.log_widget.write_lines(lines)
+
+    def finish(self, status: str, summary: str) -> float:
+        """The step ended; returns how long it ran."""
+        took = self._clock() - self._started
+        self.running = False
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        mark = "✓" if status == "done" else "✗"
+        line = f"{mark} {status}: {summary} ({elapsed_text(took)})"
+        self._buffer.append(line)
+        self.flush()
+        self.query_one("#host-title", Label).update(f"{line} — {self._command}")
+        return took
+
+    def _tick(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        took = elapsed_text(self._clock() - self._started)
+        self.query_one("#host-title", Label).update(
+            f"{SPINNER[self._frame]} running {took} on {self._host} — {self._command}"
+        )
+
+    @property
+    def scrolled_away(self) -> bool:
+        """The operator scrolled up from the end of the output (reading something older)."""
+        log = self.log_widget
+        return log.max_scroll_y > 0 and log.scroll_y < log.max_scroll_y - 1
 
 
 class StatusBar(Static):
-    """Current host and its labels, the mode (manual or model) and the read-only lock."""
+    """Current host and its labels (PROD badge), the mode or model, the read-only lock, approval statistics
+    and pending approvals."""
 
     host: reactive[str] = reactive("local")
     labels: reactive[tuple[str, ...]] = reactive(())
     mode: reactive[str] = reactive("manual")
     read_only: reactive[bool] = reactive(False)
+    approvals: reactive[str] = reactive("no approvals yet")
+    pending: reactive[int] = reactive(0)
 
-    def render(self) -> str:
-        parts = [f" host: {self.host}"]
+    def render(self) -> Text:
+        text = Text(f" host: {self.host}")
         if self.labels:
-            parts.append("[" + ", ".join(self.labels) + "]")
-        parts.append(f"│ mode: {self.mode}")
-        parts.append("│ READ-ONLY" if self.read_only else "│ read-write")
-        return " ".join(parts)
+            text.append(" [" + ", ".join(self.labels) + "]")
+        if is_production(self.labels):
+            text.append(" ")
+            text.append(" PROD ", "bold white on red")
+        text.append(f" │ mode: {self.mode} │ ")
+        if self.read_only:
+            text.append(" READ-ONLY ", "bold black on yellow")
+        else:
+            text.append("read-write")
+        text.append(f" │ approvals: {self.approvals}")
+        if self.pending:
+            text.append(" │ ")
+            text.append(f" {self.pending} approval pending ", "bold black on yellow")
+        return text

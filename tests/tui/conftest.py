@@ -11,6 +11,6 @@ from console.tui.app import HitlApp
 def make_app():
     def build(**settings_changes: object) -> HitlApp:
         settings = Settings(**settings_changes)  # type: ignore[arg-type]
-        return HitlApp(settings, discover_themes(None), host="local", mode="manual")
+        return HitlApp(settings, discover_themes(None), host="local", mode="manual", connect=False)
 
     return build

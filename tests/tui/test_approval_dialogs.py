@@ -49,7 +49,7 @@ async def open_dialog(
 async def test_write_cancel_has_focus_and_enter_rejects(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
-        screen, decided = await open_dialog(app, pilot, write_request())
+        _screen, decided = await open_dialog(app, pilot, write_request())
         assert app.focused is not None and app.focused.id == "cancel"
         await pilot.press("enter")
         assert (await decided) == Decision.reject()
@@ -74,7 +74,7 @@ async def test_write_y_only_after_the_delay(make_app) -> None:
 async def test_write_delay_from_the_real_clock(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
-        screen, decided = await open_dialog(app, pilot, write_request(delay=0.3))
+        _screen, decided = await open_dialog(app, pilot, write_request(delay=0.3))
         await pilot.press("y")
         assert not decided.done()
         await asyncio.sleep(0.35)
@@ -109,7 +109,7 @@ async def test_n_and_escape_reject(make_app) -> None:
 async def test_reject_with_reason_keeps_hotkeys_inside_the_text(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
-        screen, decided = await open_dialog(app, pilot, write_request())
+        _screen, decided = await open_dialog(app, pilot, write_request())
         await pilot.press("r")
         assert isinstance(app.focused, Input) and app.focused.id == "reason-input"
         await pilot.press(*"yes, renew on the staging host first")
@@ -123,7 +123,7 @@ async def test_reject_with_reason_keeps_hotkeys_inside_the_text(make_app) -> Non
 async def test_escape_leaves_the_reason_without_deciding(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
-        screen, decided = await open_dialog(app, pilot, write_request())
+        _screen, decided = await open_dialog(app, pilot, write_request())
         await pilot.press("r", "x", "escape")
         assert not decided.done()
         assert app.focused is not None and app.focused.id == "cancel"
@@ -134,7 +134,7 @@ async def test_escape_leaves_the_reason_without_deciding(make_app) -> None:
 async def test_edit_returns_the_edited_command(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
-        screen, decided = await open_dialog(app, pilot, write_request())
+        _screen, decided = await open_dialog(app, pilot, write_request())
         await pilot.press("e")
         edit = app.focused
         assert isinstance(edit, Input) and edit.value == CRON_COMMAND
