@@ -60,15 +60,20 @@ class ChatPane(Vertical):
             yield Markdown(WELCOME, id="chat-welcome")
         yield Input(placeholder="Ask, or !command, or /help", id="chat-input")
 
-    def on_mount(self) -> None:
-        self.query_one("#chat-log", VerticalScroll).anchor()
-
     @property
     def log_view(self) -> VerticalScroll:
         return self.query_one("#chat-log", VerticalScroll)
 
     async def _add(self, widget: Static | Markdown) -> None:
         await self.log_view.mount(widget)
+        self.call_after_refresh(self._follow)
+
+    def _follow(self) -> None:
+        """Keep the newest message in view once the conversation fills the pane (anchoring a short log would
+        push it to the bottom)."""
+        view = self.log_view
+        if view.max_scroll_y > 0 and not view.is_anchored:
+            view.anchor()
 
     async def add_user(self, text: str) -> None:
         await self.end_answer()
@@ -106,7 +111,7 @@ class ChatPane(Vertical):
 class PlanPane(Vertical):
     """The steps of the current plan: tier (a word on its colour), status, elapsed time, rollback key."""
 
-    COLUMNS: ClassVar[tuple[str, ...]] = ("#", "Tier", "Step", "Status", "Time", "Rollback")
+    COLUMNS: ClassVar[tuple[str, ...]] = ("#", "Tier", "Status", "Time", "Rollback", "Step")
     STATUS_MARKS: ClassVar[dict[str, str]] = {
         "pending": "·",
         "running": "▶",
@@ -182,10 +187,10 @@ class PlanPane(Vertical):
             table.add_row(
                 str(index),
                 self._tier_cell(str(step["tier"])),
-                Text(str(step["command"])),
                 status_text,
                 took,
                 step.get("rollback_key") or "",
+                Text(str(step["command"])),
                 key=str(index),
             )
 
