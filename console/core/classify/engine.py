@@ -87,12 +87,16 @@ class _Analysis:
         changing = [f for f in self.findings if f.tier > Tier.READ]
         targets = tuple(dict.fromkeys(t for f in changing for t in f.targets))
         capture = tuple(dict.fromkeys(c for f in changing for c in f.capture))
+        if any(t.kind == "path" and ("$" in t.value or "`" in t.value) for t in targets):
+            capture = tuple(c for c in capture if c != "files")  # `files` needs every path known
         consequence = None
         if tier == Tier.DESTRUCTIVE:
             first = top[0]
-            consequence = first.consequence or (first.reason[:1].upper() + first.reason[1:]).rstrip(".") + "."
-            if not capture:
-                consequence += " Nothing can be captured first, so there is no rollback."
+            consequence = first.consequence
+            if consequence is None:
+                consequence = (first.reason[:1].upper() + first.reason[1:]).rstrip(".") + "."
+                if not capture:
+                    consequence += " Nothing can be captured first, so there is no rollback."
         return Classification(command, tier, reasons or ("only reads",), targets, consequence, capture)
 
     # Scripts --------------------------------------------------------------------------------------
@@ -193,10 +197,10 @@ class _Analysis:
             getattr(self, "an_" + analyzer.replace("-", "_"))(sel, cmd, script, depth, where)
 
     def effect(self, sel: Selection, effect: Effect, where: str) -> None:
-        shown = f"{sel.rule.command} {sel.shown}".strip()
+        shown = f"{sel.written or sel.rule.command} {sel.shown}".strip()
         targets = self.targets(sel, effect)
         tier = effect.tier
-        texts = [t.value for t in targets]
+        texts = [t.value or ("the current user" if t.kind == "crontab" else "") for t in targets]
         does = effect.does
         extra = ""
         if tier > Tier.READ and effect.kind == "path":
@@ -207,7 +211,10 @@ class _Analysis:
             elif bad:
                 extra = f" ({_join(bad)}: critical to the system)"
         named = _join(texts) if texts else ""
-        phrase = does.replace("{targets}", named) if "{targets}" in does else (f"{does} {named}" if named else does)
+        if "{targets}" in does:
+            phrase = does.replace("{targets}", named)
+        else:
+            phrase = f"{does} {named}" if named and effect.targets != "value" else does
         reason = f"`{shown}` {' '.join(phrase.split())}{extra}{where}"
         capture = effect.capture
         dynamic = any(w.dynamic for w in self.target_words(sel, effect))

@@ -56,6 +56,15 @@ _ANSI_SIMPLE = {
 _BRACE = re.compile(r"\{([^{}]*,[^{}]*)\}")
 
 
+# tree-sitter-bash 0.25 can crash the whole process on some input (found by the property tests: U+0004 in
+# some contexts, `{` followed by a private-use character). So the parser only ever sees printable ASCII,
+# tab and newline: every other character becomes `_`, one character for one, which keeps byte offsets equal
+# to character offsets, and all text is then read from the original string. Bash treats those characters
+# as ordinary word characters too (it splits words only on blanks), and the guards have already made such
+# input at least WRITE.
+_UNSAFE_FOR_PARSER = re.compile(r"[^\t\n\x20-\x7e]")
+
+
 @cache
 def parser() -> Parser:
     """One parser per process: building the Language object is the expensive part."""
@@ -63,8 +72,9 @@ def parser() -> Parser:
 
 
 def parse_script(text: str) -> Script:
-    tree = parser().parse(text.encode("utf-8", "surrogatepass"))
-    builder = _Builder()
+    shadow = _UNSAFE_FOR_PARSER.sub("_", text) if _UNSAFE_FOR_PARSER.search(text) else text
+    tree = parser().parse(shadow.encode("ascii"))
+    builder = _Builder(text)
     builder.visit(tree.root_node, "", 0)
     return builder.script
 
@@ -121,56 +131,55 @@ def expand_braces(text: str) -> list[str]:
     return results
 
 
-def _node_text(node: Node) -> str:
-    raw = node.text
-    return raw.decode("utf-8", "replace") if raw is not None else ""
+def _node_text(node: Node, src: str) -> str:
+    return src[node.start_byte : node.end_byte]
 
 
-def decode_word(node: Node) -> Word:
+def decode_word(node: Node, src: str) -> Word:
     """Quote removal for one word node: `\\rm` -> rm, `'r''m'` -> rm, `$'\\x72\\x6d'` -> rm."""
     kind = node.type
     if kind == "word" or kind == "number":
-        return Word(_unescape_unquoted(_node_text(node)))
+        return Word(_unescape_unquoted(_node_text(node, src)))
     if kind == "raw_string":
-        return Word(_node_text(node)[1:-1], quoted=True)
+        return Word(_node_text(node, src)[1:-1], quoted=True)
     if kind == "ansi_c_string":
-        return Word(_ansi_c(_node_text(node)[2:-1]), quoted=True)
+        return Word(_ansi_c(_node_text(node, src)[2:-1]), quoted=True)
     if kind in _DYNAMIC_NODES:
-        return Word(_node_text(node), dynamic=True)
+        return Word(_node_text(node, src), dynamic=True)
     if kind in ("string", "translated_string"):
         parts: list[str] = []
         dynamic = False
         for child in node.children:
             ctype = child.type
             if ctype == "string_content":
-                parts.append(_unescape_double_quoted(_node_text(child)))
+                parts.append(_unescape_double_quoted(_node_text(child, src)))
             elif ctype == "string":
-                inner = decode_word(child)
+                inner = decode_word(child, src)
                 parts.append(inner.text)
                 dynamic = dynamic or inner.dynamic
             elif child.is_named:
-                parts.append(_node_text(child))
+                parts.append(_node_text(child, src))
                 dynamic = True
             elif ctype not in ('"', '$"', "$"):
-                parts.append(_node_text(child))
+                parts.append(_node_text(child, src))
         return Word("".join(parts), dynamic=dynamic, quoted=True)
     if kind == "concatenation":
         texts: list[str] = []
         dynamic = False
         quoted = False
         for child in node.children:
-            inner = decode_word(child)
+            inner = decode_word(child, src)
             texts.append(inner.text)
             dynamic = dynamic or inner.dynamic
             quoted = quoted or inner.quoted
         return Word("".join(texts), dynamic=dynamic, quoted=quoted)
     # Anything else (an unexpected node in word position) is treated as known only at run time.
-    return Word(_node_text(node), dynamic=True)
+    return Word(_node_text(node, src), dynamic=True)
 
 
-def argument_words(node: Node) -> list[Word]:
+def argument_words(node: Node, src: str) -> list[Word]:
     """A word node as the argv entries it becomes, with unquoted comma braces expanded."""
-    word = decode_word(node)
+    word = decode_word(node, src)
     if node.type == "concatenation" and not word.quoted and "{" in word.text and "," in word.text:
         return [Word(text, dynamic=word.dynamic) for text in expand_braces(word.text)]
     return [word]
@@ -196,7 +205,8 @@ def _literal_output(command: SimpleCommand) -> str | None:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, src: str) -> None:
+        self.src = src
         self.script = Script()
         self._built: dict[int, SimpleCommand] = {}
         self._redirects_done: set[int] = set()
@@ -215,19 +225,19 @@ class _Builder:
                 cmd.assignments.append((name, value))
             elif kind == "command_name":
                 for inner in child.children:
-                    cmd.argv.extend(argument_words(inner))
+                    cmd.argv.extend(argument_words(inner, self.src))
             elif kind in _REDIRECT_NODES:
                 self._attach_redirect(cmd, child)
             elif child.is_named:
-                cmd.argv.extend(argument_words(child))
+                cmd.argv.extend(argument_words(child, self.src))
         self._built[node.id] = cmd
         return cmd
 
     def _assignment(self, node: Node) -> tuple[str, Word]:
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
-        name = _node_text(name_node) if name_node is not None else ""
-        value = decode_word(value_node) if value_node is not None else Word("")
+        name = _node_text(name_node, self.src) if name_node is not None else ""
+        value = decode_word(value_node, self.src) if value_node is not None else Word("")
         return name, value
 
     # Redirects ------------------------------------------------------------------------------------
@@ -235,7 +245,7 @@ class _Builder:
     def _attach_redirect(self, cmd: SimpleCommand | None, node: Node) -> None:
         kind = node.type
         if kind == "herestring_redirect":
-            words = [decode_word(c) for c in node.children if c.is_named]
+            words = [decode_word(c, self.src) for c in node.children if c.is_named]
             text = " ".join(w.text for w in words)
             literal = None if any(w.dynamic for w in words) else text + "\n"
             if cmd is not None:
@@ -249,11 +259,11 @@ class _Builder:
         target: Word | None = None
         for child in node.children:
             if child.type == "file_descriptor":
-                fd = _node_text(child)
+                fd = _node_text(child, self.src)
             elif not child.is_named:
-                op = op or _node_text(child)
+                op = op or _node_text(child, self.src)
             elif target is None:
-                target = decode_word(child)
+                target = decode_word(child, self.src)
         if op in (">&", "<&") and target is not None and (target.text.isdigit() or target.text == "-"):
             return  # descriptor duplication or close: neutral
         if op == ">&":
@@ -273,7 +283,7 @@ class _Builder:
         for child in node.children:
             kind = child.type
             if kind == "heredoc_start":
-                quoted = any(q in _node_text(child) for q in "'\"\\")
+                quoted = any(q in _node_text(child, self.src) for q in "'\"\\")
             elif kind == "heredoc_body":
                 body = child
             elif kind == "<<-":
@@ -282,7 +292,7 @@ class _Builder:
                 self._attach_redirect(cmd, child)
         text: str | None = ""
         if body is not None:
-            text = _node_text(body)
+            text = _node_text(body, self.src)
             if not quoted and any(c.type != "heredoc_content" for c in body.named_children):
                 text = None
             elif text is not None and strip_tabs:
@@ -301,7 +311,7 @@ class _Builder:
             self.script.errors.append(f"missing `{kind}`")
             return
         if kind == "ERROR":
-            snippet = _node_text(node).strip()
+            snippet = _node_text(node, self.src).strip()
             snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
             self.script.errors.append(f"cannot parse `{snippet}`")
         elif kind == "command":
@@ -326,7 +336,7 @@ class _Builder:
         elif kind == "function_definition":
             name = node.child_by_field_name("name")
             if name is not None:
-                self.script.functions.add(_node_text(name))
+                self.script.functions.add(_node_text(name, self.src))
             context = "function body"
         elif kind in _CONTEXT_OF:
             context = _CONTEXT_OF[kind]
@@ -337,13 +347,13 @@ class _Builder:
         argv: list[Word] = []
         for child in node.children:
             if not child.is_named:
-                argv.append(Word(_node_text(child)))
+                argv.append(Word(_node_text(child, self.src)))
             elif child.type == "variable_assignment":
                 name, value = self._assignment(child)
                 self.script.assignments.append((name, value))
                 argv.append(Word(f"{name}={value.text}", dynamic=value.dynamic))
             else:
-                argv.append(decode_word(child))
+                argv.append(decode_word(child, self.src))
         self.script.commands.append(SimpleCommand(argv=argv, context=context))
         for child in node.children:
             inner_nodes = child.children if child.type == "variable_assignment" else [child]

@@ -105,10 +105,10 @@ class Clause:
                 return None
         if self.operand is not None and not any(self.operand.search(w.text) for w in parsed.operands):
             return None
-        if self.first_operand is not None and not (
-            parsed.operands and self.first_operand.search(parsed.operands[0].text)
-        ):
-            return None
+        if self.first_operand is not None:
+            if not (parsed.operands and self.first_operand.search(parsed.operands[0].text)):
+                return None
+            shown = shown or parsed.operands[0].text
         if self.arg is not None and not any(self.arg.search(word) for word in parsed.words):
             return None
         count = len(parsed.operands)
@@ -163,6 +163,7 @@ class Selection:
     shown: str
     args: list[Word]
     parsed: ParsedArgs
+    written: str = ""  # the command words as written: `mkfs.ext4`, `git stash drop`
 
     @property
     def effect(self) -> Effect:
@@ -214,6 +215,7 @@ class RuleSet:
             args = [Word("-" + args[0].text), *args[1:]]  # `tar czf x` is `tar -czf x`
         selections: list[Selection] = []
         key = rule.command
+        written = name
         while True:
             has_children = key in self.parents
             parsed = parse_args(args, rule.value_options, stop_at_operand=has_children or rule.posix)
@@ -223,12 +225,13 @@ class RuleSet:
                 if has_children and not rule.posix:
                     parsed = parse_args(args, rule.value_options)
                 clause, shown = rule.select(parsed)
-                selections.append(Selection(rule, clause, shown, args, parsed))
+                selections.append(Selection(rule, clause, shown, args, parsed, written))
                 return selections
             global_parsed = parse_args(args[:index], rule.value_options)
             clause, shown = rule.select(global_parsed)
             if clause is not None:
-                selections.append(Selection(rule, clause, shown, args[:index], global_parsed))
+                selections.append(Selection(rule, clause, shown, args[:index], global_parsed, written))
+            written = f"{written} {args[index].text}"
             rule, key, args = child, child.command, args[index + 1 :]
 
 
