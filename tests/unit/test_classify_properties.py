@@ -11,15 +11,33 @@ from console.core.tiers import Tier
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 SHELLISH = st.text(
-    alphabet=st.sampled_from(list("abcrmls -;|&$(){}[]<>'\"`\\\n\t=*~/.,!#0123456789") + ["\u00a0", "\u200b", "é"]),
+    alphabet=st.sampled_from([*list("abcrmls -;|&$(){}[]<>'\"`\\\n\t=*~/.,!#0123456789"), "\xa0", "\u200b", "é"]),
     max_size=60,
 )
 BASES = st.sampled_from(
     ["ls -la", "git status", "cat f", "echo hi", "grep -r x .", "ps aux", "df -h", "true", "psql -c 'SELECT 1'"]
 )
 WRAPPERS = st.sampled_from(
-    ["sudo", "sudo -u root", "env", "env -i A=1", "nohup", "timeout 5", "time", "nice -n 5", "stdbuf -oL",
-     "setsid", "flock /tmp/l", "command", "exec", "busybox", "xargs", "doas", "ionice -c3", "strace -f"]
+    [
+        "sudo",
+        "sudo -u root",
+        "env",
+        "env -i A=1",
+        "nohup",
+        "timeout 5",
+        "time",
+        "nice -n 5",
+        "stdbuf -oL",
+        "setsid",
+        "flock /tmp/l",
+        "command",
+        "exec",
+        "busybox",
+        "xargs",
+        "doas",
+        "ionice -c3",
+        "strace -f",
+    ]
 )
 
 
@@ -51,8 +69,22 @@ def test_wrapped_rm_rf_is_destructive(wrapper: str) -> None:
 
 
 @SETTINGS
-@given(BASES, st.sampled_from(["echo $({})", "echo `{}`", "bash -c '{}'", "sh -c \"{}\"", "x=$({})",
-                               "ls \"$({})\"", "cat <(/bin/{})", "eval '{}'", "ssh host '{}'"]))
+@given(
+    BASES,
+    st.sampled_from(
+        [
+            "echo $({})",
+            "echo `{}`",
+            "bash -c '{}'",
+            'sh -c "{}"',
+            "x=$({})",
+            'ls "$({})"',
+            "cat <(/bin/{})",
+            "eval '{}'",
+            "ssh host '{}'",
+        ]
+    ),
+)
 def test_hidden_rm_rf_is_destructive(base: str, template: str) -> None:
     hidden = template.format("rm -rf x")
     assert classify(f"{base} && {hidden}").tier == Tier.DESTRUCTIVE

@@ -11,7 +11,7 @@ from console.core.classify import snippets
 from console.core.classify.args import parse_args
 from console.core.classify.guards import MAX_INPUT_BYTES, suspicious_characters
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Word
-from console.core.classify.model import CaptureStrategy, Classification, Target
+from console.core.classify.model import CaptureStrategy, Classification, Target, TargetKind
 from console.core.classify.parse import parse_script
 from console.core.classify.rules import Effect, RuleSet, Selection, default_rules
 from console.core.tiers import Tier
@@ -74,8 +74,14 @@ class _Analysis:
             self.add(Tier.WRITE, f"contains {problem}: the shell may not run what is shown")
         self.script(command, 0, "")
 
-    def add(self, tier: Tier, reason: str, targets: tuple[Target, ...] = (), capture: tuple[CaptureStrategy, ...] = (),
-            consequence: str | None = None) -> None:
+    def add(
+        self,
+        tier: Tier,
+        reason: str,
+        targets: tuple[Target, ...] = (),
+        capture: tuple[CaptureStrategy, ...] = (),
+        consequence: str | None = None,
+    ) -> None:
         self.findings.append(Finding(tier, reason, targets, capture, consequence))
 
     def result(self, command: str) -> Classification:
@@ -107,7 +113,10 @@ class _Analysis:
             return
         parsed = parse_script(text)
         if parsed.errors:
-            self.add(Tier.DESTRUCTIVE, f"hitl cannot parse this shell{where} ({parsed.errors[0]}), so it cannot tell what runs")
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"hitl cannot parse this shell{where} ({parsed.errors[0]}), so it cannot tell what runs",
+            )
         if parsed.too_deep:
             self.add(Tier.DESTRUCTIVE, f"the shell{where} is nested too deeply to analyse")
         for name, value in parsed.assignments:
@@ -143,17 +152,25 @@ class _Analysis:
             return
         verb = "appends to" if ">>" in redirect.op else "overwrites"
         if target.dynamic:
-            self.add(Tier.WRITE, f"a redirect {verb} `{path}`, a path only known at run time{where}", (Target("path", path),))
+            self.add(
+                Tier.WRITE, f"a redirect {verb} `{path}`, a path only known at run time{where}", (Target("path", path),)
+            )
             return
         targets = (Target("path", path),)
         if self.policy.is_critical(path) or path.startswith("/dev/"):
             self.add(Tier.DESTRUCTIVE, f"a redirect {verb} {path}, a critical system file{where}", targets, ("files",))
             return
         if redirect.truncates and cmd is not None:
-            operands = {w.text for w in cmd.argv[1:]} | {r.target.text for r in cmd.redirects if r.op == "<" and r.target}
+            operands = {w.text for w in cmd.argv[1:]} | {
+                r.target.text for r in cmd.redirects if r.op == "<" and r.target
+            }
             if path in operands:
-                self.add(Tier.DESTRUCTIVE, f"`> {path}` empties {path} before `{cmd.argv[0].text}` reads it{where}",
-                         targets, ("files",))
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"`> {path}` empties {path} before `{cmd.argv[0].text}` reads it{where}",
+                    targets,
+                    ("files",),
+                )
                 return
             if _produces_nothing(cmd):
                 self.add(Tier.DESTRUCTIVE, f"`> {path}` empties {path}{where}", targets, ("files",))
@@ -165,13 +182,19 @@ class _Analysis:
     def argv(self, argv: list[Word], cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
         head = argv[0]
         if head.dynamic:
-            self.add(Tier.DESTRUCTIVE, f"the command name `{head.text}` is only known at run time{where}, so hitl cannot tell what runs")
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"the command name `{head.text}` is only known at run time{where}, so hitl cannot tell what runs",
+            )
             return
         name = head.text
         if name in script.functions:
             return  # a function defined in the same line: its body was analysed where it was defined
         if not name or not name.isascii() or not name.isprintable():
-            self.add(self.unknown_tier, f"`{name}` is not a program hitl knows (it has non-ASCII or invisible characters){where}")
+            self.add(
+                self.unknown_tier,
+                f"`{name}` is not a program hitl knows (it has non-ASCII or invisible characters){where}",
+            )
             return
         base = name.rsplit("/", 1)[-1] if "/" in name else name
         rule = self.rules.lookup(base)
@@ -189,9 +212,8 @@ class _Analysis:
 
     def selection(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
         analyzer = sel.rule.analyzer
-        if analyzer == "wrapper" and sel.clause is None:
-            if self.unwrap(sel, cmd, script, depth, where):
-                return
+        if analyzer == "wrapper" and sel.clause is None and self.unwrap(sel, cmd, script, depth, where):
+            return
         self.effect(sel, sel.effect, where)
         if analyzer is not None and analyzer != "wrapper":
             getattr(self, "an_" + analyzer.replace("-", "_"))(sel, cmd, script, depth, where)
@@ -221,7 +243,9 @@ class _Analysis:
         if "files" in capture and (dynamic or not targets):
             capture = tuple(c for c in capture if c != "files")
         consequence = effect.consequence.replace("{targets}", named) if effect.consequence else None
-        self.findings.append(Finding(tier, reason, targets if tier > Tier.READ else (), capture if tier > Tier.READ else (), consequence))
+        self.findings.append(
+            Finding(tier, reason, targets if tier > Tier.READ else (), capture if tier > Tier.READ else (), consequence)
+        )
 
     def target_words(self, sel: Selection, effect: Effect) -> list[Word]:
         how = effect.targets
@@ -237,7 +261,7 @@ class _Analysis:
         if how == "init":
             return operands[:-1]
         if how.startswith("option:"):
-            names = set(how[len("option:"):].split(","))
+            names = set(how[len("option:") :].split(","))
             return [Word(value) for name, value in sel.parsed.options if name in names]
         return []
 
@@ -293,25 +317,36 @@ class _Analysis:
             self.script(code, depth + 1, f" inside `{name} -c`{where}")
             return
         if sel.parsed.operands and "-s" not in sel.parsed.names:
-            self.add(Tier.WRITE, f"`{name}` runs the script {sel.parsed.operands[0].text}, which hitl cannot see{where}",
-                     (Target("path", sel.parsed.operands[0].text),))
+            self.add(
+                Tier.WRITE,
+                f"`{name}` runs the script {sel.parsed.operands[0].text}, which hitl cannot see{where}",
+                (Target("path", sel.parsed.operands[0].text),),
+            )
             return
         self.stdin_code(cmd, depth, where, name, lambda text, w: self.script(text, depth + 1, w))
 
-    def stdin_code(self, cmd: SimpleCommand, depth: int, where: str, name: str, analyse: Callable[[str, str], None]) -> None:
+    def stdin_code(
+        self, cmd: SimpleCommand, depth: int, where: str, name: str, analyse: Callable[[str, str], None]
+    ) -> None:
         stdin = cmd.stdin
         if stdin is None:
             self.add(Tier.WRITE, f"`{name}` opens an interactive session where anything can be typed{where}")
         elif stdin.text is not None:
             analyse(stdin.text, f" fed to `{name}` from {stdin.source}{where}")
         else:
-            self.add(Tier.DESTRUCTIVE, f"`{name}` runs what `{stdin.source}` produces, which hitl cannot see{where}",
-                     consequence=f"Runs code from `{stdin.source}` that nobody has reviewed.")
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{name}` runs what `{stdin.source}` produces, which hitl cannot see{where}",
+                consequence=f"Runs code from `{stdin.source}` that nobody has reviewed.",
+            )
 
     def an_eval(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
         if any(w.dynamic for w in sel.args):
-            self.add(Tier.DESTRUCTIVE, f"`{sel.rule.command}` runs code only known at run time{where}",
-                     consequence="Runs code that is only put together when the command runs; nobody has reviewed it.")
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{sel.rule.command}` runs code only known at run time{where}",
+                consequence="Runs code that is only put together when the command runs; nobody has reviewed it.",
+            )
             return
         self.script(" ".join(w.text for w in sel.args), depth + 1, f" inside `{sel.rule.command}`{where}")
 
@@ -347,7 +382,11 @@ class _Analysis:
                 continue
             if word == "-delete":
                 targets = tuple(Target("path", s) for s in starts or ["."])
-                self.add(Tier.DESTRUCTIVE, f"`find -delete` deletes every match under {_join(starts or ['.'])}{where}", targets)
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"`find -delete` deletes every match under {_join(starts or ['.'])}{where}",
+                    targets,
+                )
             elif word in ("-fprint", "-fprint0", "-fprintf", "-fls") and i + 1 < len(args):
                 path = args[i + 1].text
                 self.add(Tier.WRITE, f"`find {word}` writes {path}{where}", (Target("path", path),), ("files",))
@@ -359,7 +398,13 @@ class _Analysis:
             if word.text in options:
                 inner = [w for w in sel.args[i + 1 :] if w.text != ";"]
                 if inner:
-                    self.argv(inner, SimpleCommand(argv=inner), Script(), depth, f" run by `{sel.rule.command} {word.text}`{where}")
+                    self.argv(
+                        inner,
+                        SimpleCommand(argv=inner),
+                        Script(),
+                        depth,
+                        f" run by `{sel.rule.command} {word.text}`{where}",
+                    )
                 return
 
     def an_inline_code(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
@@ -382,7 +427,11 @@ class _Analysis:
         if sel.parsed.operands:
             script_name = sel.parsed.operands[0].text
             if script_name != "-":
-                self.add(Tier.WRITE, f"`{name}` runs {script_name}, code hitl cannot see{where}", (Target("path", script_name),))
+                self.add(
+                    Tier.WRITE,
+                    f"`{name}` runs {script_name}, code hitl cannot see{where}",
+                    (Target("path", script_name),),
+                )
                 return
         self.stdin_code(cmd, depth, where, name, analyse)
 
@@ -401,36 +450,57 @@ class _Analysis:
             sql_parts += operands[1:]
         elif not database and operands:
             database = operands[0]
-        kind = "sqlite" if dialect == "sqlite" else ("mysql" if dialect == "mysql" else "postgres")
+        kind: TargetKind = "sqlite" if dialect == "sqlite" else ("mysql" if dialect == "mysql" else "postgres")
         capture = (_DB_CAPTURE[kind],)
         place = f"`{client}`" + (f" on {database}" if database else "")
         for path in files:
             if path != "-":
-                self.add(Tier.DESTRUCTIVE, f"{place} runs the SQL file {path}, which hitl cannot check{where}",
-                         (Target(kind, database),), capture, consequence=f"Runs every statement in {path} against {database or 'the database'}.")
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"{place} runs the SQL file {path}, which hitl cannot check{where}",
+                    (Target(kind, database),),
+                    capture,
+                    consequence=f"Runs every statement in {path} against {database or 'the database'}.",
+                )
         if not sql_parts and not files:
             stdin = cmd.stdin
             if stdin is None:
                 if "-l" in sel.parsed.names or "--list" in sel.parsed.names:
                     return
-                self.add(Tier.WRITE, f"{place} opens an interactive session where anything can be typed{where}",
-                         (Target(kind, database),), capture)
+                self.add(
+                    Tier.WRITE,
+                    f"{place} opens an interactive session where anything can be typed{where}",
+                    (Target(kind, database),),
+                    capture,
+                )
                 return
             if stdin.text is None:
-                self.add(Tier.DESTRUCTIVE, f"{place} runs SQL from {stdin.source}, which hitl cannot check{where}",
-                         (Target(kind, database),), capture, consequence=f"Runs whatever SQL {stdin.source} produces.")
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"{place} runs SQL from {stdin.source}, which hitl cannot check{where}",
+                    (Target(kind, database),),
+                    capture,
+                    consequence=f"Runs whatever SQL {stdin.source} produces.",
+                )
                 return
             sql_parts = [stdin.text]
         for text in sql_parts:
             sql, meta = _split_meta(text, dialect)
             for tier, reason in meta:
-                self.add(tier, f"{place}: {reason}{where}", (Target(kind, database),) if tier > Tier.READ else (),
-                         capture if tier > Tier.READ and "shell" not in reason else ())
+                self.add(
+                    tier,
+                    f"{place}: {reason}{where}",
+                    (Target(kind, database),) if tier > Tier.READ else (),
+                    capture if tier > Tier.READ and "shell" not in reason else (),
+                )
             for verdict in tier_sql(sql, dialect):
                 if verdict.tier == Tier.READ:
                     continue
                 tables = verdict.tables or ("",)
-                targets = tuple(Target(kind, database if kind == "sqlite" else ".".join(p for p in (database, t) if p)) for t in tables)
+                targets = tuple(
+                    Target(kind, database if kind == "sqlite" else ".".join(p for p in (database, t) if p))
+                    for t in tables
+                )
                 self.add(verdict.tier, f"{place}: {verdict.reason}{where}", targets, capture)
 
     def an_ssh(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
@@ -460,7 +530,9 @@ class _Analysis:
             index = parsed.first_operand_index
             rest = args[index + int(params.get("skip_operands", 1)) :] if index is not None else []
         if rest:
-            self.argv(rest, SimpleCommand(argv=rest), Script(), depth, f" inside a container via `{sel.rule.command}`{where}")
+            self.argv(
+                rest, SimpleCommand(argv=rest), Script(), depth, f" inside a container via `{sel.rule.command}`{where}"
+            )
 
 
 def _produces_nothing(cmd: SimpleCommand) -> bool:
@@ -472,7 +544,11 @@ def _produces_nothing(cmd: SimpleCommand) -> bool:
         return True
     if argv[0] == "cat" and argv[1:] == ["/dev/null"]:
         return True
-    return argv[0] in ("echo", "printf") and all(a in ("-n", "") for a in argv[1:]) and ("-n" in argv or argv[0] == "printf")
+    return (
+        argv[0] in ("echo", "printf")
+        and all(a in ("-n", "") for a in argv[1:])
+        and ("-n" in argv or argv[0] == "printf")
+    )
 
 
 def _split_meta(text: str, dialect: str) -> tuple[str, list[tuple[Tier, str]]]:
@@ -494,8 +570,12 @@ def _split_meta(text: str, dialect: str) -> tuple[str, list[tuple[Tier, str]]]:
             word = stripped.split(" ", 1)[0].lower().rstrip(";")
             if word in ("system", "\\!", "source", "\\.", "tee", "\\t"):
                 tier = Tier.WRITE if word in ("tee", "\\t") else Tier.DESTRUCTIVE
-                what = {"system": "runs a shell command", "\\!": "runs a shell command", "tee": "writes a file",
-                        "\\t": "writes a file"}.get(word, "runs an SQL file hitl cannot check")
+                what = {
+                    "system": "runs a shell command",
+                    "\\!": "runs a shell command",
+                    "tee": "writes a file",
+                    "\\t": "writes a file",
+                }.get(word, "runs an SQL file hitl cannot check")
                 verdicts.append((tier, f"the client command `{word}` {what}"))
                 continue
         sql_lines.append(line)
@@ -518,9 +598,38 @@ def _psql_meta(meta: str) -> tuple[Tier, str]:
     return Tier.WRITE, f"`\\{word}` is a psql command hitl cannot show to be read-only"
 
 
-_SQLITE_READ = frozenset({"tables", "schema", "indexes", "indices", "headers", "mode", "width", "databases", "show",
-                          "help", "timer", "dump", "fullschema", "stats", "eqp", "explain", "changes", "echo",
-                          "nullvalue", "separator", "quit", "exit", "print", "dbinfo", "lint", "columns", "box", "table"})
+_SQLITE_READ = frozenset(
+    {
+        "tables",
+        "schema",
+        "indexes",
+        "indices",
+        "headers",
+        "mode",
+        "width",
+        "databases",
+        "show",
+        "help",
+        "timer",
+        "dump",
+        "fullschema",
+        "stats",
+        "eqp",
+        "explain",
+        "changes",
+        "echo",
+        "nullvalue",
+        "separator",
+        "quit",
+        "exit",
+        "print",
+        "dbinfo",
+        "lint",
+        "columns",
+        "box",
+        "table",
+    }
+)
 
 
 def _sqlite_dot(command: str) -> tuple[Tier, str]:

@@ -7,6 +7,7 @@ hidden in a construct we did not think of is still found. What we cannot read is
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
@@ -128,7 +129,7 @@ def expand_braces(text: str) -> list[str]:
         results.extend(expand_braces(head + part + tail))
         if len(results) > 256:
             break
-    return results
+    return list(dict.fromkeys(results))
 
 
 def _node_text(node: Node, src: str) -> str:
@@ -138,7 +139,7 @@ def _node_text(node: Node, src: str) -> str:
 def decode_word(node: Node, src: str) -> Word:
     """Quote removal for one word node: `\\rm` -> rm, `'r''m'` -> rm, `$'\\x72\\x6d'` -> rm."""
     kind = node.type
-    if kind == "word" or kind == "number":
+    if kind in {"word", "number"}:
         return Word(_unescape_unquoted(_node_text(node, src)))
     if kind == "raw_string":
         return Word(_node_text(node, src)[1:-1], quoted=True)
@@ -389,7 +390,7 @@ class _Builder:
 
     def _pipeline(self, node: Node, context: str) -> None:
         elements = [c for c in node.children if c.is_named]
-        for producer_node, consumer_node in zip(elements, elements[1:], strict=False):
+        for producer_node, consumer_node in itertools.pairwise(elements):
             consumer = self._bound_command(consumer_node, context, last=False)
             if consumer is None or consumer.stdin is not None:
                 continue

@@ -178,16 +178,29 @@ class Policy:
     vital_paths: tuple[str, ...] = ()
     neutral_paths: frozenset[str] = frozenset()
     dangerous_env: tuple[str, ...] = ()
+    _critical: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _env: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One compiled regular expression per pattern list: these run for every path and assignment.
+        object.__setattr__(self, "_critical", _globs(self.critical_paths))
+        object.__setattr__(self, "_env", _globs(self.dangerous_env))
 
     def is_critical(self, path: str) -> bool:
-        return any(fnmatch.fnmatchcase(path, pattern) for pattern in self.critical_paths)
+        return self._critical.match(path) is not None
 
     def is_vital(self, path: str) -> bool:
         stripped = path.rstrip("/") or "/"
         return stripped in self.vital_paths or path in self.vital_paths
 
     def is_dangerous_env(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.dangerous_env)
+        return self._env.match(name) is not None
+
+
+def _globs(patterns: Iterable[str]) -> re.Pattern[str]:
+    """Shell glob patterns as one anchored regular expression (never matches when there are none)."""
+    parts = [fnmatch.translate(pattern) for pattern in patterns]
+    return re.compile("|".join(f"(?:{part})" for part in parts) if parts else "(?!)")
 
 
 @dataclass

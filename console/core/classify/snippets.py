@@ -140,7 +140,9 @@ _LANGUAGES = {
     "perl": Language(
         "Perl",
         re.compile(r"\bunlink\b|\brmtree\b|\bremove_tree\b|\bsystem\b|\bexec\b|`|\bqx\b|\bkill\b|\brmdir\b|\beval\b"),
-        re.compile(r"\bopen\b|\brename\b|\bmkdir\b|\bchmod\b|\bchown\b|\bsymlink\b|\blink\b|\btruncate\b|\buse\b|\brequire\b|\bsocket\b"),
+        re.compile(
+            r"\bopen\b|\brename\b|\bmkdir\b|\bchmod\b|\bchown\b|\bsymlink\b|\blink\b|\btruncate\b|\buse\b|\brequire\b|\bsocket\b"
+        ),
     ),
     "ruby": Language(
         "Ruby",
@@ -153,17 +155,25 @@ _LANGUAGES = {
             r"rmSync|rmdirSync|unlinkSync|\brm\s*\(|\brmdir\s*\(|\bunlink\s*\(|child_process|\bexec\w*\s*\("
             r"|\bspawn\w*\s*\(|\beval\s*\(|\bFunction\s*\(|process\.kill|process\.binding"
         ),
-        re.compile(r"\brequire\s*\(|\bimport\b|\bfs\b|\bwrite\w*\s*\(|\bfetch\s*\(|\bhttp\b|\bnet\b|\bprocess\.\w+\s*\("),
+        re.compile(
+            r"\brequire\s*\(|\bimport\b|\bfs\b|\bwrite\w*\s*\(|\bfetch\s*\(|\bhttp\b|\bnet\b|\bprocess\.\w+\s*\("
+        ),
     ),
     "php": Language(
         "PHP",
-        re.compile(r"\bunlink\b|\brmdir\b|\bsystem\b|\bexec\b|\bshell_exec\b|\bpassthru\b|\bpopen\b|\bproc_open\b|`|\beval\b"),
-        re.compile(r"\bfopen\b|\bfile_put_contents\b|\brename\b|\bmkdir\b|\bchmod\b|\binclude\b|\brequire\b|\bcurl_\w+"),
+        re.compile(
+            r"\bunlink\b|\brmdir\b|\bsystem\b|\bexec\b|\bshell_exec\b|\bpassthru\b|\bpopen\b|\bproc_open\b|`|\beval\b"
+        ),
+        re.compile(
+            r"\bfopen\b|\bfile_put_contents\b|\brename\b|\bmkdir\b|\bchmod\b|\binclude\b|\brequire\b|\bcurl_\w+"
+        ),
     ),
     "mongo": Language(
         "mongosh",
         re.compile(r"\.(drop\w*|delete\w*|remove|findOneAndDelete|dropDatabase)\s*\(|\bshutdownServer\b|\beval\b"),
-        re.compile(r"\.(insert\w*|update\w*|replace\w*|create\w*|rename\w*|findOneAnd\w+|bulkWrite|save)\s*\(|\brunCommand\b|\badminCommand\b|\bload\s*\("),
+        re.compile(
+            r"\.(insert\w*|update\w*|replace\w*|create\w*|rename\w*|findOneAnd\w+|bulkWrite|save)\s*\(|\brunCommand\b|\badminCommand\b|\bload\s*\("
+        ),
     ),
 }
 
@@ -174,8 +184,12 @@ def inline_code(language: str, code: str) -> CodeVerdict:
         return CodeVerdict(Tier.WRITE, f"inline {language} code hitl cannot check")
     match = spec.destructive.search(code)
     if match:
-        return CodeVerdict(Tier.DESTRUCTIVE, f"inline {spec.name} code uses `{match.group(0).strip()}` (deletes or runs programs)")
+        return CodeVerdict(
+            Tier.DESTRUCTIVE, f"inline {spec.name} code uses `{match.group(0).strip()}` (deletes or runs programs)"
+        )
     match = spec.writes.search(code)
     if match:
-        return CodeVerdict(Tier.WRITE, f"inline {spec.name} code uses `{match.group(0).strip()}` (can change files or state)")
+        return CodeVerdict(
+            Tier.WRITE, f"inline {spec.name} code uses `{match.group(0).strip()}` (can change files or state)"
+        )
     return CodeVerdict(Tier.READ, "")
