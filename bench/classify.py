@@ -58,8 +58,10 @@ def main() -> None:
     print(f"bare tree-sitter parse : {bare * 1e6:8.1f} us/command  {1 / bare:10,.0f} commands/s")
     print(f"classify               : {full * 1e6:8.1f} us/command  {1 / full:10,.0f} commands/s")
     print(f"ratio classify / parse : {full / bare:8.1f}x")
-    print(f"without SQL lines ({len(sql_free)}): {full_no_sql * 1e6:.1f} us/command, "
-          f"{1 / full_no_sql:,.0f} commands/s, {full_no_sql / bare_no_sql:.1f}x the bare parse")
+    print(
+        f"without SQL lines ({len(sql_free)}): {full_no_sql * 1e6:.1f} us/command, "
+        f"{1 / full_no_sql:,.0f} commands/s, {full_no_sql / bare_no_sql:.1f}x the bare parse"
+    )
 
 
 if __name__ == "__main__":

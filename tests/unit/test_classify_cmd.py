@@ -28,7 +28,9 @@ def test_human_output_says_no_rollback(capsys: pytest.CaptureFixture[str]) -> No
     assert "capture:  NO ROLLBACK" in out
 
 
-def test_json_lines_on_stdin_with_a_bad_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_lines_on_stdin_with_a_bad_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     stdin = '"ls"\n{"command": "crontab -r"}\nnot json\n\n[1]\n"git status"\n'
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     assert main(["classify", "--json", "-"]) == 0

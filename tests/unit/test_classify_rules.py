@@ -88,16 +88,19 @@ def test_counter_example_that_matches_is_refused(tmp_path: Path) -> None:
         load_rules([user])
 
 
+HEAD = '[[rule]]\ncommand = "x"\ntier = "READ"\ndoes = "x"\n'
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         ('[[rule]]\ncommand = "x"\ntier = "SAFE"\ndoes = "x"\n', "tier must be READ, WRITE or DESTRUCTIVE"),
         ('[[rule]]\ntier = "READ"\ndoes = "x"\n', "needs `command`"),
         ('[[rule]]\ncommand = "x"\ntier = "READ"\n', "needs `does`"),
-        ('[[rule]]\ncommand = "x"\ntier = "READ"\ndoes = "x"\ncolour = 1\n', "unknown keys colour"),
-        ('[[rule]]\ncommand = "x"\ntier = "READ"\ndoes = "x"\ncapture = ["magic"]\n', "unknown capture strategy"),
-        ('[[rule]]\ncommand = "x"\ntier = "READ"\ndoes = "x"\n[[rule.when]]\ntier = "WRITE"\n', "at least one condition"),
-        ('[[rule]]\ncommand = "x"\ntier = "READ"\ndoes = "x"\n[[rule.when]]\noperand = "("\n', "bad regular expression"),
+        (HEAD + "colour = 1\n", "unknown keys colour"),
+        (HEAD + 'capture = ["magic"]\n', "unknown capture strategy"),
+        (HEAD + '[[rule.when]]\ntier = "WRITE"\n', "at least one condition"),
+        (HEAD + '[[rule.when]]\noperand = "("\n', "bad regular expression"),
         ("[[rule]\n", "not valid TOML"),
     ],
 )
