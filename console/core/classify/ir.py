@@ -58,6 +58,7 @@ class SimpleCommand:
     redirects: list[Redirect] = field(default_factory=list)
     stdin: Stdin | None = None
     context: str = ""  # "", "substitution", "subshell", "function body", "loop", "heredoc", ...
+    function: str | None = None  # the function whose body this command is in, if any
 
     @property
     def name(self) -> Word | None:

@@ -211,6 +211,7 @@ class _Builder:
         self.script = Script()
         self._built: dict[int, SimpleCommand] = {}
         self._redirects_done: set[int] = set()
+        self._functions: list[str] = []
 
     # Simple commands ------------------------------------------------------------------------------
 
@@ -218,7 +219,7 @@ class _Builder:
         found = self._built.get(node.id)
         if found is not None:
             return found
-        cmd = SimpleCommand(argv=[], context=context)
+        cmd = SimpleCommand(argv=[], context=context, function=self._functions[-1] if self._functions else None)
         for child in node.children:
             kind = child.type
             if kind == "variable_assignment":
@@ -335,10 +336,14 @@ class _Builder:
             self._declaration(node, context, depth)
             return
         elif kind == "function_definition":
-            name = node.child_by_field_name("name")
-            if name is not None:
-                self.script.functions.add(_node_text(name, self.src))
-            context = "function body"
+            name_node = node.child_by_field_name("name")
+            name = _node_text(name_node, self.src) if name_node is not None else ""
+            self.script.functions.add(name)
+            self._functions.append(name)
+            for child in node.children:
+                self.visit(child, "function body", depth + 1)
+            self._functions.pop()
+            return
         elif kind in _CONTEXT_OF:
             context = _CONTEXT_OF[kind]
         for child in node.children:
