@@ -1,0 +1,153 @@
+"""The console in manual mode against the real local host: what the operator does, what really happens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Log, Static
+
+from console.tui.app import HitlApp
+from console.tui.widgets import StatusBar
+from tests.tui.conftest import dialog, say, turn_done, wait_for
+
+
+def chat_text(app: HitlApp) -> str:
+    return "\n".join(str(widget.render()) for widget in app.query("#chat-log Static"))
+
+
+async def test_write_waits_for_y_then_changes_the_file(console_app, tmp_path: Path) -> None:
+    target = tmp_path / "motd"
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, app.ready.is_set)
+        assert "Manual mode" in chat_text(app)
+        await say(pilot, f"!echo patched > {target}")
+        screen = await dialog(pilot)
+        assert not target.exists(), "the WRITE ran before it was approved"
+        assert screen.request.tier.name == "WRITE"
+        await pilot.press("y")
+        await turn_done(pilot)
+        assert target.read_text() == "patched\n"
+        assert "rollback key" in chat_text(app)
+        assert "1/1 approved" in str(app.query_one(StatusBar).render())
+        assert "$ echo patched" in "\n".join(app.query_one("#host-log", Log).lines)
+
+
+async def test_rejected_write_does_not_run(console_app, tmp_path: Path) -> None:
+    target = tmp_path / "never"
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, f"!touch {target}")
+        await dialog(pilot)
+        await pilot.press("n")
+        await turn_done(pilot)
+        assert not target.exists()
+        assert "decision: rejected" in chat_text(app)
+        assert "0/1 approved" in str(app.query_one(StatusBar).render())
+
+
+async def test_destructive_runs_only_after_the_typed_challenge(console_app, tmp_path: Path) -> None:
+    tree = tmp_path / "cache"
+    (tree / "a").mkdir(parents=True)
+    (tree / "a" / "x").write_text("x")
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, f"!rm -rf {tree}")
+        screen = await dialog(pilot)
+        challenge = screen.request.steps[0].challenge
+        assert challenge and challenge.startswith("local-")
+        assert screen.has_class("-destructive")
+        await pilot.press("y", "tab")
+        assert tree.exists()
+        field = screen.query_one("#challenge-1")
+        field.focus()
+        await pilot.press(*challenge)
+        await wait_for(pilot, lambda: screen.blocker() is None)
+        await pilot.press("enter")
+        await turn_done(pilot)
+        assert not tree.exists()
+        assert "rollback key" in chat_text(app)
+
+
+async def test_read_only_is_enforced_by_the_session(console_app, tmp_path: Path) -> None:
+    target = tmp_path / "blocked"
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, app.ready.is_set)
+        await pilot.press("ctrl+r")
+        assert app.runtime is not None and app.runtime.session.read_only
+        assert "READ-ONLY" in str(app.query_one(StatusBar).render())
+        await say(pilot, f"!touch {target}")
+        await turn_done(pilot)
+        assert not target.exists()
+        assert "read-only" in chat_text(app)
+
+
+async def test_plan_from_the_editor_runs_in_order(console_app, tmp_path: Path) -> None:
+    conf, copy = tmp_path / "site.conf", tmp_path / "installed.conf"
+    conf.write_text("server {}\n")
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, "/plan Deploy the site config")
+        await wait_for(pilot, lambda: app.screen.query("#plan-body"))
+        app.screen.query_one("#plan-body").text = f"cat {conf}\ncp {conf} {copy}\necho reloaded >> {copy}\n"
+        await pilot.press("ctrl+s")
+        screen = await dialog(pilot)
+        assert screen.request.kind == "plan"
+        assert screen.request.steps[0].result is not None, "the head READ step ran before the approval"
+        assert not copy.exists()
+        await pilot.press("y")
+        await turn_done(pilot)
+        assert copy.read_text() == "server {}\nreloaded\n"
+        table = app.query_one("#plan-table")
+        statuses = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert statuses == ["✓ done"] * 3
+        assert str(table.get_row_at(1)[4]).startswith("rb-")
+
+
+async def test_plan_stops_at_the_first_failure(console_app, tmp_path: Path) -> None:
+    marker = tmp_path / "step3"
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, "/plan Failing deploy")
+        await wait_for(pilot, lambda: app.screen.query("#plan-body"))
+        app.screen.query_one("#plan-body").text = (
+            f"ls {tmp_path}\ncp {tmp_path}/missing.conf {tmp_path}/x.conf\ntouch {marker}\n"
+        )
+        await pilot.press("ctrl+s")
+        await dialog(pilot)
+        await pilot.press("y")
+        await turn_done(pilot)
+        assert not marker.exists()
+        table = app.query_one("#plan-table")
+        statuses = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert statuses[1].startswith("✗ failed") and statuses[2] == "– skipped"
+        assert "missing.conf" in "\n".join(app.query_one("#host-log", Log).lines)
+
+
+async def test_finished_command_notifies_when_the_operator_looks_away(console_app, monkeypatch) -> None:
+    monkeypatch.setattr("console.tui.app.LONG_COMMAND_SECONDS", 0.0)
+    app = console_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await say(pilot, "!echo here")
+        await turn_done(pilot)
+        assert not [n for n in app._notifications if "Command done" in (n.title or "")]
+        await say(pilot, "!sleep 0.5; echo elsewhere")
+        await wait_for(pilot, lambda: app.host_pane.running)
+        app.app_focus = False  # the terminal reported that it lost focus
+        await turn_done(pilot)
+        titles = [n.title for n in app._notifications]
+        assert "Command done" in titles
+
+
+async def test_output_flood_is_capped_and_stderr_marked(console_app) -> None:
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, "!seq 1 30000; echo oops >&2")
+        await turn_done(pilot)
+        log = app.query_one("#host-log", Log)
+        await wait_for(pilot, lambda: any("oops" in line for line in log.lines))
+        assert log.line_count <= app.host_pane.MAX_LINES
+        assert app.host_pane.lines_received >= 30001
+        assert "▌oops" in log.lines
+        assert "exit status 0" in str(app.query_one("#host-title", Static).render())
