@@ -105,6 +105,7 @@ class HitlApp(App[None]):
         """Set once the session and the agent are open (or failed to open)."""
         self.approver = TuiApprover(self, self._pending_changed)
         self._turn: Worker[None] | None = None
+        self.turns_started = 0
         for spec in catalog.themes.values():
             try:
                 self.register_theme(to_textual_theme(spec))
@@ -260,12 +261,13 @@ class HitlApp(App[None]):
 
     @property
     def turn_running(self) -> bool:
-        return self._turn is not None and self._turn.is_running
+        return self._turn is not None and not self._turn.is_finished
 
     async def send(self, text: str) -> None:
         """Show the operator's message and answer it in a worker (where approval dialogs can be awaited)."""
         await self.chat.add_user(text)
         self._turn = self.run_worker(self._run_turn(text), group="turn", exclusive=True, exit_on_error=False)
+        self.turns_started += 1
         self.refresh_bindings()
 
     async def _run_turn(self, text: str) -> None:

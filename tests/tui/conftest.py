@@ -52,12 +52,15 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], object], timeout:
 
 
 async def say(pilot: Pilot[None], text: str) -> None:
-    """Type a chat message and send it."""
+    """Type a chat message and send it; returns once its turn has started (or the /plan editor opened)."""
     app = pilot.app
+    assert isinstance(app, HitlApp)
     await wait_for(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "chat-input")
     chat_input = app.query_one("#chat-input", Input)
     chat_input.value = text
+    sent = app.turns_started
     await pilot.press("enter")
+    await wait_for(pilot, lambda: app.turns_started > sent or app.screen is not app.screen_stack[0])
 
 
 async def dialog(pilot: Pilot[None]) -> ApprovalScreen:

@@ -151,3 +151,22 @@ async def test_output_flood_is_capped_and_stderr_marked(console_app) -> None:
         assert app.host_pane.lines_received >= 30001
         assert "▌oops" in log.lines
         assert "exit status 0" in str(app.query_one("#host-title", Static).render())
+
+
+async def test_write_on_the_sshd_host(console_app, sshd, hitl_home: Path, tmp_path: Path) -> None:
+    (hitl_home / "hosts.toml").write_text(sshd.host_entry("box") + 'labels = ["prod", "eu"]\n')
+    target = tmp_path / "over-ssh.conf"
+    target.write_text("workers 1\n")
+    app = console_app(host="box")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, app.ready.is_set)
+        status = str(app.query_one(StatusBar).render())
+        assert "host: box [prod, eu]" in status and "PROD" in status
+        await say(pilot, f"!sed -i 's/1/4/' {target}")
+        screen = await dialog(pilot)
+        assert screen.request.host == "box"
+        assert target.read_text() == "workers 1\n"
+        await pilot.press("y")
+        await turn_done(pilot)
+        assert target.read_text() == "workers 4\n"
+        assert "rollback key: rb-" in chat_text(app)
