@@ -124,7 +124,7 @@ class PlanPane(Vertical):
 
     def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(id=id)
-        self._clock = clock
+        self.clock = clock
         self._plan_id: str | None = None
         self._started: dict[int, float] = {}
         self._elapsed: dict[int, float] = {}
@@ -148,7 +148,7 @@ class PlanPane(Vertical):
             self._plan_id = str(plan.get("id"))
             self._started.clear()
             self._elapsed.clear()
-        now = self._clock()
+        now = self.clock()
         self._steps = list(plan.get("steps", []))
         for step in self._steps:
             index, status = int(step["index"]), step["status"]
@@ -171,7 +171,7 @@ class PlanPane(Vertical):
     def _render_rows(self) -> None:
         table = self.query_one("#plan-table", DataTable)
         table.clear()
-        now = self._clock()
+        now = self.clock()
         for step in self._steps:
             index = int(step["index"])
             status = str(step["status"])
@@ -222,11 +222,10 @@ class HostPane(Vertical):
 
     def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(id=id)
-        self._clock = clock
+        self.clock = clock
         self._buffer: list[str] = []
         self._dropped = 0
         self._started = 0.0
-        self._frame = 0
         self._command = ""
         self._host = ""
         self._ticker: Timer | None = None
@@ -248,7 +247,7 @@ class HostPane(Vertical):
     def begin(self, host: str, command: str, tier: str) -> None:
         self.flush()
         self._command, self._host = command, host
-        self._started = self._clock()
+        self._started = self.clock()
         self.running = True
         self._buffer.append(f"$ {command}    [{tier} on {host}]")
         if self._ticker is None:
@@ -277,23 +276,23 @@ class HostPane(Vertical):
 
     def finish(self, status: str, summary: str) -> float:
         """The step ended; returns how long it ran."""
-        took = self._clock() - self._started
+        took = self.clock() - self._started
         self.running = False
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
         mark = "✓" if status == "done" else "✗"
-        line = f"{mark} {status}: {summary} ({elapsed_text(took)})"
+        line = f"{mark} {status}: {summary}"
         self._buffer.append(line)
         self.flush()
         self.query_one("#host-title", Label).update(f"{line} — {self._command}")
         return took
 
     def _tick(self) -> None:
-        self._frame = (self._frame + 1) % len(SPINNER)
-        took = elapsed_text(self._clock() - self._started)
+        seconds = self.clock() - self._started
+        frame = SPINNER[int(seconds * 10) % len(SPINNER)]
         self.query_one("#host-title", Label).update(
-            f"{SPINNER[self._frame]} running {took} on {self._host} — {self._command}"
+            f"{frame} running {elapsed_text(seconds)} on {self._host} — {self._command}"
         )
 
     @property

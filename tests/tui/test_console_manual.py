@@ -111,9 +111,9 @@ async def test_plan_stops_at_the_first_failure(console_app, tmp_path: Path) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await say(pilot, "/plan Failing deploy")
         await wait_for(pilot, lambda: app.screen.query("#plan-body"))
-        app.screen.query_one("#plan-body").text = (
-            f"ls {tmp_path}\ncp {tmp_path}/missing.conf {tmp_path}/x.conf\ntouch {marker}\n"
-        )
+        app.screen.query_one(
+            "#plan-body"
+        ).text = f"ls {tmp_path}\ncp {tmp_path}/missing.conf {tmp_path}/x.conf\ntouch {marker}\n"
         await pilot.press("ctrl+s")
         await dialog(pilot)
         await pilot.press("y")
