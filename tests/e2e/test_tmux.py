@@ -1,0 +1,299 @@
+"""End to end in a real terminal: `hitl` in tmux, against the real sshd host and the fake model server.
+
+The model is the fake Messages API run as a script (`python -m tests.fakes.anthropic_server`), the host is an
+OpenSSH sshd on 127.0.0.1, and the operator is this test typing into tmux. Every step waits by polling
+`tmux capture-pane`; nothing sleeps blindly. The two stories of the README:
+
+1. "Fix the SSL certificate renewal cron on my VPS": `crontab -l` runs unprompted, the crontab replacement
+   waits for `y`, gets a rollback key, and is rolled back (`hitl rollback KEY`, approved in the terminal).
+2. "Deploy the updated nginx config": a three-step plan (READ check, WRITE copy, WRITE reload by a stand-in
+   service script) approved once; run again with step 2 failing, where step 3 never runs.
+
+The crontab changed is the real one of the user running the tests: it is saved first and put back after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.sshd import SshdServer
+
+pytestmark = pytest.mark.slow
+
+PYTHON = sys.executable
+ROOT = Path(__file__).resolve().parents[2]
+BROKEN_CRON = "0 3 * * * certbot renw\n"
+FIXED_CRON = "0 3 * * * certbot renew --quiet\n"
+TIMEOUT = 30.0
+
+
+class Tmux:
+    """One private tmux server (its own socket, no user config) holding the console."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    def start(self, command: str, *, width: int = 120, height: int = 40) -> None:
+        self("new-session", "-d", "-s", "hitl", "-x", str(width), "-y", str(height), command)
+
+    def screen(self, target: str = "hitl") -> str:
+        return self("capture-pane", "-p", "-J", "-t", target)
+
+    def wait_for(self, pattern: str, target: str = "hitl", timeout: float = TIMEOUT) -> str:
+        """Poll the pane until `pattern` (a regular expression) appears; returns the screen."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            try:
+                screen = self.screen(target)
+            except subprocess.CalledProcessError:
+                screen = ""
+            if re.search(pattern, screen):
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{pattern!r} did not appear in the terminal; it shows:\n{screen}")
+
+    def keys(self, *keys: str, target: str = "hitl") -> None:
+        self("send-keys", "-t", target, *keys)
+
+    def type(self, text: str, target: str = "hitl") -> None:
+        self("send-keys", "-t", target, "-l", text)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def crontab() -> str:
+    return subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False).stdout
+
+
+@pytest.fixture
+def saved_crontab() -> Iterator[None]:
+    """Put the real crontab of the user running the tests back, whatever happens."""
+    before = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
+    try:
+        yield
+    finally:
+        if before.returncode == 0:
+            subprocess.run(["crontab", "-"], input=before.stdout, text=True, check=True)
+        else:
+            subprocess.run(["crontab", "-r"], capture_output=True, check=False)
+
+
+@pytest.fixture
+def tmux(request: pytest.FixtureRequest) -> Iterator[Tmux]:
+    assert shutil.which("tmux"), "tmux is required (.ci/run installs it)"
+    session = Tmux(f"hitl-e2e-{os.getpid()}-{request.node.name[:20]}")
+    try:
+        yield session
+    finally:
+        session.kill()
+
+
+@pytest.fixture
+def model_server(tmp_path: Path) -> Iterator[Callable[[list[dict[str, Any]]], tuple[str, Path]]]:
+    """Starts the fake Messages API as a script; returns its URL and its requests log."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(turns: list[dict[str, Any]]) -> tuple[str, Path]:
+        script, port_file, log = tmp_path / "turns.json", tmp_path / "port", tmp_path / "requests.jsonl"
+        script.write_text(json.dumps(turns))
+        processes.append(
+            subprocess.Popen(
+                [
+                    PYTHON,
+                    "-m",
+                    "tests.fakes.anthropic_server",
+                    "--script",
+                    str(script),
+                    "--port-file",
+                    str(port_file),
+                    "--requests-log",
+                    str(log),
+                ],
+                cwd=ROOT,
+            )
+        )
+        wait_until(lambda: port_file.exists() and port_file.read_text().strip().isdigit(), "the fake model server")
+        return f"http://127.0.0.1:{port_file.read_text().strip()}", log
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(10)
+
+
+def requests_sent(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def hitl_command(hitl_home: Path, base_url: str, *args: str) -> str:
+    env = {
+        "HITL_HOME": str(hitl_home),
+        "ANTHROPIC_API_KEY": "sk-ant-e2e",
+        "ANTHROPIC_BASE_URL": base_url,
+        "HITL_WRITE_KEY_DELAY": "0.3s",
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/root"),
+    }
+    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    return f"cd {shlex.quote(str(ROOT))} && env -i {assignments} {shlex.quote(PYTHON)} -m console {shlex.join(args)}"
+
+
+def run_command(command: str, purpose: str) -> dict[str, Any]:
+    return {
+        "content": [
+            {
+                "type": "tool_use",
+                "name": "run_command",
+                "input": {"host": "vps", "command": command, "purpose": purpose},
+            }
+        ]
+    }
+
+
+def text(answer: str) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": answer}]}
+
+
+def test_story_fix_the_certificate_renewal_cron(
+    tmux: Tmux, model_server, sshd: SshdServer, hitl_home: Path, saved_crontab: None
+) -> None:
+    (hitl_home / "hosts.toml").write_text(sshd.host_entry("vps"))
+    subprocess.run(["crontab", "-"], input=BROKEN_CRON, text=True, check=True)
+    replace = "printf '0 3 * * * certbot renew --quiet\\n' | crontab -"
+    url, log = model_server(
+        [
+            run_command("crontab -l", "see the renewal job"),
+            run_command(replace, "fix the misspelt certbot subcommand"),
+            text("The renewal cron is fixed: `certbot renew --quiet` runs daily at 03:00."),
+        ]
+    )
+    tmux.start(hitl_command(hitl_home, url, "--host", "vps"))
+    tmux.wait_for(r"host: vps")
+    tmux.type("Fix the SSL certificate renewal cron on my VPS")
+    tmux.keys("Enter")
+
+    screen = tmux.wait_for(r"Approve \(y\)")
+    assert "crontab -l" in screen  # the READ ran without a dialog and is in the chat
+    assert "WRITE" in screen and "crontab" in screen
+    assert crontab() == BROKEN_CRON, "the WRITE ran before it was approved"
+    tmux.wait_for(r"y approves")
+    tmux.keys("y")
+    screen = tmux.wait_for(r"renewal cron is fixed")
+    assert crontab() == FIXED_CRON
+    match = re.search(r"rollback key: (rb-[0-9a-z]{6})", screen)
+    assert match, screen
+    key = match.group(1)
+
+    sent = requests_sent(log)
+    first_result = json.dumps(sent[1]["messages"][-1])
+    assert "tier: READ" in first_result and "certbot renw" in first_result
+    second_result = json.dumps(sent[2]["messages"][-1])
+    assert "decision: approved" in second_result and key in second_result
+
+    # Roll back in the same story, from the command line in a second window (asks like any WRITE).
+    tmux("new-window", "-t", "hitl", "-n", "rollback", hitl_command(hitl_home, url, "rollback", key) + "; sleep 30")
+    tmux.wait_for(r"Approve WRITE on vps\? \[y/N\]", target="hitl:rollback")
+    assert crontab() == FIXED_CRON
+    tmux.type("y", target="hitl:rollback")
+    tmux.keys("Enter", target="hitl:rollback")
+    tmux.wait_for(r"undoes this rollback", target="hitl:rollback")
+    assert crontab() == BROKEN_CRON
+
+    tmux.keys("C-q", target="hitl:0")
+    wait_until(
+        lambda: "hitl:0" not in tmux("list-windows", "-a", "-F", "#{session_name}:#{window_index}"), "hitl to quit"
+    )
+
+
+def test_story_deploy_the_updated_nginx_config(
+    tmux: Tmux, model_server, sshd: SshdServer, hitl_home: Path, tmp_path: Path
+) -> None:
+    (hitl_home / "hosts.toml").write_text(sshd.host_entry("vps"))
+    site = tmp_path / "nginx"
+    live = site / "live"
+    live.mkdir(parents=True)
+    (site / "new.conf").write_text("server { listen 8080; }\n")
+    (live / "nginx.conf").write_text("server { listen 80; }\n")
+    service = site / "reload.sh"
+    service.write_text(f"#!/bin/sh\n# stand-in for nginx -s reload\necho reloaded >> {live}/reload.log\n")
+
+    def plan(source: Path) -> dict[str, Any]:
+        steps = [
+            {"command": f"grep -c server {site}/new.conf", "purpose": "test the new config"},
+            {"command": f"cp {source} {live}/nginx.conf", "purpose": "install it"},
+            {"command": f"sh {service}", "purpose": "reload nginx"},
+        ]
+        return {
+            "content": [
+                {
+                    "type": "tool_use",
+                    "name": "propose_plan",
+                    "input": {"title": "Deploy the updated nginx config", "host": "vps", "steps": steps},
+                }
+            ]
+        }
+
+    url, log = model_server(
+        [
+            plan(site / "new.conf"),
+            text("Deployed: the new config is live and nginx was reloaded."),
+            plan(site / "missing.conf"),
+            text("Step 2 failed, so the reload did not run."),
+        ]
+    )
+    tmux.start(hitl_command(hitl_home, url, "--host", "vps"), height=48)
+    tmux.wait_for(r"host: vps")
+    tmux.type("Deploy the updated nginx config")
+    tmux.keys("Enter")
+    screen = tmux.wait_for(r"Approve \(y\)")
+    assert "Plan: Deploy the updated nginx config" in screen
+    assert (live / "nginx.conf").read_text() == "server { listen 80; }\n"
+    tmux.wait_for(r"y approves")
+    tmux.keys("y")
+    tmux.wait_for(r"Deployed: the new config is live")
+    assert (live / "nginx.conf").read_text() == "server { listen 8080; }\n"
+    assert (live / "reload.log").read_text() == "reloaded\n"
+
+    (live / "nginx.conf").write_text("server { listen 80; }\n")
+    tmux.type("Deploy the updated nginx config again")
+    tmux.keys("Enter")
+    tmux.wait_for(r"Approve \(y\)")
+    tmux.wait_for(r"y approves")
+    tmux.keys("y")
+    screen = tmux.wait_for(r"Step 2 failed, so the reload did not run")
+    assert (live / "reload.log").read_text() == "reloaded\n", "step 3 ran after step 2 failed"
+    assert (live / "nginx.conf").read_text() == "server { listen 80; }\n"
+    assert "skipped" in screen
+
+    result = json.dumps(requests_sent(log)[3]["messages"][-1])
+    assert "step 2 [WRITE] failed" in result and "step 3 [WRITE] skipped" in result
+    tmux.keys("C-q")
