@@ -1,0 +1,1 @@
+"""Screens pushed over the main screen: approvals, the rollback timeline, hosts, trust on first use."""
