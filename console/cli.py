@@ -13,7 +13,7 @@ from console import __version__
 from console.core.config import ConfigError
 
 # Modules in console.commands, each with `register(subparsers)`; the order is the order in --help.
-SUBCOMMANDS = ("config_cmd", "themes_cmd", "exec_cmd", "rollback_cmd")
+SUBCOMMANDS = ("config_cmd", "themes_cmd", "hosts_cmd", "exec_cmd", "rollback_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

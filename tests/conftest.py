@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fakes.anthropic_fixtures"]
+pytest_plugins = ["tests.fakes.anthropic_fixtures", "tests.fixtures.sshd", "tests.fixtures.postgres"]
 
 
 @pytest.fixture(autouse=True)

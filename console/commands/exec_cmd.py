@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from console.commands.context import load_context
-from console.commands.terminal import TerminalApprover
+from console.commands.terminal import TerminalApprover, terminal_trust_prompt
 from console.core.approval import OutputLines, SessionEvent
 from console.core.transport.base import Ended
 
@@ -42,13 +42,12 @@ def print_output(event: SessionEvent) -> None:
 
 
 async def _run(host: str, command: str) -> int:
-    from console.commands.trust_prompt import cli_trust_prompt
     from console.core.runtime import open_runtime
     from console.core.session import SessionError
 
     context = load_context()
     runtime = open_runtime(
-        context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=cli_trust_prompt
+        context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=terminal_trust_prompt
     )
     try:
         classification = runtime.session.classify(command)

@@ -10,7 +10,7 @@ from typing import Any
 
 from console.commands.context import load_context
 from console.commands.exec_cmd import EXIT_REFUSED
-from console.commands.terminal import TerminalApprover
+from console.commands.terminal import TerminalApprover, terminal_trust_prompt
 
 
 def register(subparsers: Any) -> None:
@@ -56,13 +56,12 @@ def _rollbacks(args: argparse.Namespace) -> int:
 
 async def _restore(keys: list[str], reason: str) -> int:
     from console.commands.exec_cmd import print_output
-    from console.commands.trust_prompt import cli_trust_prompt
     from console.core.runtime import open_runtime
     from console.core.session import SessionError
 
     context = load_context()
     runtime = open_runtime(
-        context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=cli_trust_prompt
+        context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=terminal_trust_prompt
     )
     try:
         outcomes = await runtime.session.rollback(keys, reason=reason, source="cli")

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from console.core.approval import ApprovalRequest, Decision, StepReview
 from console.core.tiers import Tier
+from console.core.transport.trust import TrustRequest
 
 NO_TERMINAL = "no terminal to ask on: WRITE and DESTRUCTIVE commands need an operator"
 
@@ -90,3 +91,17 @@ class TerminalApprover:
             if answer.strip().lower() not in {"y", "yes"}:
                 return Decision.reject("the operator answered no")
         return Decision(approved=True, typed_challenges=tuple(typed), force=request.requires_force)
+
+
+async def terminal_trust_prompt(request: TrustRequest) -> bool:
+    """Show the fingerprint and ask for a typed `yes`; without a terminal, refuse."""
+    if not interactive():
+        print(
+            f"hitl: {request.describe()}\nhitl: not trusting it without a terminal to ask on; run "
+            f"`hitl hosts check {request.host}` in a terminal to review the key.",
+            file=sys.stderr,
+        )
+        return False
+    print(request.describe(), file=sys.stderr)
+    answer = await asyncio.to_thread(input, f"Trust it and record it in {request.known_hosts_file}? Type yes: ")
+    return answer.strip() == "yes"

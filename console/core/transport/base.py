@@ -5,6 +5,7 @@ Other parts (capture, rollback, session, `hitl hosts check`) rely on these shape
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -71,8 +72,13 @@ class Transport(Protocol):
         env: Mapping[str, str] | None = None,
         on_output: OutputCallback | None = None,
         output_limit: int = DEFAULT_OUTPUT_LIMIT,
+        cancel: asyncio.Event | None = None,
     ) -> RunResult:
-        """Run `command` with the host's shell. Never raises for the command's own failure."""
+        """Run `command` with the host's shell. Never raises for the command's own failure.
+
+        Setting `cancel` kills the command and returns a result that ended CANCELLED; cancelling the task
+        that awaits `run` also kills the command, then lets `CancelledError` propagate as asyncio expects.
+        """
         ...
 
     async def stat(self, path: str) -> FileStat | None:
