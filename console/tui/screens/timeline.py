@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
@@ -71,7 +71,7 @@ def expires_in(point: RollbackPoint, now: float) -> str:
 
 
 def matches(point: RollbackPoint, host: str, text: str) -> bool:
-    if host != ALL_HOSTS and point.host != host:
+    if host not in (ALL_HOSTS, point.host):
         return False
     needle = text.strip().lower()
     if not needle:
