@@ -13,7 +13,16 @@ from console import __version__
 from console.core.config import ConfigError
 
 # Modules in console.commands, each with `register(subparsers)`; the order is the order in --help.
-SUBCOMMANDS = ("config_cmd", "themes_cmd", "hosts_cmd", "exec_cmd", "rollback_cmd")
+SUBCOMMANDS = (
+    "config_cmd",
+    "themes_cmd",
+    "hosts_cmd",
+    "exec_cmd",
+    "rollback_cmd",
+    "approvals_cmd",
+    "history_cmd",
+    "audit_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,6 +38,10 @@ class Paths:
         return self.config_dir / "known_hosts"
 
     @property
+    def remembered_approvals_file(self) -> Path:
+        return self.state_dir / "remembered-approvals.json"
+
+    @property
     def database_file(self) -> Path:
         return self.data_dir / "hitl.sqlite3"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shlex
 import tempfile
@@ -30,6 +31,8 @@ from console.core.tiers import Tier
 
 # Wrappers kept verbatim in a prefix pattern, with how many positional arguments they take before the command.
 _WRAPPERS = {"sudo": 0, "doas": 0, "env": 0, "nohup": 0, "nice": 0, "ionice": 0, "timeout": 1, "stdbuf": 0}
+_SUBCOMMAND = re.compile(r"[a-z][a-z0-9-]*")
+"""A word that can be a subcommand (`restart`, `install`); a path or an option never is."""
 _SHELL_SYNTAX = set(";&|<>()$`\\{}*?[]~!#\n\r")
 
 
@@ -81,7 +84,8 @@ def simple_words(command: str) -> list[str] | None:
 
 
 def prefix_words(words: Sequence[str]) -> tuple[str, ...]:
-    """Wrappers (with their options) + command + subcommand, e.g. `sudo systemctl restart`."""
+    """Wrappers (with their options) + command + subcommand, e.g. `sudo systemctl restart`; a command whose
+    next word is a path or an option has no subcommand (`touch /tmp/x` -> `touch`)."""
     prefix: list[str] = []
     rest = list(words)
     while rest and rest[0] in _WRAPPERS:
@@ -92,7 +96,7 @@ def prefix_words(words: Sequence[str]) -> tuple[str, ...]:
         prefix.extend(rest[:positional])
         del rest[:positional]
     prefix.extend(rest[:1])
-    if len(rest) > 1 and not rest[1].startswith("-"):
+    if len(rest) > 1 and _SUBCOMMAND.fullmatch(rest[1]):
         prefix.append(rest[1])
     return tuple(prefix)
 

@@ -40,9 +40,9 @@ def open_runtime(
     trust_prompt: TrustPrompt | None = None,
     mode: str = "manual",
 ) -> Runtime:
-    """Open everything a session needs; expired rollback points are collected on the way in."""
+    """Open everything a session needs; expired rollback points and old audit rows are collected first."""
     memory = MemoryStore.open(paths.database_file)
-    memory.expire_rollback_points(time.time(), paths.snapshots_dir)
+    memory.housekeep(time.time(), audit_retention=settings.audit_retention, snapshots_dir=paths.snapshots_dir)
     hosts = InventoryHosts(load_inventory(paths), paths, trust_prompt)
     session = Session(
         settings=settings,
@@ -50,7 +50,7 @@ def open_runtime(
         memory=memory,
         blobs=BlobStore(paths.snapshots_dir),
         approver=approver,
-        remembered=RememberedApprovals(paths.state_dir / "remembered-approvals.json"),
+        remembered=RememberedApprovals(paths.remembered_approvals_file),
         events=events,
         mode=mode,
     )

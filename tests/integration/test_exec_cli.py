@@ -126,3 +126,24 @@ def test_destructive_typed_challenge_runs_and_prints_key(tmp_path: Path, hitl_ho
     term.expect(r"rollback key: rb-")
     assert term.wait() == 0
     assert not victim.exists()
+
+
+def test_remembered_approval_covers_write_without_terminal_and_can_be_revoked(tmp_path: Path) -> None:
+    import time
+
+    from console.core.paths import resolve_paths
+    from console.core.remembered import Lifetime, RememberedApprovals, Scope
+    from console.core.tiers import Tier
+
+    book = RememberedApprovals(resolve_paths().remembered_approvals_file)
+    rule = book.add("touch /x", Tier.WRITE, scope=Scope.PREFIX, lifetime=Lifetime.DAY, now=time.time(), host="local")
+    target = tmp_path / "made"
+    done = run("exec", "local", "--", "touch", str(target))
+    assert done.returncode == 0, done.stderr
+    assert target.exists()
+    assert "rollback key: rb-" in done.stderr
+    assert rule.id in run("approvals").stdout
+    assert run("approvals", "revoke", rule.id).returncode == 0
+    other = tmp_path / "not-made"
+    assert run("exec", "local", "--", "touch", str(other)).returncode == 3
+    assert not other.exists()

@@ -47,6 +47,8 @@ def test_wrapper_is_part_of_an_approved_prefix() -> None:
     assert prefix_words(["timeout", "5", "apt-get", "install", "x"]) == ("timeout", "5", "apt-get", "install")
     assert prefix_words(["env", "A=1", "make", "install"]) == ("env", "A=1", "make", "install")
     assert prefix_words(["ls", "-la"]) == ("ls",)
+    assert prefix_words(["touch", "/etc/x"]) == ("touch",)
+    assert prefix_words(["git", "pull"]) == ("git", "pull")
 
 
 def test_lifetimes_persist_expire_and_revoke(tmp_path: Path) -> None:

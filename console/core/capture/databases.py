@@ -8,7 +8,6 @@ over to the dump and to the restore, so no credentials are stored by hitl. A dum
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -151,7 +150,8 @@ class DumpSnapshot:
     table: str | None
     prefix: tuple[str, ...]
     options: tuple[str, ...]
-    blob: str
+    blob: str | None
+    """None: the table did not exist when captured."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -202,10 +202,30 @@ def _restore_command(snapshot: DumpSnapshot) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-async def _dump(transport: Transport, engine: Engine, conn: Connection, database: str, table: str | None) -> bytes:
+# What the dump tools say when the table does not exist: captured as "absent", restored by dropping it.
+_NO_SUCH_TABLE = ("no matching tables were found", "couldn't find table")
+
+
+def _comparable(dump: bytes) -> bytes:
+    """A dump without the lines that differ on every run (pg_dump's random `\\restrict` key)."""
+    return b"\n".join(line for line in dump.splitlines() if not line.startswith((b"\\restrict ", b"\\unrestrict ")))
+
+
+def _drop_sql(engine: Engine, table: str) -> str:
+    if engine == "postgres":
+        return "DROP TABLE IF EXISTS " + ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
+    return "DROP TABLE IF EXISTS `" + table.replace("`", "``") + "`"
+
+
+async def _dump(
+    transport: Transport, engine: Engine, conn: Connection, database: str, table: str | None
+) -> bytes | None:
+    """The dump, or None when the table does not exist."""
     command = _dump_command(engine, conn, database, table)
     result = await transport.run(command, timeout=600, output_limit=1 << 40)
     if not result.ok:
+        if table and any(marker in result.stderr.lower() for marker in _NO_SUCH_TABLE):
+            return None
         raise DatabaseCaptureError(f"`{command}` on {transport.name} failed: {result.stderr.strip() or result.error}")
     return result.stdout.encode()
 
@@ -240,16 +260,20 @@ async def take_dump(transport: Transport, target: DumpTarget, store: BlobStore) 
         table=target.table,
         prefix=target.connection.prefix,
         options=target.connection.options,
-        blob=store.put_bytes(data),
+        blob=None if data is None else store.put_bytes(data),
     )
 
 
 async def restore_dump(transport: Transport, snapshot: DumpSnapshot, store: BlobStore) -> None:
-    data = store.read_bytes(snapshot.blob)
+    if snapshot.blob is None:
+        assert snapshot.table is not None
+        data = _drop_sql(snapshot.engine, snapshot.table).encode() + b";\n"
+    else:
+        data = store.read_bytes(snapshot.blob)
     command = _restore_command(snapshot)
     result = await transport.run(command, stdin=data, timeout=600)
     if not result.ok:
         raise DatabaseCaptureError(f"restore `{command}` on {transport.name} failed: {result.stderr.strip()}")
     again = await _dump(transport, snapshot.engine, snapshot.target.connection, snapshot.database, snapshot.table)
-    if hashlib.sha256(again).hexdigest() != snapshot.blob:
+    if (again is None) != (snapshot.blob is None) or (again is not None and _comparable(again) != _comparable(data)):
         raise DatabaseCaptureError(f"after restore, a fresh dump of {snapshot.database} differs from the capture")

@@ -266,14 +266,18 @@ async def restore_snapshot(snapshot: Snapshot, transport: Transport, store: Blob
         raise CaptureError(f"rollback failed: {error}") from None
 
 
-def _text_diff(before: bytes, after: bytes, label: str) -> list[str]:
+def _text_diff(now: bytes, restored: bytes, label: str) -> list[str]:
+    """Unified diff from the current content to what the rollback would put back."""
     try:
-        old, new = before.decode(), after.decode()
+        current, captured = now.decode(), restored.decode()
     except UnicodeDecodeError:
-        return [f"binary file {label} differs"]
+        return [f"binary file {label} differs\n"]
     return list(
         difflib.unified_diff(
-            new.splitlines(keepends=True), old.splitlines(keepends=True), f"{label} (now)", f"{label} (restored)"
+            current.splitlines(keepends=True),
+            captured.splitlines(keepends=True),
+            f"{label} (now)",
+            f"{label} (after rollback)",
         )
     )
 

@@ -1,0 +1,25 @@
+"""The memory store: sessions, actions, rollback points, notes, full-text recall and the audit hash chain."""
+
+from console.core.memory.audit import EXPORT_FORMATS, ExportFormat
+from console.core.memory.records import (
+    ActionRecord,
+    AuditVerdict,
+    MemoryStoreError,
+    RecallHit,
+    RollbackPoint,
+    StoredSession,
+)
+from console.core.memory.store import MemoryStore, blob_path
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ActionRecord",
+    "AuditVerdict",
+    "ExportFormat",
+    "MemoryStore",
+    "MemoryStoreError",
+    "RecallHit",
+    "RollbackPoint",
+    "StoredSession",
+    "blob_path",
+]

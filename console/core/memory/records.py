@@ -1,0 +1,98 @@
+"""What the memory store hands back: plain frozen records, no database handles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+# proposed -> decided (approved or auto, not yet run) -> running -> finished | interrupted (its process died)
+# proposed -> declined (rejected or refused: never runs); proposed/decided -> abandoned (its process died first)
+ActionState = Literal["proposed", "decided", "declined", "running", "finished", "interrupted", "abandoned"]
+RollbackStatus = Literal["live", "rolled back", "expired", "failed"]
+ROLLBACK_STATUSES: tuple[RollbackStatus, ...] = ("live", "rolled back", "expired", "failed")
+DECISIONS = ("approved", "rejected", "auto", "refused")
+
+
+class MemoryStoreError(Exception):
+    """The database cannot be used (unreadable, corrupt, newer schema, not hitl's). `str()` names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    id: int
+    host: str
+    mode: str
+    started: float
+    messages: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """One proposed command and everything that happened to it. Times are Unix seconds."""
+
+    id: int
+    session_id: int | None
+    host: str
+    command: str
+    tier: str
+    reasons: tuple[str, ...]
+    source: str
+    proposed: float
+    state: ActionState
+    decision: str | None
+    decided_by: str | None
+    latency: float | None
+    reason: str | None
+    digest: str | None
+    started: float | None
+    finished: float | None
+    ended: str | None
+    exit_status: int | None
+    output: str
+    rollback_key: str | None
+
+    @property
+    def outcome(self) -> str:
+        """A short word for tables: the exit status, or what happened instead."""
+        if self.state == "finished":
+            if self.ended in (None, "exited"):
+                return "-" if self.exit_status is None else str(self.exit_status)
+            return str(self.ended)
+        if self.state in ("decided", "declined"):
+            return "not run"
+        return self.state
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackPoint:
+    key: str
+    host: str
+    action_id: int | None
+    command: str
+    tier: str
+    strategies: tuple[str, ...]
+    artifacts: dict[str, Any]
+    created: float
+    expires: float
+    status: RollbackStatus
+
+
+@dataclass(frozen=True, slots=True)
+class RecallHit:
+    """A note or an action found by `recall`, best first. `text` is the note, or the action's command."""
+
+    kind: Literal["note", "action"]
+    id: int
+    host: str | None
+    text: str
+    detail: str
+    when: float
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class AuditVerdict:
+    ok: bool
+    rows: int
+    first_bad_row: int | None
+    message: str
