@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from console.core.session import HostInfo
+if TYPE_CHECKING:
+    from console.core.session import HostInfo
 
 
 class HostSwitched(Message):

@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from console.core.hosts import InventoryHosts
 from console.core.paths import Paths
+from console.core.runtime import Runtime
 from console.core.session import Session, SessionError
 from console.core.transport.hosts_file import NewHost, add_host
 from console.core.transport.inventory import HostSpec, InventoryError, load_inventory
@@ -68,15 +69,18 @@ class HostsScreen(Screen[str | None]):
     }
     """
 
-    def __init__(
-        self, session: Session, hosts: InventoryHosts, paths: Paths, *, trust_prompt: TrustPrompt | None = None
-    ) -> None:
+    def __init__(self, session: Session, hosts: InventoryHosts, *, trust_prompt: TrustPrompt | None = None) -> None:
+        """`trust_prompt` answers unknown host keys met by the connectivity check (default: the dialog)."""
         super().__init__()
         self.session = session
         self.hosts = hosts
-        self.paths = paths
+        self.paths: Paths = hosts.paths
         self._trust_prompt = trust_prompt
         self._specs: list[HostSpec] = []
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime) -> HostsScreen:
+        return cls(runtime.session, runtime.hosts)
 
     def compose(self) -> ComposeResult:
         yield Label("Hosts — Enter: make current", id="hosts-title")

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from console.core.capture.engine import CaptureError, Snapshot, snapshot_diff
 from console.core.memory.records import RollbackPoint
 from console.core.memory.store import MemoryStore
+from console.core.runtime import Runtime
 from console.core.session import Session, SessionError
 from console.core.transport.errors import TransportError
 from console.tui.theming import TIER_DEFAULTS
@@ -143,6 +144,10 @@ class TimelineScreen(Screen[None]):
         self._points: list[RollbackPoint] = []
         self._shown: list[RollbackPoint] = []
         self._detail_key: str | None = None
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime) -> TimelineScreen:
+        return cls(runtime.memory, runtime.session)
 
     # --- layout ------------------------------------------------------------------------------------------
 
