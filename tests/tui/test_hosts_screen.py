@@ -150,7 +150,7 @@ policy = "read-only"
 
 
 def host_rows(screen: HostsScreen) -> list[str]:
-    return [str(row.value) for row in screen.query_one(DataTable).ordered_rows]
+    return [str(row.key.value) for row in screen.query_one(DataTable).ordered_rows]
 
 
 def host_cell(screen: HostsScreen, name: str, column: str) -> str:

@@ -22,7 +22,7 @@ from tests.tui.screens_support import ThemedApp, wait_for
 
 def shown_keys(screen: TimelineScreen) -> list[str]:
     table = screen.query_one(DataTable)
-    return [str(row.value) for row in table.ordered_rows]
+    return [str(row.key.value) for row in table.ordered_rows]
 
 
 def cell(screen: TimelineScreen, key: str, column: str) -> str:
@@ -101,7 +101,7 @@ async def test_timeline_lists_newest_first_filters_refuses_expired_and_rolls_bac
             assert shown_keys(screen) == [newest, older, expired]
 
             # An expired point stays visible, greyed, and `r` refuses, saying why.
-            await pilot.press("end")
+            await pilot.press("down", "down")
             assert screen.selected_key == expired
             await wait_for(pilot, lambda: "No action" in detail(screen, "diff"))
             await pilot.press("r")

@@ -212,7 +212,7 @@ class TimelineScreen(Screen[None]):
 
     def _cells(self, point: RollbackPoint, now: float) -> Sequence[Text]:
         expired = is_expired(point, now)
-        style = "dim strike" if expired and point.status == "expired" else ("dim" if expired else "")
+        style = "dim" if expired else ""
         when = datetime.fromtimestamp(point.created).strftime("%m-%d %H:%M:%S")
         return (
             Text(when, style=style),
@@ -269,18 +269,18 @@ class TimelineScreen(Screen[None]):
 
     def _summary(self, point: RollbackPoint) -> Text:
         text = Text()
-        text.append(f"{point.key}", style="bold")
-        text.append(f"  {point.tier} on {point.host}, {point.status}\n")
+        text.append(point.key, style="bold")
+        text.append(f" — {point.tier} on {point.host}, {point.status}\n")
         text.append("Command: ", style="bold")
         text.append(point.command + "\n")
         text.append("Captured: ", style="bold")
+        text.append((", ".join(point.strategies) or "nothing") + "\n")
         try:
             lines = Snapshot.from_json(point.artifacts).describe()
         except (KeyError, TypeError, ValueError) as error:
             lines = [f"(the capture record cannot be read: {error!r})"]
-        text.append(", ".join(point.strategies) + "\n" if point.strategies else "nothing\n")
         for line in lines:
-            text.append(f"  {line}\n")
+            text.append(f"• {line}\n")
         return text
 
     @work(group="timeline-diff", exclusive=True, exit_on_error=False)
