@@ -16,6 +16,7 @@ from console.core.config import ConfigError
 SUBCOMMANDS = (
     "config_cmd",
     "themes_cmd",
+    "classify_cmd",
     "hosts_cmd",
     "exec_cmd",
     "rollback_cmd",

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fakes.anthropic_fixtures", "tests.fixtures.sshd", "tests.fixtures.postgres"]
+pytest_plugins = [
+    "tests.fakes.anthropic_fixtures",
+    "tests.fixtures.sshd",
+    "tests.fixtures.postgres",
+    "tests.fixtures.mariadb",
+]
 
 
 @pytest.fixture(autouse=True)

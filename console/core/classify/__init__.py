@@ -1,0 +1,22 @@
+"""The command classifier: shell text -> READ / WRITE / DESTRUCTIVE with reasons, targets and a capture plan.
+
+`classify(command)` parses with tree-sitter-bash into a small IR (`ir.py`, `parse.py`), applies the rules
+(data files in `rules/`, loaded by `rules.py`) and the analyzers for nested code (`engine.py`, `sql.py`,
+`snippets.py`). It never runs anything.
+"""
+
+from console.core.classify.engine import classify
+from console.core.classify.model import CaptureStrategy, Classification, Target
+from console.core.classify.rules import RuleError, RuleSet, default_rules, effective_rules, load_rules
+
+__all__ = [
+    "CaptureStrategy",
+    "Classification",
+    "RuleError",
+    "RuleSet",
+    "Target",
+    "classify",
+    "default_rules",
+    "effective_rules",
+    "load_rules",
+]

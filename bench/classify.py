@@ -1,0 +1,68 @@
+"""Classifier throughput on the shared corpus, against bare tree-sitter parsing of the same strings.
+
+Run: .venv/bin/python bench/classify.py  — prints microseconds per command, commands per second and the
+ratio to the bare parse, measured in the same run. Targets: at most 15x the bare parse, at least 15,000
+commands per second on one core.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from console.core.classify import classify, default_rules
+from console.core.classify.parse import parser
+
+CORPUS = Path("/work/shared/corpus/commands.tsv")
+LOCAL_COPY = Path(__file__).resolve().parent.parent / "tests" / "unit" / "data" / "commands.tsv"
+PLACEHOLDERS = {"<LF>": "\n", "<CR>": "\r", "<NBSP>": "\u00a0", "<ZWSP>": "\u200b"}
+ROUNDS = 30
+
+
+def commands() -> list[str]:
+    source = CORPUS if CORPUS.exists() else LOCAL_COPY
+    result = []
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            command = line.split("\t")[1]
+            for placeholder, char in PLACEHOLDERS.items():
+                command = command.replace(placeholder, char)
+            result.append(command)
+    return result
+
+
+def best_of(rounds: int, work: list[str], run: object) -> float:
+    """Seconds per command, best round (the least disturbed by other processes)."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for command in work:
+            run(command)  # type: ignore[operator]
+        best = min(best, time.perf_counter() - start)
+    return best / len(work)
+
+
+def main() -> None:
+    work = commands()
+    default_rules()  # loading and checking the rule files is a one-time cost
+    ts = parser()
+    for command in work:  # warm-up: imports sqlglot, fills caches
+        classify(command)
+        ts.parse(command.encode())
+    bare = best_of(ROUNDS, work, lambda c: ts.parse(c.encode()))
+    full = best_of(ROUNDS, work, classify)
+    sql_free = [c for c in work if not c.startswith(("psql", "mysql", "sqlite3"))]
+    full_no_sql = best_of(ROUNDS, sql_free, classify)
+    bare_no_sql = best_of(ROUNDS, sql_free, lambda c: ts.parse(c.encode()))
+    print(f"corpus: {len(work)} commands, best of {ROUNDS} rounds, one core")
+    print(f"bare tree-sitter parse : {bare * 1e6:8.1f} us/command  {1 / bare:10,.0f} commands/s")
+    print(f"classify               : {full * 1e6:8.1f} us/command  {1 / full:10,.0f} commands/s")
+    print(f"ratio classify / parse : {full / bare:8.1f}x")
+    print(
+        f"without SQL lines ({len(sql_free)}): {full_no_sql * 1e6:.1f} us/command, "
+        f"{1 / full_no_sql:,.0f} commands/s, {full_no_sql / bare_no_sql:.1f}x the bare parse"
+    )
+
+
+if __name__ == "__main__":
+    main()

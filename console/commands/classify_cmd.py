@@ -1,0 +1,82 @@
+"""`hitl classify`: the tier, reasons, targets and capture plan of shell commands, without running them.
+
+`hitl classify [--json] COMMAND...` classifies each argument as one command line. With `-` as the only
+command, lines are read from standard input as JSON Lines: each a JSON string or `{"command": ...}`. A bad
+line gets an error object naming the line and the rest are still classified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from console.commands.context import load_context
+from console.core.classify import Classification, classify, effective_rules
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "classify",
+        help="classify shell commands as READ / WRITE / DESTRUCTIVE (never runs them)",
+        description="Classify each COMMAND (one shell command line per argument). With `-`, read JSON Lines "
+        'from standard input: a JSON string or {"command": ...} per line.',
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object per command")
+    parser.add_argument("commands", nargs="+", metavar="COMMAND", help="a command line, or - for stdin")
+    parser.set_defaults(func=_classify)
+
+
+def _classify(args: argparse.Namespace) -> int:
+    context = load_context()
+    rules = effective_rules(context.paths.config_dir)
+    unknown = context.settings.unknown_command_tier
+
+    def emit(result: Classification) -> None:
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(_human(result), flush=True)
+
+    if args.commands == ["-"]:
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            command, problem = _command_from_line(line)
+            if command is None:
+                error = {"line": number, "error": problem}
+                if args.json:
+                    print(json.dumps(error), flush=True)
+                else:
+                    print(f"hitl: line {number}: {problem}", file=sys.stderr)
+                continue
+            emit(classify(command, rules=rules, unknown_tier=unknown))
+        return 0
+    for command in args.commands:
+        emit(classify(command, rules=rules, unknown_tier=unknown))
+    return 0
+
+
+def _command_from_line(line: str) -> tuple[str | None, str]:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as error:
+        return None, f"not valid JSON ({error.msg} at column {error.colno})"
+    if isinstance(value, str):
+        return value, ""
+    if isinstance(value, dict) and isinstance(value.get("command"), str):
+        return value["command"], ""
+    return None, 'expected a JSON string or an object with a string "command"'
+
+
+def _human(result: Classification) -> str:
+    lines = [f"{result.tier.name:<11} {result.command}"]
+    lines += [f"  why:      {reason}" for reason in result.reasons]
+    if result.targets:
+        lines.append("  targets:  " + ", ".join(str(target) for target in result.targets))
+    if result.consequence:
+        lines.append(f"  effect:   {result.consequence}")
+    if result.tier.value > 0:
+        lines.append("  capture:  " + (", ".join(result.capture) if result.capture else "NO ROLLBACK"))
+    return "\n".join(lines)

@@ -1,0 +1,233 @@
+"""SQL reaching a database client, tiered by its statements.
+
+sqlglot parses the dialects we meet and is imported only when SQL is actually seen. The whole tree of each
+statement is walked (a `DELETE` can hide in a CTE under a `SELECT`); what sqlglot cannot parse, or parses
+into something that is not a statement we know, is never READ. Client meta-commands (`\\!`, `.shell`,
+`system`) are looked at before the SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from console.core.tiers import Tier
+
+
+@dataclass(frozen=True, slots=True)
+class SqlVerdict:
+    tier: Tier
+    reason: str
+    tables: tuple[str, ...] = ()
+
+
+# Functions that change state although they sit in a SELECT.
+_DESTRUCTIVE_FUNCTIONS = frozenset(
+    {
+        "pg_terminate_backend",
+        "pg_cancel_backend",
+        "pg_drop_replication_slot",
+        "pg_promote",
+        "lo_unlink",
+        "dblink_exec",
+        "pg_truncate",
+        "sys_exec",
+        "sys_eval",
+    }
+)
+_WRITE_FUNCTIONS = frozenset(
+    {
+        "nextval",
+        "setval",
+        "set_config",
+        "pg_reload_conf",
+        "pg_rotate_logfile",
+        "pg_switch_wal",
+        "lo_import",
+        "lo_export",
+        "pg_create_restore_point",
+        "pg_stat_reset",
+        "dblink",
+        "load_extension",
+        "writefile",
+        "edit",
+    }
+)
+# Known read-only functions sqlglot does not model as their own classes.
+_READ_FUNCTIONS = frozenset(
+    {
+        "pg_size_pretty",
+        "pg_database_size",
+        "pg_relation_size",
+        "pg_total_relation_size",
+        "pg_table_size",
+        "pg_indexes_size",
+        "current_database",
+        "current_schema",
+        "current_user",
+        "version",
+        "now",
+        "pg_is_in_recovery",
+        "pg_backend_pid",
+        "pg_postmaster_start_time",
+        "pg_last_wal_replay_lsn",
+        "pg_current_wal_lsn",
+        "txid_current_snapshot",
+        "age",
+        "to_char",
+        "date_trunc",
+        "database",
+        "user",
+        "sqlite_version",
+        "typeof",
+        "json_extract",
+        "format",
+        "string_agg",
+        "array_agg",
+    }
+)
+_FALLBACK_DESTRUCTIVE = re.compile(r"\b(drop|truncate|delete|revoke|program|shutdown)\b", re.IGNORECASE)
+_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_READ_COMMANDS = {"SHOW", "DESCRIBE", "DESC", "EXPLAIN", "LIST", "HELP"}
+_WRITE_COMMANDS = {"VACUUM", "ANALYZE", "REINDEX", "CLUSTER", "CHECKPOINT", "REFRESH", "LOCK", "OPTIMIZE"}
+
+
+def _sqlglot() -> Any:
+    import sqlglot
+
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    return sqlglot
+
+
+def _statement_text(text: str) -> str:
+    return " ".join(_SQL_COMMENT.sub(" ", text).split())
+
+
+def tier_sql(text: str, dialect: str) -> list[SqlVerdict]:
+    """One verdict per statement (or one for the whole text when it cannot be parsed)."""
+    if not text.strip():
+        return []
+    sqlglot = _sqlglot()
+    try:
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except Exception:  # sqlglot raises several error types; any of them means "cannot read"
+        return [_unparsed(text)]
+    return [_statement(statement, sqlglot.exp) for statement in statements]
+
+
+def _unparsed(text: str) -> SqlVerdict:
+    snippet = _statement_text(text)[:60]
+    match = _FALLBACK_DESTRUCTIVE.search(text)
+    if match:
+        return SqlVerdict(Tier.DESTRUCTIVE, f"SQL hitl cannot parse contains {match.group(1).upper()}: `{snippet}`")
+    return SqlVerdict(Tier.WRITE, f"SQL hitl cannot parse (so it cannot be called read-only): `{snippet}`")
+
+
+def _tables(node: Any, exp: Any) -> tuple[str, ...]:
+    names: list[str] = []
+    for table in node.find_all(exp.Table):
+        name = table.name
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def _statement(statement: Any, exp: Any) -> SqlVerdict:
+    verdict = _top_level(statement, exp)
+    # A modifying statement or a side-effect function anywhere below raises the verdict.
+    for node in statement.walk():
+        inner = node if not isinstance(node, tuple) else node[0]
+        if inner is statement:
+            continue
+        candidate: SqlVerdict | None = None
+        if isinstance(inner, exp.Insert | exp.Update | exp.Delete | exp.Merge | exp.Drop | exp.TruncateTable):
+            candidate = _top_level(inner, exp)
+        elif isinstance(inner, exp.Anonymous | exp.Func):
+            candidate = _function(inner, exp)
+        if candidate is not None and candidate.tier > verdict.tier:
+            verdict = candidate
+    return verdict
+
+
+def _function(node: Any, exp: Any) -> SqlVerdict | None:
+    name = str(node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+    if name in _DESTRUCTIVE_FUNCTIONS:
+        return SqlVerdict(Tier.DESTRUCTIVE, f"`{name}()` acts on the server (it is not a read)")
+    if name in _WRITE_FUNCTIONS:
+        return SqlVerdict(Tier.WRITE, f"`{name}()` changes server state")
+    if isinstance(node, exp.Anonymous) and name not in _READ_FUNCTIONS:
+        return SqlVerdict(Tier.WRITE, f"calls `{name}()`, a function hitl does not know to be read-only")
+    return None
+
+
+def _top_level(node: Any, exp: Any) -> SqlVerdict:
+    tables = _tables(node, exp)
+    named = ", ".join(tables) or "rows"
+    if isinstance(node, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Subquery | exp.Values):
+        if node.args.get("into") is not None:
+            return SqlVerdict(Tier.WRITE, "SELECT INTO creates a table", tables)
+        return SqlVerdict(Tier.READ, "a SELECT only reads", tables)
+    if isinstance(node, exp.Show | exp.Describe | exp.Use | exp.Transaction | exp.Commit | exp.Rollback):
+        return SqlVerdict(Tier.READ, f"`{node.key.upper()}` only reads")
+    if isinstance(node, exp.Set):
+        return SqlVerdict(Tier.READ, "SET changes only this session")
+    if isinstance(node, exp.Pragma):
+        has_value = "=" in node.sql() or "(" in node.sql()
+        tier = Tier.WRITE if has_value else Tier.READ
+        return SqlVerdict(tier, "PRAGMA with a value changes the database" if has_value else "PRAGMA reads a setting")
+    if isinstance(node, exp.Insert):
+        return SqlVerdict(Tier.WRITE, f"INSERT adds rows to {named}", tables)
+    if isinstance(node, exp.Update | exp.Delete):
+        verb = "UPDATE" if isinstance(node, exp.Update) else "DELETE"
+        if node.args.get("where") is None:
+            what = "changes every row of" if verb == "UPDATE" else "deletes every row of"
+            return SqlVerdict(Tier.DESTRUCTIVE, f"{verb} without WHERE {what} {named}", tables)
+        return SqlVerdict(Tier.WRITE, f"{verb} with WHERE changes rows of {named}", tables)
+    if isinstance(node, exp.Merge):
+        return SqlVerdict(Tier.WRITE, f"MERGE changes rows of {named}", tables)
+    if isinstance(node, exp.Drop):
+        kind = str(node.args.get("kind") or "object").upper()
+        return SqlVerdict(Tier.DESTRUCTIVE, f"DROP {kind} removes {node.this.sql() if node.this else named}", tables)
+    if isinstance(node, exp.TruncateTable):
+        return SqlVerdict(Tier.DESTRUCTIVE, f"TRUNCATE empties {named}", tables)
+    if isinstance(node, exp.Revoke):
+        return SqlVerdict(Tier.DESTRUCTIVE, "REVOKE removes permissions", tables)
+    if isinstance(node, exp.Grant):
+        return SqlVerdict(Tier.WRITE, "GRANT changes permissions", tables)
+    if isinstance(node, exp.Alter):
+        if any(isinstance(action, exp.Drop) for action in node.args.get("actions") or []) or " DROP " in node.sql():
+            return SqlVerdict(Tier.DESTRUCTIVE, f"ALTER ... DROP removes part of {named}", tables)
+        return SqlVerdict(Tier.WRITE, f"ALTER changes the schema of {named}", tables)
+    if isinstance(node, exp.Create):
+        return SqlVerdict(Tier.WRITE, "CREATE adds a database object", tables)
+    if isinstance(node, exp.Copy):
+        text = node.sql().upper()
+        if "PROGRAM" in text:
+            return SqlVerdict(Tier.DESTRUCTIVE, "COPY ... PROGRAM runs a shell command on the database server", tables)
+        return SqlVerdict(Tier.WRITE, f"COPY moves data between {named} and a file", tables)
+    if isinstance(node, exp.Command):
+        return _command(node)
+    return SqlVerdict(Tier.WRITE, f"a `{node.key.upper()}` statement hitl cannot show to be read-only", tables)
+
+
+def _command(node: Any) -> SqlVerdict:
+    keyword = str(node.this).upper()
+    rest = str(node.expression.this) if node.expression is not None else ""
+    if keyword == "EXPLAIN":
+        words = rest.split()
+        if words and words[0].upper().startswith(("ANALYZE", "(ANALYZE", "ANALYSE")):
+            inner = tier_sql(" ".join(words[1:]), "postgres")
+            worst = max(inner, key=lambda v: v.tier, default=None)
+            if worst is not None and worst.tier > Tier.READ:
+                return SqlVerdict(worst.tier, f"EXPLAIN ANALYZE really executes it: {worst.reason}", worst.tables)
+            return SqlVerdict(Tier.READ, "EXPLAIN ANALYZE of a read")
+        return SqlVerdict(Tier.READ, "EXPLAIN only shows the plan")
+    if keyword in _READ_COMMANDS:
+        return SqlVerdict(Tier.READ, f"`{keyword}` only reads")
+    if keyword in _WRITE_COMMANDS:
+        return SqlVerdict(Tier.WRITE, f"`{keyword}` does maintenance work on the database")
+    if _FALLBACK_DESTRUCTIVE.search(rest) or keyword in {"DROP", "TRUNCATE", "REVOKE", "DELETE"}:
+        return SqlVerdict(Tier.DESTRUCTIVE, f"`{keyword} {rest[:40]}` can remove data")
+    return SqlVerdict(Tier.WRITE, f"`{keyword}` is a statement hitl cannot show to be read-only")
