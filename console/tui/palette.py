@@ -20,7 +20,7 @@ from typing import Protocol, runtime_checkable
 from textual.app import InvalidThemeError
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from console.core.memory.store import MemoryStoreError
+from console.core.memory import MemoryStoreError
 from console.core.runtime import Runtime
 from console.core.session import SessionError
 from console.tui.messages import HostSwitched, ReadOnlyChanged
