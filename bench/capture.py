@@ -52,9 +52,18 @@ async def hitl_capture(spec: HostSpec, tree: Path, store: BlobStore) -> float:
 
 def openssh_tar(server, tree: Path, out: Path) -> float:  # type: ignore[no-untyped-def]
     command = [
-        "ssh", "-q", "-i", str(server.client_key), "-p", str(server.port),
-        "-o", f"UserKnownHostsFile={server.known_hosts}", "-o", "BatchMode=yes",
-        f"{server.user}@{server.hostname}", f"tar cf - {tree}",
+        "ssh",
+        "-q",
+        "-i",
+        str(server.client_key),
+        "-p",
+        str(server.port),
+        "-o",
+        f"UserKnownHostsFile={server.known_hosts}",
+        "-o",
+        "BatchMode=yes",
+        f"{server.user}@{server.hostname}",
+        f"tar cf - {tree}",
     ]
     started = time.perf_counter()
     with out.open("wb") as sink:
@@ -71,8 +80,13 @@ def main() -> int:
             tree = base / "tree"
             size = make_tree(tree)
             spec = HostSpec(
-                name="bench", hostname=server.hostname, port=server.port, user=server.user,
-                identity_file=str(server.client_key), known_hosts=str(server.known_hosts), source="bench",
+                name="bench",
+                hostname=server.hostname,
+                port=server.port,
+                user=server.user,
+                identity_file=str(server.client_key),
+                known_hosts=str(server.known_hosts),
+                source="bench",
             )
             ours, theirs = [], []
             for round_ in range(ROUNDS):

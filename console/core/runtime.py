@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from console.core.approval import Approver, EventSink
 from console.core.capture.blobs import BlobStore
+from console.core.classify import effective_rules
 from console.core.config import Settings
 from console.core.hosts import InventoryHosts
 from console.core.memory.store import MemoryStore
@@ -53,5 +54,6 @@ def open_runtime(
         remembered=RememberedApprovals(paths.remembered_approvals_file),
         events=events,
         mode=mode,
+        rules=effective_rules(paths.config_dir),
     )
     return Runtime(session=session, hosts=hosts, memory=memory)

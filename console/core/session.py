@@ -42,7 +42,7 @@ from console.core.capture.engine import (
 )
 from console.core.capture.paths import HostPathError, PathState, describe
 from console.core.capture.preview import preview_change
-from console.core.classify import classify
+from console.core.classify import RuleSet, classify
 from console.core.classify.model import Classification, Target
 from console.core.config import Settings
 from console.core.gate import ApprovalRefused, ApprovalStats, Gate, ReviewSubject, challenge_for, verify_challenges
@@ -157,6 +157,7 @@ class Session:
         remembered: RememberedApprovals,
         events: EventSink | None = None,
         mode: str = "manual",
+        rules: RuleSet | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -169,6 +170,7 @@ class Session:
         self.events: EventSink = events or (lambda _event: None)
         self.clock = clock
         self.monotonic = monotonic
+        self.rules = rules
         self.gate = Gate(settings.approval_ttl)
         self.stats = ApprovalStats()
         self.read_only = settings.read_only
@@ -209,7 +211,7 @@ class Session:
     # --- helpers -----------------------------------------------------------------------------------------
 
     def classify(self, command: str) -> Classification:
-        return classify(command, unknown_tier=self.settings.unknown_command_tier)
+        return classify(command, rules=self.rules, unknown_tier=self.settings.unknown_command_tier)
 
     async def _context(self, host: str, transport: Transport) -> _HostContext:
         if host not in self._contexts:

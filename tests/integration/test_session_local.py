@@ -311,3 +311,58 @@ async def test_expired_rollback_point_cannot_be_restored(tmp_path: Path) -> None
             await rt.session.rollback(["nope; rm -rf /"])
     finally:
         await rt.close()
+
+
+async def test_user_rules_from_the_config_dir_reach_the_session(hitl_home: Path) -> None:
+    (hitl_home / "rules").mkdir()
+    (hitl_home / "rules" / "site.toml").write_text(
+        '[[rule]]\ncommand = ["deploy-tool"]\ntier = "DESTRUCTIVE"\ndoes = "deploys to production"\n'
+        'consequence = "Replaces the running release."\nexamples = ["deploy-tool now"]\n'
+    )
+    rt = runtime(ScriptedApprover(Decision.reject("not now")))
+    try:
+        outcome = await rt.session.run_command("local", "deploy-tool now")
+    finally:
+        await rt.close()
+    assert outcome.classification.tier is Tier.DESTRUCTIVE
+    assert outcome.decision == "rejected"
+
+
+async def test_a_plan_can_be_aborted_between_steps(tmp_path: Path) -> None:
+    events: list[object] = []
+    rt = runtime(ScriptedApprover(approve))
+
+    def sink(event: object) -> None:
+        events.append(event)
+        if isinstance(event, StepFinished) and event.index == 1:
+            rt.session.abort_plan()
+
+    rt.session.events = sink  # type: ignore[assignment]
+    try:
+        outcome = await rt.session.run_plan(
+            "three files",
+            "local",
+            [(f"touch {tmp_path}/{name}", name) for name in ("one", "two", "three")],
+        )
+    finally:
+        await rt.close()
+    assert (tmp_path / "one").exists()
+    assert not (tmp_path / "two").exists() and not (tmp_path / "three").exists()
+    assert outcome.plan.aborted
+    assert [s.status for s in outcome.plan.steps] == [StepStatus.DONE, StepStatus.SKIPPED, StepStatus.SKIPPED]
+
+
+async def test_no_rollback_is_said_before_the_decision(tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 4096)
+    approver = ScriptedApprover(Decision.reject("no"), Decision.reject("no"))
+    rt = runtime(approver, with_settings(capture_size_cap=1024))
+    try:
+        await rt.session.run_command("local", f"rm {big}")
+        await rt.session.run_command("local", "curl -X POST https://example.invalid/api/restart")
+    finally:
+        await rt.close()
+    over_cap, uncapturable = (r.steps[0].no_rollback or "" for r in approver.requests)
+    assert "over the capture size cap" in over_cap
+    assert "cannot be undone" in uncapturable
+    assert big.exists()
