@@ -43,6 +43,29 @@ class StepReview:
     def tier(self) -> Tier:
         return self.classification.tier
 
+    @classmethod
+    def unprepared(
+        cls,
+        index: int,
+        command: str,
+        purpose: str,
+        classification: Classification,
+        *,
+        result: RunResult | None = None,
+        capture_lines: tuple[str, ...] = (),
+    ) -> StepReview:
+        """A step with no capture and no approval digest of its own (a plan's READ step, a rollback)."""
+        return cls(
+            index=index,
+            command=command,
+            purpose=purpose,
+            classification=classification,
+            capture_lines=capture_lines,
+            no_rollback=None,
+            digest="",
+            result=result,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ApprovalRequest:

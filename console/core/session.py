@@ -10,7 +10,6 @@ was reviewed and re-checked right before running; a capture is taken first or th
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from console.core.approval import (
     Notice,
     OutputLines,
     PlanChanged,
+    RequestKind,
     StepFinished,
     StepReview,
     StepStarted,
@@ -43,21 +43,15 @@ from console.core.capture.engine import (
 from console.core.capture.paths import HostPathError, PathState, describe
 from console.core.capture.preview import preview_change
 from console.core.classify import RuleSet, classify
-from console.core.classify.model import Classification, Target
+from console.core.classify.model import Classification
 from console.core.config import Settings
 from console.core.gate import ApprovalRefused, ApprovalStats, Gate, ReviewSubject, challenge_for, verify_challenges
 from console.core.memory.store import MemoryStore
 from console.core.plan import Plan, PlanStep, StepStatus
 from console.core.remembered import RememberedApprovals, RememberError
+from console.core.rollback import RollbackError, new_rollback_key, restorable_points, rollback_classification
 from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult, Stream, Transport
-
-ROLLBACK_KEY = re.compile(r"^rb-[0-9a-z]{6}$")
-_KEY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
-
-
-def new_rollback_key() -> str:
-    return "rb-" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(6))
 
 
 class SessionError(Exception):
@@ -264,6 +258,52 @@ class Session:
         self.stats.record(approved=decision.approved, latency=latency)
         return decision, latency
 
+    async def _decision_for(self, request: ApprovalRequest) -> tuple[Decision, float]:
+        """The operator's decision, or a rejection saying why the core refused the one given."""
+        try:
+            return await self._ask(request)
+        except ApprovalRefused as error:
+            self.events(Notice(str(error), "error"))
+            return Decision.reject(str(error)), 0.0
+
+    def _request(
+        self, kind: RequestKind, info: HostInfo, title: str, steps: Sequence[StepReview], **extra: Any
+    ) -> ApprovalRequest:
+        return ApprovalRequest(
+            kind=kind,
+            host=info.name,
+            host_labels=info.labels,
+            title=title,
+            steps=tuple(steps),
+            write_key_delay=self.settings.write_key_delay,
+            destructive_dwell=self.settings.destructive_dwell,
+            **extra,
+        )
+
+    def _propose(self, host: str, command: str, classification: Classification, source: str) -> int:
+        return self.memory.record_proposal(
+            session_id=self.session_id,
+            host=host,
+            command=command,
+            tier=classification.tier.name,
+            reasons=classification.reasons,
+            source=source,
+        )
+
+    def _decided(
+        self,
+        action_id: int,
+        decision: str,
+        by: str,
+        *,
+        latency: float | None = None,
+        reason: str | None = None,
+        digest: str | None = None,
+    ) -> None:
+        self.memory.record_decision(
+            action_id, decision=decision, decided_by=by, latency=latency, reason=reason, digest=digest
+        )
+
     async def _run(
         self, host: str, transport: Transport, command: str, tier: Tier, *, plan_id: str | None, index: int | None
     ) -> RunResult:
@@ -406,26 +446,15 @@ class Session:
         info = self.hosts.info(host)
         classification = self.classify(command)
         step = PlanStep(index=1, command=command, purpose=purpose, classification=classification)
-        action_id = self.memory.record_proposal(
-            session_id=self.session_id,
-            host=info.name,
-            command=command,
-            tier=classification.tier.name,
-            reasons=classification.reasons,
-            source=source,
-        )
+        action_id = self._propose(info.name, command, classification, source)
         refusal = self.refusal(info, command, classification.tier)
         if refusal:
-            self.memory.record_decision(
-                action_id, decision="refused", decided_by="policy", latency=None, reason=refusal, digest=None
-            )
+            self._decided(action_id, "refused", "policy", reason=refusal)
             self._finish(action_id, info.name, step, None, "refused", note=refusal)
             return Outcome(info.name, command, classification, "refused", reason=refusal)
         transport = await self.hosts.transport(info.name)
         if classification.tier is Tier.READ:
-            self.memory.record_decision(
-                action_id, decision="auto", decided_by="classifier", latency=None, reason=None, digest=None
-            )
+            self._decided(action_id, "auto", "classifier")
             result = (await self._execute(info.name, transport, None, step, action_id)).result
             assert result is not None
             self._finish(action_id, info.name, step, result, "done" if result.ok else "failed")
@@ -446,43 +475,18 @@ class Session:
             if rule is not None and not warnings:
                 decision, latency, decided_by = Decision(approved=True), 0.0, f"remembered {rule.id}"
             else:
-                request = ApprovalRequest(
-                    kind="command",
-                    host=info.name,
-                    host_labels=info.labels,
-                    title=step.purpose or step.command,
-                    steps=(review,),
-                    write_key_delay=self.settings.write_key_delay,
-                    destructive_dwell=self.settings.destructive_dwell,
-                    warnings=warnings,
-                )
-                try:
-                    decision, latency = await self._ask(request)
-                except ApprovalRefused as error:
-                    decision, latency = Decision.reject(str(error)), 0.0
-                    self.events(Notice(str(error), "error"))
+                request = self._request("command", info, step.purpose or step.command, [review], warnings=warnings)
+                decision, latency = await self._decision_for(request)
                 decided_by = decision.decided_by
             if decision.edited_command is not None and decision.edited_command != step.command:
-                self.memory.record_decision(
-                    action_id,
-                    decision="rejected",
-                    decided_by=decided_by,
-                    latency=latency,
-                    reason=f"edited to: {decision.edited_command}",
-                    digest=review.digest,
-                )
+                edited = f"edited to: {decision.edited_command}"
+                self._decided(action_id, "rejected", decided_by, latency=latency, reason=edited, digest=review.digest)
                 outcome = await self.run_command(
                     info.name, decision.edited_command, purpose=step.purpose, source=source
                 )
                 return replace(outcome, edited_from=step.command)
-            self.memory.record_decision(
-                action_id,
-                decision="approved" if decision.approved else "rejected",
-                decided_by=decided_by,
-                latency=latency,
-                reason=decision.reason,
-                digest=review.digest,
-            )
+            verdict = "approved" if decision.approved else "rejected"
+            self._decided(action_id, verdict, decided_by, latency=latency, reason=decision.reason, digest=review.digest)
             if not decision.approved:
                 self._finish(action_id, info.name, step, None, "rejected", note=decision.reason)
                 return Outcome(
@@ -546,14 +550,7 @@ class Session:
         plan = Plan.build(title, info.name, [(c, p, self.classify(c)) for c, p in steps])
         self._abort_requested = False
         actions = {
-            step.index: self.memory.record_proposal(
-                session_id=self.session_id,
-                host=info.name,
-                command=step.command,
-                tier=step.tier.name,
-                reasons=step.classification.reasons,
-                source=f"plan:{plan.id}",
-            )
+            step.index: self._propose(info.name, step.command, step.classification, f"plan:{plan.id}")
             for step in plan.steps
         }
         self.events(PlanChanged(plan.to_json()))
@@ -561,14 +558,7 @@ class Session:
             refusal = self.refusal(info, step.command, step.tier)
             if refusal:
                 for s in plan.steps:
-                    self.memory.record_decision(
-                        actions[s.index],
-                        decision="refused",
-                        decided_by="policy",
-                        latency=None,
-                        reason=refusal,
-                        digest=None,
-                    )
+                    self._decided(actions[s.index], "refused", "policy", reason=refusal)
                 plan.stop_after(plan.steps[0], StepStatus.REFUSED, f"step {step.index}: {refusal}")
                 self.events(PlanChanged(plan.to_json()))
                 return PlanOutcome(plan, "refused", reason=refusal)
@@ -587,55 +577,17 @@ class Session:
             if s.tier is not Tier.READ
         }
         reviews = [
-            StepReview(
-                index=s.index,
-                command=s.command,
-                purpose=s.purpose,
-                classification=s.classification,
-                capture_lines=(),
-                no_rollback=None,
-                digest="",
-                result=s.result,
-            )
-            for s in plan.head_reads()
+            self._review(prepared[s.index])
+            if s.index in prepared
+            else StepReview.unprepared(s.index, s.command, s.purpose, s.classification, result=s.result)
+            for s in plan.steps
         ]
+        decision, latency = await self._decision_for(self._request("plan", info, title, reviews))
+        verdict = "approved" if decision.approved else "rejected"
         for s in plan.after_approval():
-            if s.index in prepared:
-                reviews.append(self._review(prepared[s.index]))
-            else:
-                reviews.append(
-                    StepReview(
-                        index=s.index,
-                        command=s.command,
-                        purpose=s.purpose,
-                        classification=s.classification,
-                        capture_lines=(),
-                        no_rollback=None,
-                        digest="",
-                    )
-                )
-        request = ApprovalRequest(
-            kind="plan",
-            host=info.name,
-            host_labels=info.labels,
-            title=title,
-            steps=tuple(reviews),
-            write_key_delay=self.settings.write_key_delay,
-            destructive_dwell=self.settings.destructive_dwell,
-        )
-        try:
-            decision, latency = await self._ask(request)
-        except ApprovalRefused as error:
-            decision, latency = Decision.reject(str(error)), 0.0
-            self.events(Notice(str(error), "error"))
-        for s in plan.after_approval():
-            self.memory.record_decision(
-                actions[s.index],
-                decision="approved" if decision.approved else "rejected",
-                decided_by=decision.decided_by,
-                latency=latency,
-                reason=decision.reason,
-                digest=prepared[s.index].subject.digest if s.index in prepared else None,
+            digest = prepared[s.index].subject.digest if s.index in prepared else None
+            self._decided(
+                actions[s.index], verdict, decision.decided_by, latency=latency, reason=decision.reason, digest=digest
             )
         if not decision.approved:
             for s in plan.after_approval():
@@ -677,9 +629,7 @@ class Session:
         """Run one step of a plan; False when the plan must stop."""
         plan = outcome.plan
         if prepared is None:
-            self.memory.record_decision(
-                action_id, decision="auto", decided_by="classifier", latency=None, reason=None, digest=None
-            )
+            self._decided(action_id, "auto", "classifier")
         step.status = StepStatus.RUNNING
         self.events(PlanChanged(plan.to_json()))
         ran = await self._execute(
@@ -728,22 +678,11 @@ class Session:
 
     async def rollback(self, keys: Sequence[str], *, reason: str = "", source: str = "operator") -> list[Outcome]:
         """Roll back the given points (in the order given) after one approval showing the diff."""
-        points = []
-        for key in keys:
-            if not ROLLBACK_KEY.match(key):
-                raise SessionError(f"{key!r} is not a rollback key (they look like rb-abc123)")
-            point = self.memory.rollback_point(key)
-            if point is None:
-                raise SessionError(f"no rollback point {key}")
-            if point.status != "live":
-                raise SessionError(f"rollback point {key} is {point.status}; it can no longer be restored")
-            if point.expires <= self.clock():
-                raise SessionError(f"rollback point {key} expired; its captured data is gone")
-            points.append(point)
-        hosts = {p.host for p in points}
-        if len(hosts) != 1:
-            raise SessionError("a rollback covers one host at a time")
-        info = self.hosts.info(hosts.pop())
+        try:
+            points = restorable_points(self.memory, keys, self.clock())
+        except RollbackError as error:
+            raise SessionError(str(error)) from None
+        info = self.hosts.info(points[0].host)
         refusal = self.refusal(info, "hitl rollback", Tier.WRITE)
         if refusal:
             raise SessionError(refusal)
@@ -761,55 +700,28 @@ class Session:
             drifted = await changed_since(after, transport)
             if drifted:
                 warnings.append(f"{point.key}: changed since the command ran: {', '.join(drifted)}")
-        description = "Roll back " + ", ".join(p.key for p in points)
-        classification = Classification(
-            command=description,
-            tier=Tier.WRITE,
-            reasons=(f"restores what was captured before: {'; '.join(p.command for p in points)}",),
-            targets=tuple(Target("path", line) for s in snapshots for line in s.describe()),
-            capture=("files",),
-        )
-        review = StepReview(
-            index=1,
-            command=description,
-            purpose=reason,
-            classification=classification,
+        classification = rollback_classification(points, snapshots)
+        description = classification.command
+        review = StepReview.unprepared(
+            1,
+            description,
+            reason,
+            classification,
             capture_lines=("the current state, first, so this rollback can be undone too",),
-            no_rollback=None,
-            digest="",
         )
-        request = ApprovalRequest(
-            kind="rollback",
-            host=info.name,
-            host_labels=info.labels,
-            title=description,
-            steps=(review,),
-            write_key_delay=self.settings.write_key_delay,
-            destructive_dwell=self.settings.destructive_dwell,
+        request = self._request(
+            "rollback",
+            info,
+            description,
+            [review],
             warnings=tuple(warnings),
             diff="\n".join(diffs),
             requires_force=bool(warnings),
         )
-        action_id = self.memory.record_proposal(
-            session_id=self.session_id,
-            host=info.name,
-            command=description,
-            tier="WRITE",
-            reasons=classification.reasons,
-            source="rollback",
-        )
-        try:
-            decision, latency = await self._ask(request)
-        except ApprovalRefused as error:
-            decision, latency = Decision.reject(str(error)), 0.0
-        self.memory.record_decision(
-            action_id,
-            decision="approved" if decision.approved else "rejected",
-            decided_by=decision.decided_by,
-            latency=latency,
-            reason=decision.reason,
-            digest=None,
-        )
+        action_id = self._propose(info.name, description, classification, f"rollback ({source})")
+        decision, latency = await self._decision_for(request)
+        verdict = "approved" if decision.approved else "rejected"
+        self._decided(action_id, verdict, decision.decided_by, latency=latency, reason=decision.reason)
         step = PlanStep(index=1, command=description, purpose=reason, classification=classification)
         if not decision.approved:
             self._finish(action_id, info.name, step, None, "rejected", note=decision.reason)
