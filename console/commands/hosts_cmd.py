@@ -6,18 +6,12 @@ import argparse
 import asyncio
 import getpass
 import sys
-import time
 from typing import Any
 
 from console.commands.terminal import terminal_trust_prompt
 from console.core.paths import Paths, resolve_paths
-from console.core.transport.base import Transport
-from console.core.transport.errors import TransportError
-from console.core.transport.factory import open_transport
 from console.core.transport.inventory import HostSpec, InventoryError, load_inventory
-
-_OS_PROBE = '. /etc/os-release 2>/dev/null && [ -n "$PRETTY_NAME" ] && echo "$PRETTY_NAME" || uname -sr'
-_SUDO_PROBE = "command -v sudo >/dev/null 2>&1 || exit 127; sudo -n true"
+from console.core.transport.probe import probe_host
 
 
 def register(subparsers: Any) -> None:
@@ -76,39 +70,12 @@ async def _check_all(specs: list[HostSpec], paths: Paths, timeout: float) -> lis
 
 
 async def _check_one(spec: HostSpec, paths: Paths, timeout: float) -> bool:
-    transport = open_transport(spec, paths, terminal_trust_prompt, passphrase_prompt=_terminal_passphrase)
-    try:
-        probe = await transport.run("true", timeout=timeout)
-        if probe.ok:
-            started = time.monotonic()
-            probe = await transport.run("true", timeout=timeout)
-            latency = (time.monotonic() - started) * 1000
-        if not probe.ok:
-            print(f"{spec.name}: unreachable: {probe.error or f'exit status {probe.exit_status}'}")
-            return False
-        print(f"{spec.name}: reachable, round trip {latency:.0f} ms")
-        print(f"  os: {await _os(transport, timeout)}")
-        print(f"  passwordless sudo: {await _sudo(transport, timeout)}")
-        return True
-    except TransportError as error:
-        print(f"{spec.name}: unreachable: {error}")
-        return False
-    finally:
-        await transport.close()
-
-
-async def _os(transport: Transport, timeout: float) -> str:
-    result = await transport.run(_OS_PROBE, timeout=timeout)
-    return result.stdout.strip() or "unknown"
-
-
-async def _sudo(transport: Transport, timeout: float) -> str:
-    result = await transport.run(_SUDO_PROBE, timeout=timeout)
-    if result.ok:
-        return "yes"
-    if result.exit_status == 127:
-        return "no (sudo is not installed)"
-    return "no"
+    result = await probe_host(
+        spec, paths, terminal_trust_prompt, passphrase_prompt=_terminal_passphrase, timeout=timeout
+    )
+    for line in result.lines():
+        print(line)
+    return result.reachable
 
 
 async def _terminal_passphrase(prompt: str) -> str | None:

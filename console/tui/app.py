@@ -27,6 +27,7 @@ from console.core.config import Settings
 from console.core.paths import Paths, resolve_paths
 from console.core.themes import ThemeCatalog
 from console.tui.approver import TuiApprover
+from console.tui.messages import HostSwitched, ReadOnlyChanged
 from console.tui.review import result_summary
 from console.tui.screens.approval import ApprovalScreen
 from console.tui.screens.plan_editor import PlanEditorScreen
@@ -34,6 +35,8 @@ from console.tui.theming import TIER_DEFAULTS, to_textual_theme
 from console.tui.widgets import ChatPane, HostPane, PlanPane, StatusBar
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from console.core.agent.base import Agent, AgentEvent
     from console.core.runtime import Runtime
 
@@ -65,6 +68,13 @@ def tool_outcome_line(name: str, content: str, is_error: bool) -> str:
     return f"{'✗' if is_error else '◂'} {name}: " + " · ".join(facts)
 
 
+def _hitl_commands() -> type[Provider]:
+    """The palette provider, imported when the palette first opens (it pulls in the session core)."""
+    from console.tui.palette import HitlCommands
+
+    return HitlCommands
+
+
 class HitlApp(App[None]):
     """Full-screen console: chat on the left, plan and host output on the right."""
 
@@ -74,7 +84,10 @@ class HitlApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         Binding("escape", "stop_turn", "Stop answer", id="stop"),
         Binding("ctrl+r", "toggle_read_only", "Read-only", id="read_only"),
+        Binding("ctrl+t", "timeline", "Rollbacks", id="timeline"),
+        Binding("ctrl+o", "hosts", "Hosts", id="hosts"),
     ]
+    COMMANDS = App.COMMANDS | {_hitl_commands}
 
     def __init__(
         self,
@@ -100,6 +113,7 @@ class HitlApp(App[None]):
         self._connect = connect
         self._environ = environ
         self.runtime: Runtime | None = None
+        """The open session; the timeline, hosts screen and palette use it too."""
         self.agent: Agent | None = None
         self.ready = asyncio.Event()
         """Set once the session and the agent are open (or failed to open)."""
@@ -383,6 +397,29 @@ class HitlApp(App[None]):
         session.set_read_only(not session.read_only)
         self.status_bar.read_only = session.read_only
         self.notify("Read-only: WRITE and DESTRUCTIVE commands are refused." if session.read_only else "Read-write.")
+
+    def action_timeline(self) -> None:
+        if self.runtime is None:
+            self.notify("No session is open yet.", title="Rollback timeline", severity="warning")
+            return
+        from console.tui.screens.timeline import TimelineScreen
+
+        self.push_screen(TimelineScreen.for_runtime(self.runtime))
+
+    def action_hosts(self) -> None:
+        if self.runtime is None:
+            self.notify("No session is open yet.", title="Hosts", severity="warning")
+            return
+        from console.tui.screens.hosts import HostsScreen
+
+        self.push_screen(HostsScreen.for_runtime(self.runtime))
+
+    def on_host_switched(self, message: HostSwitched) -> None:
+        self.status_bar.host = message.info.name
+        self.status_bar.labels = message.info.labels
+
+    def on_read_only_changed(self, message: ReadOnlyChanged) -> None:
+        self.status_bar.read_only = message.read_only
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

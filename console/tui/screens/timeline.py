@@ -1,0 +1,354 @@
+"""The rollback timeline (`ctrl+t`): every rollback point, newest first, with what was captured, the diff
+against the current state, and `r` to roll the selected point back through the session's WRITE approval.
+
+Expired points stay in the list, greyed, so the history is complete; they have no action. The screen is
+given the memory store and the session (whose hosts and blob store it uses for the diff) by its creator.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+
+from console.core.capture.engine import CaptureError, Snapshot, snapshot_diff
+from console.core.memory.records import RollbackPoint
+from console.core.memory.store import MemoryStore
+from console.core.runtime import Runtime
+from console.core.session import Session, SessionError
+from console.core.transport.errors import TransportError
+from console.tui.theming import TIER_DEFAULTS
+
+COMMAND_WIDTH = 36
+ALL_HOSTS = "*"
+
+COLUMNS = (
+    ("Time", "time"),
+    ("Host", "host"),
+    ("Command", "command"),
+    ("Tier", "tier"),
+    ("Key", "key"),
+    ("Expires in", "expires"),
+    ("Status", "status"),
+)
+
+
+def is_expired(point: RollbackPoint, now: float) -> bool:
+    return point.status == "expired" or point.expires <= now
+
+
+def refusal(point: RollbackPoint, now: float) -> str | None:
+    """Why `r` cannot roll this point back, or None when it can."""
+    if is_expired(point, now):
+        return f"{point.key} has expired: its captured data is gone, so there is nothing to roll back to"
+    if point.status != "live":
+        return f"{point.key} is {point.status}; only a live point can be rolled back"
+    return None
+
+
+def expires_in(point: RollbackPoint, now: float) -> str:
+    if is_expired(point, now):
+        return "expired"
+    left = int(point.expires - now)
+    days, rest = divmod(left, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {seconds:02d}s"
+    return f"{seconds}s"
+
+
+def matches(point: RollbackPoint, host: str, text: str) -> bool:
+    if host not in (ALL_HOSTS, point.host):
+        return False
+    needle = text.strip().lower()
+    if not needle:
+        return True
+    haystack = " ".join((point.command, point.key, point.host, point.status, point.tier, *point.strategies))
+    return needle in haystack.lower()
+
+
+def clip(text: str, width: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+class TimelineScreen(Screen[None]):
+    """Browse rollback points and roll one back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "rollback", "Roll back", id="timeline.rollback"),
+        Binding("slash", "focus_filter", "Filter", id="timeline.filter"),
+        Binding("escape", "close", "Close", id="timeline.close"),
+    ]
+
+    DEFAULT_CSS = """
+    TimelineScreen {
+        layout: vertical;
+    }
+    TimelineScreen #timeline-title {
+        padding: 0 1;
+        text-style: bold;
+        color: $primary;
+    }
+    TimelineScreen #timeline-filters {
+        height: auto;
+    }
+    TimelineScreen #timeline-host {
+        width: 26;
+    }
+    TimelineScreen #timeline-text {
+        width: 1fr;
+    }
+    TimelineScreen #timeline-table {
+        height: 1fr;
+        border: round $secondary 50%;
+    }
+    TimelineScreen #timeline-detail {
+        height: 1fr;
+        border: round $secondary 50%;
+        padding: 0 1;
+    }
+    TimelineScreen #timeline-empty {
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(
+        self,
+        memory: MemoryStore,
+        session: Session,
+        *,
+        clock: Callable[[], float] = time.time,
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self.memory = memory
+        self.session = session
+        self.clock = clock
+        self._points: list[RollbackPoint] = []
+        self._shown: list[RollbackPoint] = []
+        self._detail_key: str | None = None
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime) -> TimelineScreen:
+        return cls(runtime.memory, runtime.session)
+
+    # --- layout ------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Label("Rollback timeline", id="timeline-title")
+        with Horizontal(id="timeline-filters"):
+            yield Select[str]([], prompt="All hosts", id="timeline-host")
+            yield Input(placeholder="Filter: command, key, status, tier…", id="timeline-text")
+        table: DataTable[Text] = DataTable(id="timeline-table", cursor_type="row", zebra_stripes=True)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Label("", id="timeline-empty")
+        with VerticalScroll(id="timeline-detail"):
+            yield Static(id="timeline-summary")
+            yield Static(id="timeline-diff")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+        self.set_interval(30, self.reload)
+
+    # --- data --------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the points again (after a rollback, or as time passes) keeping the selection."""
+        self._points = self.memory.rollback_points()
+        hosts = sorted({point.host for point in self._points})
+        select = self.query_one("#timeline-host", Select)
+        chosen = select.value
+        select.set_options([(host, host) for host in hosts])
+        if chosen in hosts:
+            select.value = chosen
+        self._render_rows()
+
+    @property
+    def host_filter(self) -> str:
+        value = self.query_one("#timeline-host", Select).value
+        return value if isinstance(value, str) else ALL_HOSTS
+
+    def _render_rows(self, keep: str | None = None) -> None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        keep = keep or self.selected_key
+        text = self.query_one("#timeline-text", Input).value
+        self._shown = [p for p in self._points if matches(p, self.host_filter, text)]
+        now = self.clock()
+        table.clear()
+        for point in self._shown:
+            table.add_row(*self._cells(point, now), key=point.key)
+        keys = [p.key for p in self._shown]
+        table.move_cursor(row=keys.index(keep) if keep in keys else 0)
+        empty = self.query_one("#timeline-empty", Label)
+        if not self._points:
+            empty.update("No rollback points yet: WRITE and DESTRUCTIVE commands leave one when they run.")
+        elif not self._shown:
+            empty.update("No rollback point matches the filter.")
+        else:
+            empty.update("")
+        empty.display = not self._shown
+        self._show_detail(self.selected_point, force=False)
+
+    def _cells(self, point: RollbackPoint, now: float) -> Sequence[Text]:
+        expired = is_expired(point, now)
+        style = "dim" if expired else ""
+        when = datetime.fromtimestamp(point.created).strftime("%m-%d %H:%M:%S")
+        return (
+            Text(when, style=style),
+            Text(point.host, style=style),
+            Text(clip(point.command, COMMAND_WIDTH), style=style),
+            self._tier_badge(point.tier, expired),
+            Text(point.key, style=style),
+            Text(expires_in(point, now), style=style),
+            Text("expired" if expired else point.status, style=style),
+        )
+
+    def _tier_badge(self, tier: str, expired: bool) -> Text:
+        """The tier as a word on its colour: readable without colour, and colour-coded with it."""
+        if expired:
+            return Text(f" {tier} ", style="dim")
+        variables = self.app.get_css_variables()
+        colour = variables.get(f"tier-{tier.lower()}", TIER_DEFAULTS.get(f"tier-{tier.lower()}", "grey50"))
+        return Text(f" {tier} ", style=f"bold black on {colour}")
+
+    @property
+    def selected_point(self) -> RollbackPoint | None:
+        row = self.query_one(DataTable).cursor_row
+        return self._shown[row] if 0 <= row < len(self._shown) else None
+
+    @property
+    def selected_key(self) -> str | None:
+        point = self.selected_point
+        return point.key if point else None
+
+    # --- detail pane -------------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#timeline-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(self.selected_point, force=False)
+
+    def _show_detail(self, point: RollbackPoint | None, *, force: bool) -> None:
+        key = point.key if point else None
+        if key == self._detail_key and not force:
+            return
+        self._detail_key = key
+        summary = self.query_one("#timeline-summary", Static)
+        diff = self.query_one("#timeline-diff", Static)
+        if point is None:
+            summary.update("")
+            diff.update("")
+            return
+        summary.update(self._summary(point))
+        why = refusal(point, self.clock())
+        if is_expired(point, self.clock()):
+            diff.update(Text(f"No action: {why}.", style="dim"))
+            return
+        diff.update(Text("Computing the difference with the current state…", style="italic"))
+        self._compute_diff(point, why)
+
+    def _summary(self, point: RollbackPoint) -> Text:
+        text = Text()
+        text.append(point.key, style="bold")
+        text.append(f" — {point.tier} on {point.host}, {point.status}\n")
+        text.append("Command: ", style="bold")
+        text.append(point.command + "\n")
+        text.append("Captured: ", style="bold")
+        text.append((", ".join(point.strategies) or "nothing") + "\n")
+        try:
+            lines = Snapshot.from_json(point.artifacts).describe()
+        except (KeyError, TypeError, ValueError) as error:
+            lines = [f"(the capture record cannot be read: {error!r})"]
+        for line in lines:
+            text.append(f"• {line}\n")
+        return text
+
+    @work(group="timeline-diff", exclusive=True, exit_on_error=False)
+    async def _compute_diff(self, point: RollbackPoint, why: str | None) -> None:
+        """The diff a rollback would apply, computed on the host; failures are shown, never raised."""
+        try:
+            transport = await self.session.hosts.transport(point.host)
+            body = await snapshot_diff(Snapshot.from_json(point.artifacts), transport, self.session.blobs)
+        except (SessionError, TransportError, CaptureError, OSError, KeyError, TypeError, ValueError) as error:
+            result = Text(f"Cannot compute the difference with the current state: {error}", style="bold red")
+        else:
+            result = Text()
+            result.append("What a rollback would change (current -> captured):\n", style="bold")
+            result.append(body or "nothing: the current state is the captured state\n")
+            if why:
+                result.append(f"\nNo action: {why}.", style="dim")
+        if self._detail_key == point.key:
+            self.query_one("#timeline-diff", Static).update(result)
+
+    # --- filters -----------------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#timeline-text")
+    def _text_changed(self) -> None:
+        self._render_rows()
+
+    @on(Select.Changed, "#timeline-host")
+    def _host_changed(self) -> None:
+        self._render_rows()
+
+    @on(Input.Submitted, "#timeline-text")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#timeline-text", Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    # --- rollback ----------------------------------------------------------------------------------------
+
+    def action_rollback(self) -> None:
+        point = self.selected_point
+        if point is None:
+            self.notify("No rollback point is selected.", severity="warning")
+            return
+        why = refusal(point, self.clock())
+        if why:
+            self.notify(why, title="No rollback", severity="warning")
+            return
+        self._rollback(point)
+
+    @work(group="timeline-rollback", exclusive=True, exit_on_error=False)
+    async def _rollback(self, point: RollbackPoint) -> None:
+        """Through the session: it shows the diff in the WRITE approval and captures the current state first."""
+        try:
+            outcomes = await self.session.rollback([point.key], reason="requested from the rollback timeline")
+        except (SessionError, TransportError, CaptureError) as error:
+            self.notify(str(error), title=f"Rollback of {point.key} failed", severity="error")
+            return
+        finally:
+            self.reload()
+            self._show_detail(self.selected_point, force=True)
+        last = outcomes[-1]
+        if last.decision == "rejected":
+            self.notify(last.reason or "rejected", title=f"Rollback of {point.key} not approved")
+        elif last.ok:
+            undo = f"; undo it with {last.rollback_key}" if last.rollback_key else ""
+            self.notify(f"{point.key} restored and verified{undo}", title="Rolled back")
+        else:
+            self.notify(last.reason or "the restore failed", title=f"Rollback of {point.key} failed", severity="error")
