@@ -114,6 +114,7 @@ class HitlApp(App[None]):
         self._environ = environ
         self.runtime: Runtime | None = None
         """The open session; the timeline, hosts screen and palette use it too."""
+        self._opened: Runtime | None = None
         self.agent: Agent | None = None
         self.ready = asyncio.Event()
         """Set once the session and the agent are open (or failed to open)."""
@@ -221,7 +222,7 @@ class HitlApp(App[None]):
                     f"Resumed the conversation of session {stored.id} ({len(history)} messages)."
                 )
         runtime = open_runtime(paths, self.settings, self.approver, events=self._session_event, mode=self._mode)
-        self.runtime = runtime
+        self.runtime = self._opened = runtime
         session = runtime.session
         info = session.set_host(self._host)
 
@@ -248,8 +249,9 @@ class HitlApp(App[None]):
             await self.chat.add_notice(selection.notice)
 
     async def on_unmount(self) -> None:
-        if self.runtime is not None:
-            runtime, self.runtime = self.runtime, None
+        """Close the runtime this app opened (one handed in from outside belongs to whoever opened it)."""
+        if self._opened is not None:
+            runtime, self._opened = self._opened, None
             await runtime.close()
 
     # --- chat ----------------------------------------------------------------------------------------------
