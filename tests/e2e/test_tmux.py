@@ -5,7 +5,7 @@ OpenSSH sshd on 127.0.0.1, and the operator is this test typing into tmux. Every
 `tmux capture-pane`; nothing sleeps blindly. The two stories of the README:
 
 1. "Fix the SSL certificate renewal cron on my VPS": `crontab -l` runs unprompted, the crontab replacement
-   waits for `y`, gets a rollback key, and is rolled back (`hitl rollback KEY`, approved in the terminal).
+   waits for `y`, gets a rollback key, and is rolled back from the timeline (ctrl+t, r, approve).
 2. "Deploy the updated nginx config": a three-step plan (READ check, WRITE copy, WRITE reload by a stand-in
    service script) approved once; run again with step 2 failing, where step 3 never runs.
 
@@ -76,6 +76,15 @@ class Tmux:
 
     def type(self, text: str, target: str = "hitl") -> None:
         self("send-keys", "-t", target, "-l", text)
+
+    def quit(self) -> None:
+        """ctrl+q, then wait for hitl to exit (its tmux session closes with it)."""
+        self.keys("C-q")
+        wait_until(lambda: not self.alive(), "hitl to quit")
+
+    def alive(self) -> bool:
+        probe = ["tmux", "-L", self.socket, "has-session", "-t", "hitl"]
+        return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
@@ -219,19 +228,19 @@ def test_story_fix_the_certificate_renewal_cron(
     second_result = json.dumps(sent[2]["messages"][-1])
     assert "decision: approved" in second_result and key in second_result
 
-    # Roll back in the same story, from the command line in a second window (asks like any WRITE).
-    tmux("new-window", "-t", "hitl", "-n", "rollback", hitl_command(hitl_home, url, "rollback", key) + "; sleep 30")
-    tmux.wait_for(r"Approve WRITE on vps\? \[y/N\]", target="hitl:rollback")
+    # Roll back from the timeline: ctrl+t, r on the newest point, approve the rollback (shown as a diff).
+    tmux.keys("C-t")
+    tmux.wait_for(key)
+    tmux.keys("r")
+    screen = tmux.wait_for(r"Approve \(y\)")
+    assert "certbot renw" in screen  # the diff of what the rollback restores
     assert crontab() == FIXED_CRON
-    tmux.type("y", target="hitl:rollback")
-    tmux.keys("Enter", target="hitl:rollback")
-    tmux.wait_for(r"undoes this rollback", target="hitl:rollback")
-    assert crontab() == BROKEN_CRON
+    tmux.wait_for(r"y approves")
+    tmux.keys("y")
+    wait_until(lambda: crontab() == BROKEN_CRON, "the crontab to be restored")
+    tmux.wait_for(r"rolled back")
 
-    tmux.keys("C-q", target="hitl:0")
-    wait_until(
-        lambda: "hitl:0" not in tmux("list-windows", "-a", "-F", "#{session_name}:#{window_index}"), "hitl to quit"
-    )
+    tmux.quit()
 
 
 def test_story_deploy_the_updated_nginx_config(
@@ -296,4 +305,4 @@ def test_story_deploy_the_updated_nginx_config(
 
     result = json.dumps(requests_sent(log)[3]["messages"][-1])
     assert "step 2 [WRITE] failed" in result and "step 3 [WRITE] skipped" in result
-    tmux.keys("C-q")
+    tmux.quit()
