@@ -20,17 +20,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
-from console.core.approval import Notice, OutputLines, PlanChanged, SessionEvent, StepFinished, StepStarted
 from console.core.config import Settings
 from console.core.paths import Paths, resolve_paths
 from console.core.themes import ThemeCatalog
 from console.tui.approver import TuiApprover
 from console.tui.messages import HostSwitched, ReadOnlyChanged
-from console.tui.review import result_summary
-from console.tui.screens.approval import ApprovalScreen
-from console.tui.screens.plan_editor import PlanEditorScreen
 from console.tui.theming import TIER_DEFAULTS, to_textual_theme
 from console.tui.widgets import ChatPane, HostPane, PlanPane, StatusBar
 
@@ -38,6 +34,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from console.core.agent.base import Agent, AgentEvent
+    from console.core.approval import SessionEvent, StepFinished
     from console.core.runtime import Runtime
 
 FALLBACK_THEME = "hitl-dark"
@@ -141,13 +138,10 @@ class HitlApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         """Discard keys typed before an approval dialog appeared: they were meant for something else."""
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and isinstance(self.screen, ApprovalScreen)
-            and not self.screen.accepts_key(event)
-        ):
-            return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            accepts_key = getattr(self.screen, "accepts_key", None)  # approval dialogs (imported lazily)
+            if accepts_key is not None and not accepts_key(event):
+                return
         await super().on_event(event)
 
     def compose(self) -> ComposeResult:
@@ -164,6 +158,7 @@ class HitlApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._host_pane = self.query_one(HostPane)
         self.query_one("#chat-input", Input).focus()
         for problem in self._theme_problems:
             self.notify(problem, title="Theme", severity="warning", timeout=8)
@@ -267,6 +262,8 @@ class HitlApp(App[None]):
         event.input.clear()
         head, _, rest = text.partition(" ")
         if head == "/plan" and self.status_bar.mode == "manual":
+            from console.tui.screens.plan_editor import PlanEditorScreen
+
             self.push_screen(PlanEditorScreen(rest), self._plan_written)
             return
         await self.send(text)
@@ -293,6 +290,7 @@ class HitlApp(App[None]):
             await self.chat.add_notice("There is no session to answer: see the error above.", "error")
             return
         try:
+            await self.chat.begin_answer()
             async with contextlib.aclosing(agent.run_turn(text)) as stream:
                 async for event in stream:
                     await self._render(event)
@@ -346,9 +344,12 @@ class HitlApp(App[None]):
 
     def _session_event(self, event: SessionEvent) -> None:
         """The session's `EventSink`: called on the event loop, from inside the turn's worker."""
+        from console.core.approval import Notice, OutputLines, PlanChanged, StepFinished, StepStarted
+
+        if isinstance(event, OutputLines):  # the hot path: one event per line of output
+            self._host_pane.add_lines(event.stream, event.lines)
+            return
         match event:
-            case OutputLines(stream=stream, lines=lines):
-                self.host_pane.add_lines(stream, lines)
             case StepStarted(host=host, command=command, tier=tier):
                 self.host_pane.begin(host, command, tier.name)
             case StepFinished():
@@ -360,6 +361,8 @@ class HitlApp(App[None]):
                 self.notify(message, severity=severity)
 
     def _step_finished(self, event: StepFinished) -> None:
+        from console.tui.review import result_summary
+
         self.status_bar.approvals = self._stats()
         if event.status not in ("done", "failed"):
             return
@@ -427,5 +430,5 @@ class HitlApp(App[None]):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._turn:
             self.refresh_bindings()
-            if event.worker.error is not None:
+            if event.state is WorkerState.ERROR:
                 self.call_later(self.chat.add_notice, f"hitl failed answering: {event.worker.error}", "error")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import sys
 import termios
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from console.core.approval import ApprovalRequest, Decision
-from console.tui.screens.approval import screen_for
+if TYPE_CHECKING:
+    from console.core.approval import ApprovalRequest, Decision
 
 
 def flush_terminal_input() -> None:
@@ -41,6 +42,8 @@ class TuiApprover:
         return self._pending
 
     async def review(self, request: ApprovalRequest) -> Decision:
+        from console.tui.screens.approval import screen_for
+
         screen = screen_for(request)
         self._set_pending(self._pending + 1)
         if not self._app.is_headless:
@@ -52,7 +55,11 @@ class TuiApprover:
             if screen.is_attached and screen in self._app.screen_stack:
                 # The turn was cancelled while the dialog was open: take it away, unanswered.
                 screen.dismiss(None)
-        return decision if decision is not None else Decision.reject("the dialog was closed without an answer")
+        if decision is None:
+            from console.core.approval import Decision
+
+            return Decision.reject("the dialog was closed without an answer")
+        return decision
 
     def _set_pending(self, count: int) -> None:
         self._pending = count

@@ -21,14 +21,6 @@ RESULT_TAIL_LINES = 12
 """How many output lines of a READ step that already ran are shown in the plan dialog."""
 
 
-PRODUCTION_LABELS = frozenset({"prod", "production"})
-
-
-def is_production(labels: tuple[str, ...]) -> bool:
-    """Hosts labelled prod get a PROD badge wherever they are named."""
-    return any(label.lower() in PRODUCTION_LABELS for label in labels)
-
-
 def tier_class(tier: Tier) -> str:
     return f"-{tier.name.lower()}"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -15,16 +15,26 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Log, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import DataTable, Input, Label, Log, Static
 
-from console.tui.review import is_production
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
-WELCOME = """\
-**hitl** — ask for what you need; every command is classified before it runs.
+WELCOME = Text.assemble(
+    ("hitl", "bold"),
+    " — ask for what you need; every command is classified before it runs.\n\n",
+    "READ runs at once, WRITE waits for ",
+    ("y", "bold"),
+    ", DESTRUCTIVE waits for a typed confirmation.",
+)
+PRODUCTION_LABELS = frozenset({"prod", "production"})
 
-READ runs at once, WRITE waits for `y`, DESTRUCTIVE waits for a typed confirmation.
-"""
+
+def is_production(labels: tuple[str, ...]) -> bool:
+    """Hosts labelled prod get a PROD badge wherever they are named."""
+    return any(label.lower() in PRODUCTION_LABELS for label in labels)
+
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STDERR_MARK = "▌"
@@ -48,6 +58,7 @@ class ChatPane(Vertical):
     ChatPane .notice.-warning { color: $warning; }
     ChatPane .notice.-error, ChatPane .agent-error { color: $error; text-style: bold; padding: 0 1; }
     ChatPane .answer { margin: 0; }
+    ChatPane #chat-welcome { padding: 0 1 1 1; }
     """
 
     def __init__(self) -> None:
@@ -57,7 +68,7 @@ class ChatPane(Vertical):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="chat-log"):
-            yield Markdown(WELCOME, id="chat-welcome")
+            yield Static(WELCOME, id="chat-welcome")
         yield Input(placeholder="Ask, or !command, or /help", id="chat-input")
 
     @property
@@ -87,24 +98,37 @@ class ChatPane(Vertical):
     async def add_notice(self, text: str, severity: str = "information") -> None:
         await self.add_line(text, f"notice -{severity}")
 
-    async def stream_text(self, fragment: str) -> None:
-        """Append to the answer being streamed, starting one if needed."""
-        if self._stream is None:
+    async def begin_answer(self) -> None:
+        """Mount the widget the next answer streams into, so the first text costs no layout of a new widget."""
+        if self._answer is None:
+            from textual.widgets import Markdown  # markdown-it is loaded with the first answer, not at start-up
+
             self._answer = Markdown(classes="answer")
             await self._add(self._answer)
-            self._stream = Markdown.get_stream(self._answer)
+
+    async def stream_text(self, fragment: str) -> None:
+        """Append to the answer being streamed, starting one if needed."""
+        await self.begin_answer()
+        assert self._answer is not None
+        if self._stream is None:
+            # Created at the first text only: a stream stopped before its task ever ran raises CancelledError.
+            self._stream = type(self._answer).get_stream(self._answer)
         await self._stream.write(fragment)
 
     async def end_answer(self) -> None:
-        if self._stream is not None:
-            stream, self._stream, self._answer = self._stream, None, None
+        """The answer is complete (or the turn moved on to a tool); an answer that got no text is removed."""
+        stream, answer = self._stream, self._answer
+        self._stream, self._answer = None, None
+        if stream is not None:
             await stream.stop()
+        elif answer is not None:
+            await answer.remove()
 
     async def drop_answer(self) -> None:
         """The answer broke off and is sent again: remove what was shown of it."""
         answer = self._answer
         await self.end_answer()
-        if answer is not None:
+        if answer is not None and answer.is_attached:
             await answer.remove()
 
 

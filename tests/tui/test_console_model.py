@@ -132,3 +132,17 @@ async def test_resume_continues_the_stored_conversation(model, console_app) -> N
         await turn_done(pilot)
     texts = [json.dumps(m["content"]) for m in server.requests[1].messages]
     assert "First question" in texts[0] and "First answer." in texts[1] and "Second question" in texts[2]
+
+
+async def test_broken_stream_drops_the_partial_answer(model, console_app) -> None:
+    model(
+        text_turn("The first attempt breaks off here and must vanish", chunk_size=6, break_after=6),
+        text_turn("The second attempt is complete."),
+    )
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, "Status?")
+        await turn_done(pilot)
+        text = chat_text(app)
+        assert "The second attempt is complete." in text
+        assert "The first attempt" not in text

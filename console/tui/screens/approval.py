@@ -30,7 +30,8 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from console.core.approval import ApprovalRequest, Decision, RememberChoice, StepReview
 from console.core.remembered import Lifetime, Scope
 from console.core.tiers import Tier
-from console.tui.review import StepDetails, TierBadge, is_production, labelled, tier_class
+from console.tui.review import StepDetails, TierBadge, labelled, tier_class
+from console.tui.widgets import is_production
 
 REMEMBER_CHOICES: tuple[RememberChoice | None, ...] = (
     None,
