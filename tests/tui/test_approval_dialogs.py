@@ -256,3 +256,13 @@ async def test_rollback_without_drift_is_a_plain_write(make_app) -> None:
         await pilot.press("f", "y")
         decision = await decided
         assert decision.approved and not decision.force
+
+
+async def test_dialog_keys_follow_the_keymap(make_app) -> None:
+    app = make_app(keymap={"approval.approve": "a"})
+    async with app.run_test(size=(100, 32)) as pilot:
+        _, decided = await open_dialog(app, pilot, write_request())
+        await pilot.press("y")
+        assert not decided.done()
+        await pilot.press("a")
+        assert (await decided).approved
