@@ -8,6 +8,7 @@ usage: memory_writer.py DB loop        record actions forever, printing a runnin
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from console.core.memory import MemoryStore
@@ -20,6 +21,16 @@ def lifecycle(store: MemoryStore, command: str) -> None:
     store.record_decision(action, decision="approved", decided_by="operator", latency=0.1, reason=None, digest="d")
     store.record_start(action)
     store.record_finish(action, exit_status=0, ended="exited", output=f"ran {command}\n" * 20, rollback_key=None)
+
+
+def wait_for_the_other(store: MemoryStore, tag: str) -> None:
+    """Halfway, wait until the other writer has written too, so the two really overlap even on a busy
+    machine (otherwise one could finish before the other starts and the test would prove nothing)."""
+    deadline = time.monotonic() + 60
+    while not any(not a.command.startswith(tag + " ") for a in store.actions(limit=1000)):
+        if time.monotonic() > deadline:
+            raise SystemExit("the other writer never wrote")
+        time.sleep(0.01)
 
 
 def main() -> None:
@@ -53,6 +64,8 @@ def main() -> None:
             lifecycle(store, f"{tag} {index}")
             if index % 10 == 0:
                 store.add_note(f"{tag} note {index}")
+            if index == total // 2:
+                wait_for_the_other(store, tag)
         print("done", flush=True)
 
 
