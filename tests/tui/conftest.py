@@ -14,7 +14,7 @@ from console.core.themes import discover_themes
 from console.tui.app import HitlApp
 from console.tui.screens.approval import ApprovalScreen
 
-FAST = {"write_key_delay": 0.05, "destructive_dwell": 0.1}
+FAST = {"write_key_delay": 0.05, "destructive_dwell": 0.1, "model": "claude-hitl-test"}
 """Short delays keep the tests fast; the dialogs' own tests check that the delays are enforced."""
 
 
