@@ -216,7 +216,16 @@ class HitlApp(App[None]):
                 await self.chat.add_notice(
                     f"Resumed the conversation of session {stored.id} ({len(history)} messages)."
                 )
-        runtime = open_runtime(paths, self.settings, self.approver, events=self._session_event, mode=self._mode)
+        from console.tui.screens.trust import tui_trust_prompt
+
+        runtime = open_runtime(
+            paths,
+            self.settings,
+            self.approver,
+            events=self._session_event,
+            trust_prompt=tui_trust_prompt(self),
+            mode=self._mode,
+        )
         self.runtime = self._opened = runtime
         session = runtime.session
         info = session.set_host(self._host)
@@ -232,7 +241,7 @@ class HitlApp(App[None]):
             SessionTools(session),
             context_provider=context,
             history=history,
-            host=info.name,
+            host=lambda: session.current_host,
             host_names=host_names,
             environ=self._environ,
         )

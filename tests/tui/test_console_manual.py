@@ -170,3 +170,37 @@ async def test_write_on_the_sshd_host(console_app, sshd, hitl_home: Path, tmp_pa
         await turn_done(pilot)
         assert target.read_text() == "workers 4\n"
         assert "rollback key: rb-" in chat_text(app)
+
+
+async def test_manual_commands_follow_a_host_picked_in_the_hosts_screen_and_unknown_keys_ask_trust(
+    console_app, sshd_factory, hitl_home: Path, tmp_path: Path
+) -> None:
+    """Pick a host whose key hitl has never seen: `!cmd` then runs there, after the trust dialog's typed yes."""
+    from textual.widgets import Input
+
+    from console.tui.screens.hosts import HostsScreen
+    from console.tui.screens.trust import TrustDialog
+
+    server = sshd_factory()
+    empty_known_hosts = tmp_path / "known_hosts"
+    empty_known_hosts.write_text("")
+    entry = server.host_entry("fresh").replace(str(server.known_hosts), str(empty_known_hosts))
+    (hitl_home / "hosts.toml").write_text(entry)
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, app.ready.is_set)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HostsScreen))
+        assert app.runtime is not None and app.runtime.session.current_host == "fresh"
+        await say(pilot, "!echo from-the-new-host")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrustDialog))
+        assert "SHA256:" in "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        app.screen.query_one(Input).focus()
+        await pilot.press("y", "e", "s", "enter")
+        await turn_done(pilot)
+        action = app.runtime.memory.actions()[0]
+        assert (action.host, action.command, action.exit_status) == ("fresh", "echo from-the-new-host", 0)
+        assert "from-the-new-host" in "\n".join(app.query_one("#host-log", Log).lines)
+    assert "127.0.0.1" in (hitl_home / "known_hosts").read_text()

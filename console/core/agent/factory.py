@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,7 +30,7 @@ def create_agent(
     context_provider: ContextProvider | None = None,
     *,
     history: Iterable[dict[str, Any]] | None = None,
-    host: str = "local",
+    host: str | Callable[[], str] = "local",
     host_names: HostNames | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> AgentSelection:

@@ -51,12 +51,13 @@ class ManualAgent:
         self,
         executor: ToolExecutor,
         *,
-        host: str = "local",
+        host: str | Callable[[], str] = "local",
         history: Iterable[dict[str, Any]] | None = None,
         host_names: HostNames | None = None,
     ) -> None:
         self._executor = executor
-        self._host = host
+        self._host_source = host if callable(host) else None
+        self._host = host if isinstance(host, str) else host()
         self._host_names = host_names
         self._conversation = Conversation(history)
 
@@ -66,7 +67,9 @@ class ManualAgent:
 
     @property
     def host(self) -> str:
-        return self._host
+        """The host `!COMMAND` runs on: the session's current host when a source was given, so a switch made
+        elsewhere (hosts screen, palette) is followed."""
+        return self._host_source() if self._host_source is not None else self._host
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -96,12 +99,12 @@ class ManualAgent:
             if not command:
                 yield AgentError("Type a command after !, for example: !df -h", ErrorKind.INPUT)
                 return
-            arguments = {"host": self._host, "command": command, "purpose": "typed by the operator"}
+            arguments = {"host": self.host, "command": command, "purpose": "typed by the operator"}
             async for event in self._call("run_command", arguments):
                 yield event
             return
         if not text.startswith("/"):
-            yield TextDelta(NOT_A_COMMAND.format(host=self._host))
+            yield TextDelta(NOT_A_COMMAND.format(host=self.host))
             return
         head, _, body = text.partition("\n")
         verb, _, rest = head.partition(" ")
@@ -116,7 +119,7 @@ class ManualAgent:
             async for event in self._call("list_hosts", {}):
                 yield event
         elif verb == "/remember":
-            async for event in self._call("remember", {"text": rest, "host": self._host}, usage="/remember TEXT"):
+            async for event in self._call("remember", {"text": rest, "host": self.host}, usage="/remember TEXT"):
                 yield event
         elif verb == "/recall":
             async for event in self._call("recall", {"query": rest}, usage="/recall QUERY"):
@@ -142,13 +145,13 @@ class ManualAgent:
         steps = [
             {"command": command, "purpose": f"step {n}, typed by the operator"} for n, command in enumerate(commands, 1)
         ]
-        arguments = {"title": title or "Plan typed by the operator", "host": self._host, "steps": steps}
+        arguments = {"title": title or "Plan typed by the operator", "host": self.host, "steps": steps}
         async for event in self._call("propose_plan", arguments):
             yield event
 
     async def _change_host(self, name: str) -> AsyncIterator[AgentEvent]:
         if not name:
-            yield TextDelta(f"Current host: {self._host}. /host NAME changes it; /hosts lists them.")
+            yield TextDelta(f"Current host: {self.host}. /host NAME changes it; /hosts lists them.")
             return
         known = await self._known_hosts()
         if name not in known:
