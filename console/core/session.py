@@ -366,7 +366,7 @@ class Session:
         if prepared is not None and approval_subject is not None:
             approval = self.gate.grant(approval_subject, step.tier, now=self.clock(), decided_by="operator")
             try:
-                current = await self._current_subject(host, transport, prepared, expected)
+                current, states = await self._current_subject(host, transport, prepared, expected)
             except HostPathError as error:
                 return _Ran(refused=str(error))
             try:
@@ -376,7 +376,11 @@ class Session:
             if prepared.capture.captures_anything:
                 try:
                     snapshot = await take_capture(
-                        prepared.capture, transport, self.blobs, size_cap=self.settings.capture_size_cap
+                        prepared.capture,
+                        transport,
+                        self.blobs,
+                        size_cap=self.settings.capture_size_cap,
+                        states=states,
                     )
                 except CaptureError as error:
                     return _Ran(refused=str(error))
@@ -384,19 +388,19 @@ class Session:
         result = await self._run(host, transport, step.command, step.tier, plan_id=plan_id, index=step.index)
         key = None
         if snapshot is not None and prepared is not None:
-            key = await self._store_rollback(
+            key, after = await self._store_rollback(
                 host, transport, action_id=action_id, step=step, snapshot=snapshot, capture=prepared.capture
             )
             if expected is not None:
-                after = await describe(transport, prepared.capture.paths) if prepared.capture.paths else {}
                 expected.update({path: state.checksum for path, state in after.items()})
         return _Ran(result=result, rollback_key=key)
 
     async def _current_subject(
         self, host: str, transport: Transport, prepared: _Prepared, expected: Mapping[str, str] | None
-    ) -> ReviewSubject:
-        """The subject as it is now. Inside a plan, paths an earlier step changed are compared with what that
-        step left behind, not with the state at review time."""
+    ) -> tuple[ReviewSubject, dict[str, PathState]]:
+        """The subject as it is now, and the path states it was computed from (the capture reuses them rather
+        than hashing the targets a second time). Inside a plan, paths an earlier step changed are compared with
+        what that step left behind, not with the state at review time."""
         states = await describe(transport, prepared.capture.paths) if prepared.capture.paths else {}
         now = {path: state.checksum for path, state in states.items()}
         if expected:
@@ -405,9 +409,10 @@ class Session:
                 if expected.get(path) == checksum:
                     now[path] = reviewed.get(path, checksum)
         context = await self._context(host, transport)
-        return ReviewSubject(
+        subject = ReviewSubject(
             host=host, user=context.user, command=prepared.step.command, cwd=context.cwd, target_checksums=now
         )
+        return subject, states
 
     async def _store_rollback(
         self,
@@ -418,7 +423,8 @@ class Session:
         step: PlanStep,
         snapshot: Snapshot,
         capture: CapturePlan,
-    ) -> str:
+    ) -> tuple[str, dict[str, PathState]]:
+        """Record the rollback point, with the targets' state right after the change (to notice later edits)."""
         after: dict[str, PathState] = {}
         if capture.paths:
             after = await describe(transport, capture.paths)
@@ -437,7 +443,7 @@ class Session:
             artifacts=artifacts,
             expires_at=self.clock() + self.settings.rollback_ttl,
         )
-        return key
+        return key, after
 
     # --- one command -------------------------------------------------------------------------------------
 
@@ -738,7 +744,7 @@ class Session:
                     self.blobs,
                     size_cap=self.settings.capture_size_cap,
                 )
-                undo_key = await self._store_rollback(
+                undo_key, _after = await self._store_rollback(
                     info.name,
                     transport,
                     action_id=action_id,

@@ -9,6 +9,7 @@ with each strategy's own tool and verifies; `snapshot_diff` shows what a rollbac
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,11 +204,20 @@ class Snapshot:
         return lines
 
 
-async def take_capture(plan: CapturePlan, transport: Transport, store: BlobStore, *, size_cap: int) -> Snapshot:
+async def take_capture(
+    plan: CapturePlan,
+    transport: Transport,
+    store: BlobStore,
+    *,
+    size_cap: int,
+    states: Mapping[str, PathState] | None = None,
+) -> Snapshot:
+    """Capture everything `plan` names. `states`: the paths' state just looked at (the approval re-check), so
+    the files are not hashed a second time."""
     items: list[dict[str, Any]] = []
     try:
         if plan.paths:
-            files = await take_files(transport, plan.paths, store, size_cap=size_cap)
+            files = await take_files(transport, plan.paths, store, size_cap=size_cap, states=states)
             items.append({"strategy": "files", "data": files.to_json()})
         for user in plan.crontabs:
             items.append({"strategy": "crontab", "data": (await take_crontab(transport, user, store)).to_json()})

@@ -12,7 +12,7 @@ import io
 import posixpath
 import shlex
 import tarfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +39,17 @@ class FilesSnapshot:
         return cls(states=tuple(PathState.from_json(s) for s in data["states"]), blob=data["blob"])
 
 
-async def take_files(transport: Transport, paths: Sequence[str], store: BlobStore, *, size_cap: int) -> FilesSnapshot:
-    states = await describe(transport, paths)
+async def take_files(
+    transport: Transport,
+    paths: Sequence[str],
+    store: BlobStore,
+    *,
+    size_cap: int,
+    states: Mapping[str, PathState] | None = None,
+) -> FilesSnapshot:
+    """Describe (unless `states` already covers every path) and tar the paths into the store."""
+    if states is None or not all(p in states for p in paths):
+        states = await describe(transport, paths)
     existing = [p for p in paths if states[p].exists]
     total = sum(states[p].size for p in existing)
     if total > size_cap:
