@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,3 +29,16 @@ def hitl_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("HITL_HOME", str(home))
     yield home
+
+
+@pytest.fixture
+def saved_crontab() -> Iterator[None]:
+    """Put the real crontab of the user running the tests back, whatever happens."""
+    before = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
+    try:
+        yield
+    finally:
+        if before.returncode == 0:
+            subprocess.run(["crontab", "-"], input=before.stdout, text=True, check=True)
+        else:
+            subprocess.run(["crontab", "-r"], capture_output=True, check=False)

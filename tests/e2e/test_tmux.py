@@ -103,19 +103,6 @@ def crontab() -> str:
 
 
 @pytest.fixture
-def saved_crontab() -> Iterator[None]:
-    """Put the real crontab of the user running the tests back, whatever happens."""
-    before = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
-    try:
-        yield
-    finally:
-        if before.returncode == 0:
-            subprocess.run(["crontab", "-"], input=before.stdout, text=True, check=True)
-        else:
-            subprocess.run(["crontab", "-r"], capture_output=True, check=False)
-
-
-@pytest.fixture
 def tmux(request: pytest.FixtureRequest) -> Iterator[Tmux]:
     assert shutil.which("tmux"), "tmux is required (.ci/run installs it)"
     session = Tmux(f"hitl-e2e-{os.getpid()}-{request.node.name[:20]}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,19 +17,6 @@ from tests.support.session import ScriptedApprover, approve, runtime, tree_state
 def ssh_host(sshd: SshdServer, hitl_home: Path) -> str:
     (hitl_home / "hosts.toml").write_text(sshd.host_entry("box"))
     return "box"
-
-
-@pytest.fixture
-def saved_crontab() -> Iterator[None]:
-    """The tests run as a real user on a real cron: put that user's crontab back whatever happens."""
-    before = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
-    try:
-        yield
-    finally:
-        if before.returncode == 0:
-            subprocess.run(["crontab", "-"], input=before.stdout, text=True, check=True)
-        else:
-            subprocess.run(["crontab", "-r"], capture_output=True, check=False)
 
 
 async def test_write_over_ssh_is_captured_and_rolled_back(ssh_host: str, tmp_path: Path) -> None:
