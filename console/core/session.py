@@ -349,6 +349,24 @@ class Session:
             )
         )
 
+    def _not_run(self, action_id: int, host: str, step: PlanStep, why: str, *, plan_id: str | None = None) -> None:
+        """An action that was decided (or never got that far) and then could not run: closed as not started,
+        with the reason, so it neither reads "decided" forever nor is marked abandoned by the next start."""
+        self.memory.record_finish(
+            action_id, exit_status=None, ended=Ended.NOT_STARTED.value, output=why, rollback_key=None
+        )
+        self._finish(action_id, host, step, None, "refused", note=why, plan_id=plan_id)
+
+    async def _start(self, host: str, transport: Transport, steps: Mapping[int, PlanStep]) -> None:
+        """Learn the login user and working directory before anything else, so a host that cannot be reached
+        is one clear `SessionError`, with the proposed actions closed, rather than a failure half-way."""
+        try:
+            await self._context(host, transport)
+        except SessionError as error:
+            for action_id, step in steps.items():
+                self._not_run(action_id, host, step, str(error))
+            raise
+
     async def _execute(
         self,
         host: str,
@@ -424,10 +442,16 @@ class Session:
         snapshot: Snapshot,
         capture: CapturePlan,
     ) -> tuple[str, dict[str, PathState]]:
-        """Record the rollback point, with the targets' state right after the change (to notice later edits)."""
+        """Record the rollback point, with the targets' state right after the change (to notice later edits).
+
+        The capture is already taken and the change already made, so a host that cannot describe the targets
+        now must not cost the operator the rollback key: the point is kept without those states."""
         after: dict[str, PathState] = {}
         if capture.paths:
-            after = await describe(transport, capture.paths)
+            try:
+                after = await describe(transport, capture.paths)
+            except HostPathError as error:
+                self.events(Notice(f"Rollback point kept, but later edits cannot be detected: {error}", "warning"))
         key = new_rollback_key()
         artifacts: dict[str, Any] = {
             **snapshot.to_json(),
@@ -459,6 +483,7 @@ class Session:
             self._finish(action_id, info.name, step, None, "refused", note=refusal)
             return Outcome(info.name, command, classification, "refused", reason=refusal)
         transport = await self.hosts.transport(info.name)
+        await self._start(info.name, transport, {action_id: step})
         if classification.tier is Tier.READ:
             self._decided(action_id, "auto", "classifier")
             result = (await self._execute(info.name, transport, None, step, action_id)).result
@@ -514,7 +539,7 @@ class Session:
                 self.events(Notice(f"{why}; asking again", "warning"))
                 continue
             if result is None:
-                self._finish(action_id, info.name, step, None, "refused", note=why)
+                self._not_run(action_id, info.name, step, why or "refused")
                 return Outcome(info.name, step.command, step.classification, "refused", reason=why)
             self._finish(action_id, info.name, step, result, "done" if result.ok else "failed", rollback_key=key)
             return Outcome(
@@ -569,6 +594,7 @@ class Session:
                 self.events(PlanChanged(plan.to_json()))
                 return PlanOutcome(plan, "refused", reason=refusal)
         transport = await self.hosts.transport(info.name)
+        await self._start(info.name, transport, {actions[s.index]: s for s in plan.steps})
         outcome = PlanOutcome(plan, "auto")
         for step in plan.head_reads():
             if not await self._plan_step(
@@ -663,7 +689,7 @@ class Session:
         )
         if result is None:
             plan.stop_after(step, StepStatus.REFUSED, why or "refused")
-            self._finish(action_id, info.name, step, None, "refused", note=why, plan_id=plan.id)
+            self._not_run(action_id, info.name, step, why or "refused", plan_id=plan.id)
         elif not result.ok:
             reason = f"exit status {result.exit_status}" if result.ended is Ended.EXITED else result.ended.value
             plan.stop_after(step, StepStatus.FAILED, reason)
@@ -703,7 +729,10 @@ class Session:
             except CaptureError as error:
                 raise SessionError(str(error)) from None
             after = {p: PathState.from_json(s) for p, s in point.artifacts.get("after", {}).items()}
-            drifted = await changed_since(after, transport)
+            try:
+                drifted = await changed_since(after, transport)
+            except HostPathError as error:
+                raise SessionError(str(error)) from None
             if drifted:
                 warnings.append(f"{point.key}: changed since the command ran: {', '.join(drifted)}")
         classification = rollback_classification(points, snapshots)
@@ -737,27 +766,38 @@ class Session:
         outcomes = []
         started = self.monotonic()
         for point, snapshot in zip(points, snapshots, strict=True):
+            undo_capture = plan_from_snapshot(snapshot, point.command)
+            failure: str | None = None
+            undo_key: str | None = None
             try:
-                undo = await take_capture(
-                    plan_from_snapshot(snapshot, point.command),
-                    transport,
-                    self.blobs,
-                    size_cap=self.settings.capture_size_cap,
-                )
+                undo = await take_capture(undo_capture, transport, self.blobs, size_cap=self.settings.capture_size_cap)
+            except CaptureError as error:
+                failure = f"{error}; nothing was restored"
+            else:
+                try:
+                    await restore_snapshot(snapshot, transport, self.blobs)
+                except CaptureError as error:
+                    failure = str(error)
+                # Stored after the restore, so its "after" states are what the rollback left (undoing the
+                # rollback then sees no false drift); stored even when the restore failed half-way, since the
+                # capture is the way back from the partial state.
                 undo_key, _after = await self._store_rollback(
                     info.name,
                     transport,
                     action_id=action_id,
                     step=PlanStep(1, f"rollback of {point.key}", reason, classification),
                     snapshot=undo,
-                    capture=plan_from_snapshot(snapshot, point.command),
+                    capture=undo_capture,
                 )
-                await restore_snapshot(snapshot, transport, self.blobs)
-            except CaptureError as error:
+            if failure is not None:
+                if undo_key:
+                    failure += f"; the state before this rollback was captured as {undo_key}"
                 self.memory.set_rollback_status(point.key, "failed")
-                result = RunResult(1, "", str(error), self.monotonic() - started, Ended.EXITED, error=str(error))
-                self._finish(action_id, info.name, step, result, "failed", note=str(error))
-                outcomes.append(Outcome(info.name, description, classification, "approved", reason=str(error)))
+                result = RunResult(1, "", failure, self.monotonic() - started, Ended.EXITED, error=failure)
+                self._finish(action_id, info.name, step, result, "failed", rollback_key=undo_key, note=failure)
+                outcomes.append(
+                    Outcome(info.name, description, classification, "approved", reason=failure, rollback_key=undo_key)
+                )
                 return outcomes
             self.memory.set_rollback_status(point.key, "rolled back")
             outcomes.append(

@@ -17,7 +17,15 @@ from console.core.paths import resolve_paths
 from console.core.plan import StepStatus
 from console.core.remembered import Lifetime, Scope
 from console.core.tiers import Tier
-from tests.support.session import ScriptedApprover, approve, runtime, tree_state, with_settings
+from tests.support.session import (
+    FlakyTransport,
+    ScriptedApprover,
+    approve,
+    runtime,
+    tree_state,
+    use_transport,
+    with_settings,
+)
 
 
 def sha(data: bytes) -> str:
@@ -366,3 +374,211 @@ async def test_no_rollback_is_said_before_the_decision(tmp_path: Path) -> None:
     assert "over the capture size cap" in over_cap
     assert "cannot be undone" in uncapturable
     assert big.exists()
+
+
+# --- review findings: what a sysadmin must be able to trust ---------------------------------------------------
+
+
+async def test_write_through_a_symlink_captures_the_file_it_points_to(tmp_path: Path) -> None:
+    real = tmp_path / "etc" / "app.conf"
+    real.parent.mkdir()
+    real.write_text("port 80\n")
+    link = tmp_path / "app.conf"
+    link.symlink_to(real)
+    new = tmp_path / "new.conf"
+    new.write_text("port 8080\n")
+    approver = ScriptedApprover(approve, approve)
+    rt = runtime(approver)
+    try:
+        outcome = await rt.session.run_command("local", f"cp {new} {link}")
+        assert real.read_text() == "port 8080\n"  # cp wrote through the link
+        assert any(str(real) in line for line in approver.requests[0].steps[0].capture_lines)
+        undo = await rt.session.rollback([outcome.rollback_key or ""])
+        assert undo[-1].ok
+    finally:
+        await rt.close()
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "port 80\n"
+
+
+async def test_sed_i_on_a_symlink_rolls_back_to_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.conf"
+    real.write_text("a\n")
+    link = tmp_path / "link.conf"
+    link.symlink_to(real)
+    rt = runtime(ScriptedApprover(approve, approve))
+    try:
+        outcome = await rt.session.run_command("local", f"sed -i s/a/b/ {link}")
+        assert not link.is_symlink()  # GNU sed -i replaces the link with a file
+        await rt.session.rollback([outcome.rollback_key or ""])
+    finally:
+        await rt.close()
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "a\n"
+
+
+async def test_targets_with_spaces_quotes_newlines_and_unicode_roll_back(tmp_path: Path) -> None:
+    root = tmp_path / "etc"
+    root.mkdir()
+    names = ["a b.conf", 'it\'s "q".conf', "new\nline.conf", "-dash.conf", "ünï.conf"]
+    for name in names:
+        (root / name).write_text(f"old {name}\n")
+    before = tree_state(root)
+    rt = runtime(ScriptedApprover(*[approve] * (2 * len(names))))
+    try:
+        for name in names:
+            path = shlex.quote(str(root / name))
+            outcome = await rt.session.run_command("local", f"sed -i s/old/new/ {path}")
+            assert outcome.rollback_key, (name, outcome.no_rollback)
+            assert (root / name).read_text().startswith("new")
+            undo = await rt.session.rollback([outcome.rollback_key])
+            assert undo[-1].ok, (name, undo[-1].reason)
+    finally:
+        await rt.close()
+    assert tree_state(root) == before
+
+
+async def test_relative_target_is_resolved_against_the_session_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rel.conf").write_text("x\n")
+    rt = runtime(ScriptedApprover(approve, approve))
+    try:
+        outcome = await rt.session.run_command("local", "sed -i s/x/y/ rel.conf")
+        assert (tmp_path / "rel.conf").read_text() == "y\n"
+        await rt.session.rollback([outcome.rollback_key or ""])
+    finally:
+        await rt.close()
+    assert (tmp_path / "rel.conf").read_text() == "x\n"
+
+
+async def test_a_missing_blob_fails_the_rollback_cleanly_and_marks_the_point(tmp_path: Path) -> None:
+    target = tmp_path / "t.conf"
+    target.write_text("before\n")
+    blobs = BlobStore(resolve_paths().snapshots_dir)
+
+    def delete_blobs_then_approve(request):  # the store loses the data between review and restore
+        for blob in blobs.root.rglob("*"):
+            if blob.is_file():
+                blob.unlink()
+        return approve(request)
+
+    rt = runtime(ScriptedApprover(approve, delete_blobs_then_approve))
+    try:
+        outcome = await rt.session.run_command("local", f"sed -i s/before/after/ {target}")
+        key = outcome.rollback_key or ""
+        undo = await rt.session.rollback([key])
+        point = rt.memory.rollback_point(key)
+        action = rt.memory.actions()[0]
+    finally:
+        await rt.close()
+    assert not undo[-1].ok
+    assert undo[-1].reason and "missing" in undo[-1].reason
+    assert point is not None and point.status == "failed"
+    assert action.command.startswith("Roll back") and action.exit_status == 1
+    assert target.read_text() == "after\n"
+
+
+async def test_undoing_a_rollback_restores_the_post_change_state_without_false_drift(tmp_path: Path) -> None:
+    target = tmp_path / "u.conf"
+    target.write_text("one\n")
+    approver = ScriptedApprover(approve, approve, approve)
+    rt = runtime(approver)
+    try:
+        outcome = await rt.session.run_command("local", f"sed -i s/one/two/ {target}")
+        first = await rt.session.rollback([outcome.rollback_key or ""])
+        assert target.read_text() == "one\n"
+        with pytest.raises(Exception, match="rolled back"):
+            await rt.session.rollback([outcome.rollback_key or ""])  # twice: refused
+        undo = await rt.session.rollback([first[-1].rollback_key or ""])
+    finally:
+        await rt.close()
+    assert undo[-1].ok
+    assert target.read_text() == "two\n"
+    undo_request = approver.requests[2]
+    assert undo_request.warnings == () and not undo_request.requires_force
+
+
+async def test_a_dangling_symlink_written_through_is_removed_again(tmp_path: Path) -> None:
+    link = tmp_path / "current.conf"
+    link.symlink_to(tmp_path / "releases" / "v2.conf")
+    (tmp_path / "releases").mkdir()
+    rt = runtime(ScriptedApprover(approve, approve))
+    try:
+        outcome = await rt.session.run_command("local", f"echo v2 > {link}")
+        assert (tmp_path / "releases" / "v2.conf").exists()
+        await rt.session.rollback([outcome.rollback_key or ""])
+    finally:
+        await rt.close()
+    assert link.is_symlink() and not (tmp_path / "releases" / "v2.conf").exists()
+
+
+async def test_a_tar_failure_during_capture_refuses_the_command_and_finishes_the_action(tmp_path: Path) -> None:
+    target = tmp_path / "c.conf"
+    target.write_text("a\n")
+    rt = runtime(ScriptedApprover(approve))
+    use_transport(rt, FlakyTransport(failing=["tar_out"]))
+    try:
+        outcome = await rt.session.run_command("local", f"sed -i s/a/b/ {target}")
+        action = rt.memory.actions()[0]
+    finally:
+        await rt.close()
+    assert outcome.decision == "refused" and not outcome.ran
+    assert (
+        outcome.reason
+        and "capture before the change failed" in outcome.reason
+        and "Permission denied" in outcome.reason
+    )
+    assert target.read_text() == "a\n"
+    assert action.state == "finished"
+
+
+async def test_a_restore_that_fails_half_way_is_failed_and_can_be_undone(tmp_path: Path) -> None:
+    target = tmp_path / "h.conf"
+    target.write_text("a\n")
+    rt = runtime(ScriptedApprover(approve, approve))
+    try:
+        outcome = await rt.session.run_command("local", f"sed -i s/a/b/ {target}")
+        use_transport(rt, FlakyTransport(failing=["tar_in"]))
+        undo = await rt.session.rollback([outcome.rollback_key or ""])
+        point = rt.memory.rollback_point(outcome.rollback_key or "")
+        action = rt.memory.actions()[0]
+    finally:
+        await rt.close()
+    assert not undo[-1].ok and undo[-1].reason and "Read-only file system" in undo[-1].reason
+    assert undo[-1].rollback_key and undo[-1].rollback_key in undo[-1].reason
+    assert point is not None and point.status == "failed"
+    assert (action.state, action.exit_status) == ("finished", 1)
+
+
+async def test_a_host_lost_right_after_the_change_still_issues_the_rollback_key(tmp_path: Path) -> None:
+    target = tmp_path / "k.conf"
+    target.write_text("a\n")
+    command = f"sed -i s/a/b/ {target}"
+    rt = runtime(ScriptedApprover(approve))
+    use_transport(rt, FlakyTransport(down_after=command))
+    try:
+        outcome = await rt.session.run_command("local", command)
+        point = rt.memory.rollback_point(outcome.rollback_key or "")
+    finally:
+        await rt.close()
+    assert outcome.ok and outcome.rollback_key
+    assert point is not None and point.status == "live"
+    assert target.read_text() == "b\n"
+
+
+@pytest.mark.parametrize("command", ["ls /", "touch /tmp/hitl-never-made"])
+async def test_an_unreachable_host_is_a_session_error_and_no_action_is_left_open(command: str) -> None:
+    from console.core.session import SessionError
+
+    rt = runtime(ScriptedApprover(approve))
+    use_transport(rt, FlakyTransport(down_after=""))
+    try:
+        with pytest.raises(SessionError, match="connection to host 'local' was lost"):
+            await rt.session.run_command("local", command)
+        action = rt.memory.actions()[0]
+    finally:
+        await rt.close()
+    assert action.state == "finished" and action.ended == "not started"
+    assert not Path("/tmp/hitl-never-made").exists()

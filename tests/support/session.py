@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +13,9 @@ from console.core.approval import ApprovalRequest, Decision, SessionEvent
 from console.core.config import Settings
 from console.core.paths import resolve_paths
 from console.core.runtime import Runtime, open_runtime
+from console.core.transport.base import Ended, RunResult
+from console.core.transport.errors import TransportError
+from console.core.transport.local import LocalTransport
 
 Answer = Decision | Callable[[ApprovalRequest], Decision | Awaitable[Decision]]
 
@@ -67,3 +70,38 @@ def tree_state(root: Path) -> dict[str, tuple[object, ...]]:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             state[rel] = ("file", stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid, digest)
     return state
+
+
+class FlakyTransport(LocalTransport):
+    """The local host failing the way a remote one does: tar streams that raise `TransportError`, and a host
+    that stops answering (every later command ends CONNECTION_LOST) once a given command has run."""
+
+    def __init__(self, *, failing: Sequence[str] = (), down_after: str | None = None) -> None:
+        super().__init__("local")
+        self.failing = set(failing)
+        self.down_after = down_after
+        self.down = down_after == ""
+
+    async def run(self, command: str, **options: object) -> RunResult:  # type: ignore[override]
+        if self.down:
+            return RunResult(None, "", "", 0.0, Ended.CONNECTION_LOST, error="connection to host 'local' was lost")
+        result = await super().run(command, **options)  # type: ignore[arg-type]
+        if command == self.down_after:
+            self.down = True
+        return result
+
+    async def tar_out(self, paths: Sequence[str]) -> AsyncIterator[bytes]:
+        if "tar_out" in self.failing:
+            raise TransportError(f"tar of {', '.join(paths)} failed on host 'local': Permission denied")
+        async for chunk in super().tar_out(paths):
+            yield chunk
+
+    async def tar_in(self, chunks: AsyncIterator[bytes], *, directory: str = "/") -> None:
+        if "tar_in" in self.failing:
+            raise TransportError(f"extracting into {directory} failed on host 'local': Read-only file system")
+        await super().tar_in(chunks, directory=directory)
+
+
+def use_transport(rt: Runtime, transport: LocalTransport) -> None:
+    """Make the session reach `local` through `transport`."""
+    rt.hosts._open[transport.name] = transport

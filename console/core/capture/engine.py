@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.core.capture.blobs import BlobStore
+from console.core.capture.blobs import BlobError, BlobStore
 from console.core.capture.databases import (
     DatabaseCaptureError,
     DumpSnapshot,
@@ -29,7 +29,7 @@ from console.core.capture.files import (
     restore_files,
     take_files,
 )
-from console.core.capture.paths import HostPathError, PathState, describe, resolve
+from console.core.capture.paths import HostPathError, PathState, describe, resolve, with_link_targets
 from console.core.capture.system_state import (
     FIREWALL_FILES,
     CrontabSnapshot,
@@ -46,8 +46,13 @@ from console.core.capture.system_state import (
 )
 from console.core.classify.model import Classification
 from console.core.transport.base import Transport
+from console.core.transport.errors import TransportError
 
-CaptureErrors = (FilesCaptureError, StateCaptureError, DatabaseCaptureError, HostPathError)
+CaptureErrors = (FilesCaptureError, StateCaptureError, DatabaseCaptureError, HostPathError, BlobError, TransportError)
+"""Everything a capture, restore or diff can meet: each strategy's own error, the local store losing or refusing
+data (a deleted blob, a tar over the size cap), and the host failing a file operation (a tar that could not read
+a file, a connection lost mid-stream). All become a `CaptureError`, so the session records them instead of
+leaving a traceback and an action that never finishes."""
 
 
 class CaptureError(Exception):
@@ -124,7 +129,7 @@ async def plan_capture(classification: Classification, transport: Transport, *, 
             f"{t.value}{suffix}" for t in classification.targets if t.kind == "sqlite" for suffix in ("", "-wal")
         ]
         try:
-            plan.paths = await resolve(transport, raw, cwd)
+            plan.paths = await with_link_targets(transport, await resolve(transport, raw, cwd))
             plan.path_states = await describe(transport, plan.paths)
         except HostPathError as error:
             plan.paths, plan.path_states = [], {}
@@ -144,8 +149,12 @@ async def plan_capture(classification: Classification, transport: Transport, *, 
         for target in (t.value for t in classification.targets if t.kind == "firewall"):
             if target in FIREWALL_FILES:
                 directory, reload_command = FIREWALL_FILES[target]
+                try:
+                    plan.path_states.update(await describe(transport, [directory]))
+                except HostPathError as error:
+                    plan.no_rollback.append(f"the {target} rules cannot be captured: {error}.")
+                    continue
                 plan.paths.append(directory)
-                plan.path_states.update(await describe(transport, [directory]))
                 plan.post_commands.append(reload_command)
             else:
                 plan.firewalls.append(target)

@@ -43,6 +43,17 @@ done
 """
 
 
+# For each argument that is a symlink: the path it finally points to (which need not exist), NUL terminated;
+# not when that is a directory (writes through it name a path inside, and it may be as large as /).
+_LINK_TARGETS = r"""
+for p in "$@"; do
+  if [ -L "$p" ] && [ ! -d "$p" ] && t=$(readlink -f -- "$p"; printf x) && [ "$t" != x ]; then
+    printf '%s\0' "${t%?x}"
+  fi
+done
+"""
+
+
 class HostPathError(Exception):
     """The host could not describe or resolve a path; the message says which and why."""
 
@@ -143,6 +154,25 @@ async def resolve(transport: Transport, targets: Sequence[str], cwd: str) -> lis
         if not result.ok:
             raise HostPathError(f"cannot expand {target} on {transport.name}: {result.stderr.strip()}")
         resolved.extend(p for p in result.stdout.split("\0") if p)
-    # Drop duplicates and paths inside another captured directory: the directory's capture covers them.
-    unique = sorted(set(resolved))
+    return _outermost(resolved)
+
+
+def _outermost(paths: Sequence[str]) -> list[str]:
+    """Sorted, without duplicates and without paths inside another one: a directory's capture covers them."""
+    unique = sorted(set(paths))
     return [p for p in unique if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in unique)]
+
+
+async def with_link_targets(transport: Transport, paths: Sequence[str]) -> list[str]:
+    """`paths` plus, for each symlink among them to something other than a directory, the path it points to.
+
+    A command that writes through a link (`cp`, `tee`, `>`) changes the file behind it, while one that replaces
+    the link (GNU `sed -i`) changes the link itself; capturing both restores either, and binds the approval to
+    the content that will change, not just to where the link points."""
+    if not paths:
+        return []
+    command = "sh -c " + shlex.quote(_LINK_TARGETS) + " hitl-links " + " ".join(shlex.quote(p) for p in paths)
+    result = await transport.run(command, timeout=60)
+    if not result.ok:
+        raise HostPathError(f"cannot follow symlinks among {', '.join(paths)} on {transport.name}: {result.stderr}")
+    return _outermost([*paths, *(p for p in result.stdout.split("\0") if p)])
