@@ -171,7 +171,8 @@ class Session:
         self.current_host = "local"
         self.session_id = memory.start_session(host=self.current_host, mode=mode)
         self._contexts: dict[str, _HostContext] = {}
-        self._abort_requested = False
+        self._running_plans: set[str] = set()
+        self._aborted_plans: set[str] = set()
         self._deny = [re.compile(pattern) for pattern in settings.deny]
 
     # --- policy ------------------------------------------------------------------------------------------
@@ -199,8 +200,9 @@ class Session:
         return info
 
     def abort_plan(self) -> None:
-        """Stop the running plan before its next step."""
-        self._abort_requested = True
+        """Stop the running plans before their next step. Kept per plan, so a plan started meanwhile (by the
+        model, while the operator aborts) neither clears the request nor is stopped by it."""
+        self._aborted_plans |= self._running_plans
 
     # --- helpers -----------------------------------------------------------------------------------------
 
@@ -579,7 +581,15 @@ class Session:
         """Run the head READ steps, ask once for the rest, then run them in order, stopping at a failure."""
         info = self.hosts.info(host)
         plan = Plan.build(title, info.name, [(c, p, self.classify(c)) for c, p in steps])
-        self._abort_requested = False
+        self._running_plans.add(plan.id)
+        try:
+            return await self._run_plan(info, plan)
+        finally:
+            self._running_plans.discard(plan.id)
+            self._aborted_plans.discard(plan.id)
+
+    async def _run_plan(self, info: HostInfo, plan: Plan) -> PlanOutcome:
+        title = plan.title
         actions = {
             step.index: self._propose(info.name, step.command, step.classification, f"plan:{plan.id}")
             for step in plan.steps
@@ -630,7 +640,7 @@ class Session:
         outcome.decision = "approved"
         expected: dict[str, str] = {}
         for s in plan.after_approval():
-            if self._abort_requested:
+            if plan.id in self._aborted_plans:
                 plan.abort()
                 self.events(PlanChanged(plan.to_json()))
                 self.events(Notice(f"Plan '{title}' aborted before step {s.index}.", "warning"))

@@ -582,3 +582,26 @@ async def test_an_unreachable_host_is_a_session_error_and_no_action_is_left_open
         await rt.close()
     assert action.state == "finished" and action.ended == "not started"
     assert not Path("/tmp/hitl-never-made").exists()
+
+
+async def test_an_abort_is_not_lost_when_another_plan_starts_meanwhile(tmp_path: Path) -> None:
+    import asyncio
+
+    rt = runtime(ScriptedApprover(approve))
+    try:
+        first = asyncio.ensure_future(
+            rt.session.run_plan(
+                "slow",
+                "local",
+                [(f"sleep 0.5 && touch {tmp_path}/one", "one"), (f"touch {tmp_path}/two", "two")],
+            )
+        )
+        await asyncio.sleep(0.3)  # approved at once; step 1 is running
+        assert not first.done()
+        rt.session.abort_plan()
+        other = await rt.session.run_plan("quick look", "local", [("true", "a check")])
+        outcome = await first
+    finally:
+        await rt.close()
+    assert other.plan.steps[0].status is StepStatus.DONE
+    assert outcome.plan.aborted and not (tmp_path / "two").exists()
