@@ -730,6 +730,10 @@ class Session:
             raise SessionError(refusal)
         transport = await self.hosts.transport(info.name)
         snapshots = [Snapshot.from_json(p.artifacts) for p in points]
+        classification = rollback_classification(points, snapshots)
+        description = classification.command
+        targets = sorted({path for snapshot in snapshots for path in snapshot.paths})
+        reviewed = await self._rollback_subject(info.name, transport, description, targets)
         diffs, warnings = [], []
         for point, snapshot in zip(points, snapshots, strict=True):
             try:
@@ -745,8 +749,6 @@ class Session:
                 raise SessionError(str(error)) from None
             if drifted:
                 warnings.append(f"{point.key}: changed since the command ran: {', '.join(drifted)}")
-        classification = rollback_classification(points, snapshots)
-        description = classification.command
         review = StepReview.unprepared(
             1,
             description,
@@ -766,11 +768,21 @@ class Session:
         action_id = self._propose(info.name, description, classification, f"rollback ({source})")
         decision, latency = await self._decision_for(request)
         verdict = "approved" if decision.approved else "rejected"
-        self._decided(action_id, verdict, decision.decided_by, latency=latency, reason=decision.reason)
+        self._decided(
+            action_id, verdict, decision.decided_by, latency=latency, reason=decision.reason, digest=reviewed.digest
+        )
         step = PlanStep(index=1, command=description, purpose=reason, classification=classification)
         if not decision.approved:
             self._finish(action_id, info.name, step, None, "rejected", note=decision.reason)
             return [Outcome(info.name, description, classification, "rejected", reason=decision.reason)]
+        approval = self.gate.grant(reviewed, Tier.WRITE, now=self.clock(), decided_by=decision.decided_by)
+        try:
+            current = await self._rollback_subject(info.name, transport, description, targets)
+            self.gate.consume(approval, current, now=self.clock())
+        except (SessionError, ApprovalRefused) as error:
+            why = f"{error}; nothing was restored, roll back again to review the current state"
+            self._not_run(action_id, info.name, step, why)
+            return [Outcome(info.name, description, classification, "refused", reason=why)]
         self.memory.record_start(action_id)
         self.events(StepStarted(host=info.name, command=description, tier=Tier.WRITE))
         outcomes = []
@@ -821,6 +833,22 @@ class Session:
             for o in outcomes
         ]
         return outcomes
+
+    async def _rollback_subject(
+        self, host: str, transport: Transport, description: str, paths: Sequence[str]
+    ) -> ReviewSubject:
+        """What a rollback's approval is bound to: like a command's, the restored paths as they are now, so a
+        change made while the operator read the diff (a colleague, a plan running beside it) is not overwritten
+        unseen."""
+        context = await self._context(host, transport)
+        try:
+            states = await describe(transport, paths)
+        except HostPathError as error:
+            raise SessionError(str(error)) from None
+        checksums = {path: state.checksum for path, state in states.items()}
+        return ReviewSubject(
+            host=host, user=context.user, command=description, cwd=context.cwd, target_checksums=checksums
+        )
 
     async def rollback_plan(self, plan: Plan, *, reason: str = "plan stopped") -> list[Outcome]:
         """Offered after a plan stops: undo its completed steps, last first."""

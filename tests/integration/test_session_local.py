@@ -605,3 +605,27 @@ async def test_an_abort_is_not_lost_when_another_plan_starts_meanwhile(tmp_path:
         await rt.close()
     assert other.plan.steps[0].status is StepStatus.DONE
     assert outcome.plan.aborted and not (tmp_path / "two").exists()
+
+
+async def test_a_rollback_is_bound_to_the_state_that_was_reviewed(tmp_path: Path) -> None:
+    target = tmp_path / "r.conf"
+    target.write_text("one\n")
+
+    def edited_during_review_then_approved(request):  # a concurrent step or a colleague changes it
+        target.write_text("three\n")
+        return approve(request)
+
+    rt = runtime(ScriptedApprover(approve, edited_during_review_then_approved, approve))
+    try:
+        outcome = await rt.session.run_command("local", f"sed -i s/one/two/ {target}")
+        key = outcome.rollback_key or ""
+        refused = await rt.session.rollback([key])
+        assert target.read_text() == "three\n"  # what the operator did not see is not overwritten
+        assert refused[-1].decision == "refused" and not refused[-1].ok
+        assert refused[-1].reason and str(target) in refused[-1].reason and "nothing was restored" in refused[-1].reason
+        assert rt.memory.rollback_point(key).status == "live"  # type: ignore[union-attr]
+        assert rt.memory.actions()[0].state == "finished"
+        again = await rt.session.rollback([key])  # asked again, now with the edit in the diff
+    finally:
+        await rt.close()
+    assert again[-1].ok and target.read_text() == "one\n"

@@ -188,6 +188,11 @@ class Snapshot:
                 found.append(data["blob"])
         return found
 
+    @property
+    def paths(self) -> list[str]:
+        """The paths the `files` items captured."""
+        return [s["path"] for item in self.items if item["strategy"] == "files" for s in item["data"]["states"]]
+
     def to_json(self) -> dict[str, Any]:
         return {"items": self.items, "post_commands": self.post_commands, "blobs": self.blobs}
 
