@@ -1,7 +1,8 @@
 """`hitl exec HOST -- COMMAND`: one command through the same gate, capture and memory as the console.
 
 Exit codes: the command's own; 3 when it was refused or rejected (no terminal, read-only, a wrong answer);
-124 when it timed out; 255 when the connection was lost; 2 for usage and configuration errors.
+124 when it timed out; 255 when the host could not be reached or the connection was lost; 2 for usage and
+configuration errors.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def print_output(event: SessionEvent) -> None:
 
 async def _run(host: str, command: str) -> int:
     from console.core.runtime import open_runtime
-    from console.core.session import SessionError
+    from console.core.session import HostUnreachable, SessionError
 
     context = load_context()
     runtime = open_runtime(
@@ -54,6 +55,9 @@ async def _run(host: str, command: str) -> int:
         print(f"hitl: {classification.tier.name}: " + "; ".join(classification.reasons), file=sys.stderr)
         try:
             outcome = await runtime.session.run_command(host, command, source="cli")
+        except HostUnreachable as error:
+            print(f"hitl: {error}", file=sys.stderr)
+            return EXIT_CONNECTION_LOST
         except SessionError as error:
             print(f"hitl: {error}", file=sys.stderr)
             return 2

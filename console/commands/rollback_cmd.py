@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from console.commands.context import load_context
-from console.commands.exec_cmd import EXIT_REFUSED
+from console.commands.exec_cmd import EXIT_CONNECTION_LOST, EXIT_REFUSED
 from console.commands.terminal import TerminalApprover, terminal_trust_prompt
 
 
@@ -57,7 +57,7 @@ def _rollbacks(args: argparse.Namespace) -> int:
 async def _restore(keys: list[str], reason: str) -> int:
     from console.commands.exec_cmd import print_output
     from console.core.runtime import open_runtime
-    from console.core.session import SessionError
+    from console.core.session import HostUnreachable, SessionError
 
     context = load_context()
     runtime = open_runtime(
@@ -65,6 +65,9 @@ async def _restore(keys: list[str], reason: str) -> int:
     )
     try:
         outcomes = await runtime.session.rollback(keys, reason=reason, source="cli")
+    except HostUnreachable as error:
+        print(f"hitl: {error}", file=sys.stderr)
+        return EXIT_CONNECTION_LOST
     except SessionError as error:
         print(f"hitl: {error}", file=sys.stderr)
         return 2

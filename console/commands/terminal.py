@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import termios
 from typing import TextIO
@@ -29,6 +30,21 @@ def _discard_typeahead() -> None:
         termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
 
 
+async def _read_line() -> str:
+    """One line from the terminal, awaited on the event loop rather than in a thread: a thread blocked in
+    `readline` cannot be cancelled, so Ctrl-C at a prompt would hang until Enter. EOF (Ctrl-D) reads as ''."""
+    loop = asyncio.get_running_loop()
+    fd = sys.stdin.fileno()
+    ready: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+    # The terminal is in canonical mode: one read returns at most one line.
+    return os.read(fd, 4096).decode(errors="replace")
+
+
 async def ask(prompt: str, *, delay: float = 0.0, out: TextIO = sys.stderr) -> str:
     """Wait `delay`, throw away anything typed meanwhile, then prompt and read one line."""
     if delay > 0:
@@ -36,8 +52,7 @@ async def ask(prompt: str, *, delay: float = 0.0, out: TextIO = sys.stderr) -> s
     _discard_typeahead()
     out.write(prompt)
     out.flush()
-    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    return line.rstrip("\n")
+    return (await _read_line()).rstrip("\n")
 
 
 def _show_step(step: StepReview, out: TextIO) -> None:
@@ -103,5 +118,5 @@ async def terminal_trust_prompt(request: TrustRequest) -> bool:
         )
         return False
     print(request.describe(), file=sys.stderr)
-    answer = await asyncio.to_thread(input, f"Trust it and record it in {request.known_hosts_file}? Type yes: ")
+    answer = await ask(f"Trust it and record it in {request.known_hosts_file}? Type yes: ")
     return answer.strip() == "yes"

@@ -58,6 +58,10 @@ class SessionError(Exception):
     """Something the operator asked for cannot be done; the message says why."""
 
 
+class HostUnreachable(SessionError):
+    """The host could not be reached (connection refused, host key refused, connection lost): nothing ran."""
+
+
 @dataclass(frozen=True, slots=True)
 class HostInfo:
     name: str
@@ -212,6 +216,8 @@ class Session:
     async def _context(self, host: str, transport: Transport) -> _HostContext:
         if host not in self._contexts:
             result = await transport.run('id -un; printf "%s\\n" "$PWD"', timeout=30)
+            if result.ended in (Ended.NOT_STARTED, Ended.CONNECTION_LOST):
+                raise HostUnreachable(f"cannot start on {host}: {result.error or result.ended.value}")
             if not result.ok:
                 raise SessionError(f"cannot start on {host}: {result.error or result.stderr.strip()}")
             user, _, cwd = result.stdout.partition("\n")

@@ -6,6 +6,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -44,8 +45,12 @@ class Terminal:
     def send(self, text: str) -> None:
         os.write(self.fd, text.encode())
 
-    def wait(self) -> int:
-        while True:
+    def wait(self, timeout: float = 60) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if not ready:
+                continue
             try:
                 chunk = os.read(self.fd, 4096)
             except OSError:
@@ -53,6 +58,10 @@ class Terminal:
             if not chunk:
                 break
             self.seen += chunk.decode(errors="replace")
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            raise AssertionError(f"hitl still running after {timeout}s:\n{self.seen}")
         _pid, status = os.waitpid(self.pid, 0)
         return os.waitstatus_to_exitcode(status)
 
@@ -147,3 +156,36 @@ def test_remembered_approval_covers_write_without_terminal_and_can_be_revoked(tm
     other = tmp_path / "not-made"
     assert run("exec", "local", "--", "touch", str(other)).returncode == 3
     assert not other.exists()
+
+
+def test_ctrl_c_at_the_prompt_exits_130_at_once_without_a_traceback(tmp_path: Path) -> None:
+    target = tmp_path / "never"
+    term = Terminal("exec", "local", "--", "touch", str(target))
+    term.expect(r"\[y/N\] ")
+    term.send("\x03")
+    assert term.wait(timeout=10) == 130
+    assert "interrupted" in term.seen and "Traceback" not in term.seen
+    assert not target.exists()
+
+
+def test_ctrl_d_at_the_prompt_refuses(tmp_path: Path) -> None:
+    target = tmp_path / "never"
+    term = Terminal("exec", "local", "--", "touch", str(target))
+    term.expect(r"\[y/N\] ")
+    term.send("\x04")
+    assert term.wait(timeout=10) == 3
+    assert "Traceback" not in term.seen
+    assert not target.exists()
+
+
+def test_an_unreachable_host_is_one_line_and_exit_255(hitl_home: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (hitl_home / "hosts.toml").write_text(f'[hosts.dead]\nhostname = "127.0.0.1"\nport = {port}\nuser = "root"\n')
+    for command in ("ls /", "touch /tmp/hitl-never-made"):
+        done = run("exec", "dead", "--", command)
+        assert done.returncode == 255, done.stderr
+        assert "cannot connect to host 'dead'" in done.stderr and "Traceback" not in done.stderr
