@@ -34,3 +34,14 @@ def test_table_target_uses_command_database() -> None:
     assert (target.database, target.table) == ("shop", "orders")
     with pytest.raises(DatabaseCaptureError):
         dump_target("psql -c 'DROP TABLE orders'", "postgres", "")
+
+
+def test_a_password_in_the_prefix_is_used_for_the_dump_but_never_stored() -> None:
+    from console.core.capture.databases import DumpSnapshot
+
+    target = dump_target("PGPASSWORD=hunter2 PGHOST=db psql -U app -c 'DELETE FROM t' shop", "postgres", "shop.t")
+    assert target.connection.prefix == ("PGPASSWORD=hunter2", "PGHOST=db")  # the dump right before runs with it
+    snapshot = DumpSnapshot("postgres", "shop", "t", target.connection.prefix, target.connection.options, None)
+    stored = snapshot.to_json()
+    assert "hunter2" not in repr(stored)
+    assert stored["prefix"] == ["PGHOST=db"]

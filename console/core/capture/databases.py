@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from console.core.capture.blobs import BlobStore
+from console.core.redact import is_sensitive_name
 from console.core.transport.base import Transport
 
 Engine = Literal["postgres", "mysql"]
@@ -154,11 +155,14 @@ class DumpSnapshot:
     """None: the table did not exist when captured."""
 
     def to_json(self) -> dict[str, Any]:
+        """What the rollback point stores: without secret assignments (`PGPASSWORD=...`) from the prefix. The
+        dump right before the change ran with them; the restore relies on the host's own credentials
+        (`~/.pgpass`, peer authentication), since hitl stores no database credentials."""
         return {
             "engine": self.engine,
             "database": self.database,
             "table": self.table,
-            "prefix": list(self.prefix),
+            "prefix": [w for w in self.prefix if not ("=" in w and is_sensitive_name(w.partition("=")[0]))],
             "options": list(self.options),
             "blob": self.blob,
         }
