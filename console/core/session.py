@@ -203,6 +203,10 @@ class Session:
         self.current_host = info.name
         return info
 
+    @property
+    def plan_running(self) -> bool:
+        return bool(self._running_plans)
+
     def abort_plan(self) -> None:
         """Stop the running plans before their next step. Kept per plan, so a plan started meanwhile (by the
         model, while the operator aborts) neither clears the request nor is stopped by it."""

@@ -81,6 +81,7 @@ class HitlApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         Binding("escape", "stop_turn", "Stop answer", id="stop"),
         Binding("ctrl+r", "toggle_read_only", "Read-only", id="read_only"),
+        Binding("ctrl+b", "abort_plan", "Abort plan", id="abort_plan"),
         Binding("ctrl+t", "timeline", "Rollbacks", id="timeline"),
         Binding("ctrl+o", "hosts", "Hosts", id="hosts"),
     ]
@@ -365,6 +366,7 @@ class HitlApp(App[None]):
                 self._step_finished(event)
             case PlanChanged(plan=plan):
                 self.query_one(PlanPane).show_plan(plan)
+                self.refresh_bindings()
             case Notice(message=message, severity=severity):
                 self.call_later(self.chat.add_notice, message, severity)
                 self.notify(message, severity=severity)
@@ -398,7 +400,15 @@ class HitlApp(App[None]):
             return self.turn_running
         if action == "toggle_read_only":
             return self.runtime is not None
+        if action == "abort_plan":
+            return self.runtime is not None and self.runtime.session.plan_running
         return True
+
+    def action_abort_plan(self) -> None:
+        """Stop the running plan before its next step (the step that is running finishes)."""
+        if self.runtime is not None and self.runtime.session.plan_running:
+            self.runtime.session.abort_plan()
+            self.notify("The plan stops before its next step.", title="Abort plan", severity="warning")
 
     def action_stop_turn(self) -> None:
         if self._turn is not None:

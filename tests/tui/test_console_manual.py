@@ -204,3 +204,27 @@ async def test_manual_commands_follow_a_host_picked_in_the_hosts_screen_and_unkn
         assert (action.host, action.command, action.exit_status) == ("fresh", "echo from-the-new-host", 0)
         assert "from-the-new-host" in "\n".join(app.query_one("#host-log", Log).lines)
     assert "127.0.0.1" in (hitl_home / "known_hosts").read_text()
+
+
+async def test_ctrl_b_aborts_a_running_plan_before_its_next_step(console_app, tmp_path: Path) -> None:
+    first, second, gate = tmp_path / "first", tmp_path / "second", tmp_path / "gate"
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, "/plan Two steps")
+        await wait_for(pilot, lambda: app.screen.query("#plan-body"))
+        # Step 1 waits until the test has pressed ctrl+b, so the abort lands while the plan is running.
+        step_one = f"touch {first} && while [ ! -e {gate} ]; do sleep 0.05; done"
+        app.screen.query_one("#plan-body").text = f"{step_one}\ntouch {second}\n"
+        await pilot.press("ctrl+s")
+        await dialog(pilot)
+        await pilot.press("y")
+        await wait_for(pilot, first.exists)
+        assert app.runtime is not None and app.runtime.session.plan_running
+        await pilot.press("ctrl+b")
+        gate.touch()
+        await turn_done(pilot)
+        assert not second.exists(), "the step after the abort ran"
+        table = app.query_one("#plan-table")
+        statuses = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert statuses[0] == "✓ done" and "skipped" in statuses[1]
+        assert not app.runtime.session.plan_running
