@@ -4,6 +4,7 @@ tier of the whole is the highest finding. The classifier never runs anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ _CONTEXT_WORDS = {
     "heredoc": "in a heredoc",
 }
 _EMPTY_PRODUCERS = frozenset({":", "true", "false"})
+_CRON_SETTING = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\s*=")
 _SHELL_LANG = {"psql": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite3": "sqlite"}
 _DB_CAPTURE: dict[str, CaptureStrategy] = {"postgres": "pg_dump", "mysql": "mysqldump", "sqlite": "sqlite"}
 
@@ -245,6 +247,13 @@ class _Analysis:
             phrase = f"{does} {named}" if named and effect.targets != "value" else does
         phrase = " ".join(phrase.replace("()", "").split())
         reason = f"`{shown}` {phrase}{extra}{where}"
+        if (
+            tier == Tier.WRITE
+            and sel.rule.params.get("output_only")
+            and targets
+            and all(t.value in self.policy.neutral_paths for t in targets)
+        ):
+            tier = Tier.READ  # `tee /dev/null`, `curl -o /dev/null`: the output is thrown away
         capture = effect.capture
         dynamic = any(w.dynamic for w in self.target_words(sel, effect))
         if "files" in capture and (dynamic or not targets):
@@ -292,7 +301,7 @@ class _Analysis:
         rest = sel.args[index:] if index is not None else []
         script_option = params.get("script_option")
         for name, value in parsed.options:
-            if name == script_option or (isinstance(script_option, list) and name in script_option):
+            if _is_option(name, script_option):
                 self.script(value, depth + 1, f" inside `{sel.rule.command} {name}`{where}")
                 return True
         if params.get("assignments"):
@@ -300,7 +309,17 @@ class _Analysis:
                 key, _, value = rest[0].text.partition("=")
                 self.assignment(key, Word(value, rest[0].dynamic), None, where)
                 rest = rest[1:]
-        rest = rest[int(params.get("skip_operands", 0)) :]
+        ignored = params.get("ignore_operands", [])
+        while rest and rest[0].text in ignored:  # `su - root`: the lone `-` means "login shell", not a user
+            rest = rest[1:]
+        skip = int(params.get("skip_operands", 0))
+        if any(name in params.get("no_skip_with", []) for name, _ in parsed.options):
+            skip = 0  # `runuser -u app -- cmd`: the user came as an option, so the first operand is the command
+        rest = rest[skip:]
+        if len(rest) > 1 and _is_option(rest[0].text, script_option):
+            # GNU option order: `flock FILE -c CMD`, `su USER -c CMD`
+            self.script(rest[1].text, depth + 1, f" inside `{sel.rule.command} {rest[0].text}`{where}")
+            return True
         stop_at = params.get("stop_at")
         if isinstance(stop_at, str):
             rest = [w for w in rest[: next((i for i, w in enumerate(rest) if w.text == stop_at), len(rest))]]
@@ -534,6 +553,40 @@ class _Analysis:
                 )
                 self.add(verdict.tier, f"{place}: {verdict.reason}{where}", targets, capture)
 
+    def an_schedule(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
+        """`at`/`batch` and `crontab -`: the job text they read is code that runs later, so it is classified;
+        a crontab replaced by nothing (`crontab /dev/null`, an empty pipe) deletes every job."""
+        if sel.clause is not None:
+            return  # listing, removing or editing: the rule's case says it all
+        name = sel.rule.command
+        cron = sel.rule.params.get("format") == "cron"
+        operands = [w.text for w in sel.parsed.operands]
+        user = next((v for o, v in sel.parsed.options if o == "-u"), "")
+
+        def emptied() -> None:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{name}` replaces the crontab of {user or 'the current user'} with an empty one{where}",
+                (Target("crontab", user),),
+                ("crontab",),
+                "Deletes every scheduled job in the crontab.",
+            )
+
+        if cron and operands and operands[0] != "-":
+            if operands[0] in self.policy.neutral_paths:
+                emptied()
+            return  # a file hitl cannot see: the rule's WRITE (crontab captured) stands
+        if not cron and sel.parsed.values("-f"):
+            return
+        stdin = cmd.stdin
+        if stdin is None or stdin.text is None:
+            return
+        jobs = _cron_jobs(stdin.text) if cron else ([stdin.text] if stdin.text.strip() else [])
+        if cron and not jobs:
+            emptied()
+        for job in jobs:
+            self.script(job, depth + 1, f" in a job scheduled by `{name}`{where}")
+
     def an_ssh(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
         parsed = parse_args(sel.args, sel.rule.value_options, stop_at_operand=True)
         index = parsed.first_operand_index
@@ -564,6 +617,24 @@ class _Analysis:
             self.argv(
                 rest, SimpleCommand(argv=rest), Script(), depth, f" inside a container via `{sel.rule.command}`{where}"
             )
+
+
+def _is_option(name: str, wanted: object) -> bool:
+    return name == wanted or (isinstance(wanted, list) and name in wanted)
+
+
+def _cron_jobs(text: str) -> list[str]:
+    """The commands of a crontab: each line's text after its five time fields (or `@reboot`-style word);
+    blank lines, comments and `NAME=value` settings are skipped."""
+    jobs = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or _CRON_SETTING.match(line):
+            continue
+        fields = line.split(None, 1 if line.startswith("@") else 5)
+        if len(fields) == (2 if line.startswith("@") else 6):
+            jobs.append(fields[-1])
+    return jobs
 
 
 def _produces_nothing(cmd: SimpleCommand) -> bool:

@@ -389,6 +389,10 @@ class _Builder:
         self._redirects_done.add(node.id)
         body = node.child_by_field_name("body")
         cmd = self._bound_command(body, context, last=True)
+        if body is None:
+            # `> file` alone: bash opens (and truncates) the file with no command at all.
+            cmd = SimpleCommand(argv=[], context=context, function=self._functions[-1] if self._functions else None)
+            self.script.commands.append(cmd)
         for child in node.children:
             if child.type in _REDIRECT_NODES:
                 self._attach_redirect(cmd, child)

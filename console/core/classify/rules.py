@@ -40,10 +40,14 @@ ANALYZERS = frozenset(
         "tar",
         "ssh",
         "remote-argv",
+        "schedule",
     }
 )
 _CAPTURES = frozenset(get_args(CaptureStrategy))
 _KINDS = frozenset(get_args(TargetKind))
+
+
+_REMOTE_PATH = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)")
 
 
 class RuleError(ConfigError):
@@ -187,7 +191,15 @@ class Policy:
         object.__setattr__(self, "_env", _globs(self.dangerous_env))
 
     def is_critical(self, path: str) -> bool:
-        return self._critical.match(path) is not None
+        if self._critical.match(path) is not None:
+            return True
+        # `host:path` (scp, rsync): a relative remote path starts in the remote home; `.ssh/x` locally
+        # is usually run from the home directory too.
+        remote = _REMOTE_PATH.match(path)
+        rest = path[remote.end() :] if remote else path
+        if rest and rest[0] not in "/~$":
+            rest = "~/" + rest
+        return rest != path and self._critical.match(rest) is not None
 
     def is_vital(self, path: str) -> bool:
         stripped = path.rstrip("/") or "/"

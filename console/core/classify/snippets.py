@@ -129,6 +129,9 @@ _LANGUAGES = {
             r"rmtree|\bos\.(remove|unlink|rmdir|removedirs|system|popen|exec\w*|spawn\w*|kill|truncate)\b"
             r"|\bsubprocess\b|\bunlink\s*\(|\.rmdir\s*\(|\bpty\b|\bctypes\b|\bexec\s*\(|\beval\s*\("
             r"|__import__|\bgetattr\b|\bcompile\s*\(|\bsocket\b|\bpickle\b|\bmarshal\b"
+            # `from os import system as s`: the dangerous name is imported bare (or under another name)
+            r"|\bfrom\s+(?:os|shutil|posix|nt)\s+import\s+[^;\n]*(?:\*|\b(?:system|popen|exec\w*|spawn\w*|remove"
+            r"|removedirs|unlink|rmdir|rmtree|kill\w*|truncate|fork\w*)\b)"
         ),
         re.compile(
             r"\bopen\s*\(|\bos\.\w+|\bshutil\b|\bpathlib\b|\.write\w*\s*\(|\bsqlite3\b|\burllib\b|\brequests\b"
@@ -170,7 +173,11 @@ _LANGUAGES = {
     ),
     "mongo": Language(
         "mongosh",
-        re.compile(r"\.(drop\w*|delete\w*|remove|findOneAndDelete|dropDatabase)\s*\(|\bshutdownServer\b|\beval\b"),
+        re.compile(
+            r"\.(drop\w*|delete\w*|remove|findOneAndDelete|dropDatabase)\s*\(|\bshutdownServer\b|\beval\b"
+            # an empty filter matches every document: `updateMany({}, ...)` is UPDATE without WHERE
+            r"|\.(updateMany|update|replaceMany)\s*\(\s*\{\s*\}"
+        ),
         re.compile(
             r"\.(insert\w*|update\w*|replace\w*|create\w*|rename\w*|findOneAnd\w+|bulkWrite|save)\s*\(|\brunCommand\b|\badminCommand\b|\bload\s*\("
         ),

@@ -114,7 +114,10 @@ def tier_sql(text: str, dialect: str) -> list[SqlVerdict]:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except Exception:  # sqlglot raises several error types; any of them means "cannot read"
         return [_unparsed(text)]
-    return [_statement(statement, sqlglot.exp) for statement in statements]
+    try:
+        return [_statement(statement, sqlglot.exp) for statement in statements]
+    except Exception:  # a tree shape this code did not expect is as unreadable as a parse error
+        return [_unparsed(text)]
 
 
 def _unparsed(text: str) -> SqlVerdict:
@@ -181,9 +184,11 @@ def _top_level(node: Any, exp: Any) -> SqlVerdict:
         return SqlVerdict(Tier.WRITE, f"INSERT adds rows to {named}", tables)
     if isinstance(node, exp.Update | exp.Delete):
         verb = "UPDATE" if isinstance(node, exp.Update) else "DELETE"
-        if node.args.get("where") is None:
+        where = node.args.get("where")
+        if where is None or _matches_every_row(where.this, exp):
             what = "changes every row of" if verb == "UPDATE" else "deletes every row of"
-            return SqlVerdict(Tier.DESTRUCTIVE, f"{verb} without WHERE {what} {named}", tables)
+            how = "without WHERE" if where is None else f"with `WHERE {where.this.sql()}`"
+            return SqlVerdict(Tier.DESTRUCTIVE, f"{verb} {how} {what} {named}", tables)
         return SqlVerdict(Tier.WRITE, f"{verb} with WHERE changes rows of {named}", tables)
     if isinstance(node, exp.Merge):
         return SqlVerdict(Tier.WRITE, f"MERGE changes rows of {named}", tables)
@@ -212,9 +217,28 @@ def _top_level(node: Any, exp: Any) -> SqlVerdict:
     return SqlVerdict(Tier.WRITE, f"a `{node.key.upper()}` statement hitl cannot show to be read-only", tables)
 
 
+def _matches_every_row(condition: Any, exp: Any) -> bool:
+    """`WHERE 1=1`, `WHERE true`, `WHERE id = id`, `WHERE x OR 1=1`, `WHERE name LIKE '%'`: a condition that
+    names no column (a constant), compares a thing with itself, or has such a branch in an OR."""
+    if isinstance(condition, exp.Paren):
+        return _matches_every_row(condition.this, exp)
+    if isinstance(condition, exp.Or):
+        return _matches_every_row(condition.this, exp) or _matches_every_row(condition.expression, exp)
+    if isinstance(condition, exp.And):
+        return _matches_every_row(condition.this, exp) and _matches_every_row(condition.expression, exp)
+    if isinstance(condition, exp.EQ | exp.GTE | exp.LTE | exp.Is) and condition.this == condition.expression:
+        return True
+    if isinstance(condition, exp.Like) and condition.expression.sql().strip("'%") == "":
+        return True
+    has_subquery = condition.find(exp.Select) is not None
+    return not has_subquery and condition.find(exp.Column) is None
+
+
 def _command(node: Any) -> SqlVerdict:
     keyword = str(node.this).upper()
-    rest = str(node.expression.this) if node.expression is not None else ""
+    # sqlglot keeps the rest of an unsupported statement as a Literal or (in some versions) a plain str.
+    expression = node.expression
+    rest = "" if expression is None else expression if isinstance(expression, str) else str(expression.this)
     if keyword == "EXPLAIN":
         words = rest.split()
         if words and words[0].upper().startswith(("ANALYZE", "(ANALYZE", "ANALYSE")):
