@@ -448,6 +448,8 @@ class HitlApp(App[None]):
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._turn:
+            if not self.screen_stack:  # the app is shutting down; there is no footer left to refresh
+                return
             self.refresh_bindings()
             if event.state is WorkerState.ERROR:
                 self.call_later(self.chat.add_notice, f"hitl failed answering: {event.worker.error}", "error")
