@@ -8,6 +8,7 @@ uses the real clock to check the defaults are wired.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 
 from textual import events
@@ -72,12 +73,17 @@ async def test_write_y_only_after_the_delay(make_app) -> None:
 
 
 async def test_write_delay_from_the_real_clock(make_app) -> None:
+    """With the real clock: `y` inside the delay does nothing, `y` after it approves. The delay is long enough
+    that the first key lands inside it even on a busy machine, and the test checks that it did."""
+    delay = 1.5
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
-        _screen, decided = await open_dialog(app, pilot, write_request(delay=0.3))
+        before_open = time.monotonic()
+        _screen, decided = await open_dialog(app, pilot, write_request(delay=delay))
         await pilot.press("y")
+        assert time.monotonic() - before_open < delay, "the machine was too slow to press y inside the delay"
         assert not decided.done()
-        await asyncio.sleep(0.35)
+        await asyncio.sleep(delay + 0.05)  # the dialog's clock started before now, so the delay has passed
         await pilot.press("y")
         assert (await decided).approved
 
