@@ -587,19 +587,27 @@ async def test_an_unreachable_host_is_a_session_error_and_no_action_is_left_open
 async def test_an_abort_is_not_lost_when_another_plan_starts_meanwhile(tmp_path: Path) -> None:
     import asyncio
 
+    gate, started = tmp_path / "gate", tmp_path / "one"
     rt = runtime(ScriptedApprover(approve))
     try:
         first = asyncio.ensure_future(
             rt.session.run_plan(
                 "slow",
                 "local",
-                [(f"sleep 0.5 && touch {tmp_path}/one", "one"), (f"touch {tmp_path}/two", "two")],
+                [
+                    (f"touch {started} && while [ ! -e {gate} ]; do sleep 0.05; done", "one"),
+                    (f"touch {tmp_path}/two", "two"),
+                ],
             )
         )
-        await asyncio.sleep(0.3)  # approved at once; step 1 is running
-        assert not first.done()
+        for _ in range(400):  # step 1 is running once it has touched its file (10 s at most)
+            if started.exists():
+                break
+            await asyncio.sleep(0.025)
+        assert started.exists() and not first.done()
         rt.session.abort_plan()
         other = await rt.session.run_plan("quick look", "local", [("true", "a check")])
+        gate.touch()
         outcome = await first
     finally:
         await rt.close()
