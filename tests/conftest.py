@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# In CI the property tests run the same examples every time (a red CI must be reproducible); on a developer's
+# machine they stay random, so new inputs keep being tried. `--hypothesis-seed` overrides either.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 pytest_plugins = [
     "tests.fakes.anthropic_fixtures",
@@ -21,7 +29,6 @@ def hitl_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     """An isolated HITL_HOME; no HITL_* or Anthropic settings leak in from the developer's shell."""
     home = tmp_path / "hitl-home"
     home.mkdir()
-    import os
 
     for name in list(os.environ):
         if name.startswith("HITL_") or name.startswith("ANTHROPIC_"):

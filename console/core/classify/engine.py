@@ -167,9 +167,10 @@ class _Analysis:
                 r.target.text for r in cmd.redirects if r.op == "<" and r.target
             }
             if path in operands:
+                reader = f"`{cmd.argv[0].text}`" if cmd.argv else "the command"
                 self.add(
                     Tier.DESTRUCTIVE,
-                    f"`> {path}` empties {path} before `{cmd.argv[0].text}` reads it{where}",
+                    f"`> {path}` empties {path} before {reader} reads it{where}",
                     targets,
                     ("files",),
                 )
