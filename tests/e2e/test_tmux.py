@@ -217,7 +217,9 @@ def test_story_fix_the_certificate_renewal_cron(
 
     # Roll back from the timeline: ctrl+t, r on the newest point, approve the rollback (shown as a diff).
     tmux.keys("C-t")
-    tmux.wait_for(key)
+    # The key is on screen already (in the chat): wait for the timeline itself, then for its row.
+    tmux.wait_for(r"Rollback timeline")
+    tmux.wait_for(rf"{key} .* live")
     tmux.keys("r")
     screen = tmux.wait_for(r"Approve \(y\)")
     assert "certbot renw" in screen  # the diff of what the rollback restores
