@@ -47,8 +47,22 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], object], timeout:
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
+            raise AssertionError(f"condition not met within {timeout}s\n{describe_state(pilot.app)}")
         await pilot.pause(0.02)
+
+
+def describe_state(app: object) -> str:
+    """What the console was doing, for a failure message: screen, turn, pending approvals, last output."""
+    if not isinstance(app, HitlApp):
+        return ""
+    lines = [f"screen: {type(app.screen).__name__}", f"turn running: {app.turn_running}"]
+    if isinstance(app.screen, ApprovalScreen):
+        lines.append(f"dialog blocker: {app.screen.blocker()}")
+    output = app.query("#host-log")
+    if output:
+        lines += ["last output:", *list(output.first().lines)[-10:]]  # type: ignore[attr-defined]
+    lines += ["notifications:", *(n.message for n in app._notifications)]
+    return "\n".join(lines)
 
 
 async def say(pilot: Pilot[None], text: str) -> None:
@@ -72,7 +86,8 @@ async def dialog(pilot: Pilot[None]) -> ApprovalScreen:
     return screen
 
 
-async def turn_done(pilot: Pilot[None]) -> None:
+async def turn_done(pilot: Pilot[None], timeout: float = 30.0) -> None:
+    """Wait for the turn to end with the main screen on top (SSH steps on a busy machine can take seconds)."""
     app = pilot.app
     assert isinstance(app, HitlApp)
-    await wait_for(pilot, lambda: not app.turn_running and app.screen is app.screen_stack[0])
+    await wait_for(pilot, lambda: not app.turn_running and app.screen is app.screen_stack[0], timeout)
