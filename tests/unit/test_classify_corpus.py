@@ -3,36 +3,18 @@ predicted WRITE for the accepted exceptions below."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from console.core.classify import classify
 from console.core.tiers import Tier
-
-CORPUS = Path("/work/shared/corpus/commands.tsv")
-LOCAL_COPY = Path(__file__).parent / "data" / "commands.tsv"
-PLACEHOLDERS = {"<LF>": "\n", "<CR>": "\r", "<NBSP>": "\u00a0", "<ZWSP>": "\u200b"}
+from tests.support.labelled import check_line, corpus_path, load_labelled
 
 # DESTRUCTIVE lines the classifier is allowed to call WRITE, each with the reason it is accepted.
 # (Empty today: every DESTRUCTIVE line of the corpus is classified DESTRUCTIVE.)
 ACCEPTED_WRITE_FOR_DESTRUCTIVE: dict[str, str] = {}
 
 
-def load_corpus() -> list[tuple[Tier, str, str]]:
-    source = CORPUS if CORPUS.exists() else LOCAL_COPY
-    cases = []
-    for line in source.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        label, command, why = line.split("\t")
-        for placeholder, char in PLACEHOLDERS.items():
-            command = command.replace(placeholder, char)
-        cases.append((Tier[label], command, why))
-    return cases
-
-
-CASES = load_corpus()
+CASES = load_labelled(corpus_path())
 
 
 def test_corpus_is_not_empty() -> None:
@@ -41,14 +23,7 @@ def test_corpus_is_not_empty() -> None:
 
 @pytest.mark.parametrize(("label", "command", "why"), CASES, ids=[repr(c[1])[:60] for c in CASES])
 def test_corpus_line(label: Tier, command: str, why: str) -> None:
-    result = classify(command)
-    assert result.reasons, "every verdict carries a reason"
-    if label > Tier.READ:
-        assert result.tier > Tier.READ, f"{command!r} ({why}) would run unreviewed: {result.reasons}"
-    if label == Tier.DESTRUCTIVE and result.tier == Tier.WRITE:
-        assert command in ACCEPTED_WRITE_FOR_DESTRUCTIVE, f"{command!r} ({why}) predicted WRITE: {result.reasons}"
-    if result.tier == Tier.DESTRUCTIVE:
-        assert result.consequence, "DESTRUCTIVE always states its consequence"
+    check_line(label, command, why, ACCEPTED_WRITE_FOR_DESTRUCTIVE)
 
 
 def test_corpus_exactness_is_reported() -> None:

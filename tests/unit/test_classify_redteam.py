@@ -10,11 +10,9 @@ import pytest
 
 from console.core.classify import classify
 from console.core.tiers import Tier
+from tests.support.labelled import check_line, corpus_path, load_labelled
 
 REDTEAM = Path(__file__).parent / "data" / "redteam.tsv"
-CORPUS = Path("/work/shared/corpus/commands.tsv")
-LOCAL_CORPUS = Path(__file__).parent / "data" / "commands.tsv"
-PLACEHOLDERS = {"<LF>": "\n", "<CR>": "\r", "<NBSP>": "\u00a0", "<ZWSP>": "\u200b"}
 FAMILIES_MIN = 250
 
 # DESTRUCTIVE lines the classifier is allowed to call WRITE, each with the reason it is accepted.
@@ -25,26 +23,7 @@ ACCEPTED_WRITE_FOR_DESTRUCTIVE: dict[str, str] = {}
 ACCEPTED_OVER_PROMPTS: dict[str, str] = {}
 
 
-def decode(command: str) -> str:
-    for placeholder, char in PLACEHOLDERS.items():
-        command = command.replace(placeholder, char)
-    return command
-
-
-def load(path: Path) -> list[tuple[Tier, str, str]]:
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        assert len(fields) == 3, f"{path.name}:{number}: expected TIER<TAB>command<TAB>why, got {line!r}"
-        label, command, why = fields
-        assert why.strip(), f"{path.name}:{number}: every label says why"
-        cases.append((Tier[label], decode(command), why))
-    return cases
-
-
-CASES = load(REDTEAM)
+CASES = load_labelled(REDTEAM)
 
 
 def test_redteam_is_large_and_new() -> None:
@@ -52,21 +31,13 @@ def test_redteam_is_large_and_new() -> None:
     commands = [command for _, command, _ in CASES]
     assert len(commands) >= FAMILIES_MIN
     assert len(set(commands)) == len(commands)
-    corpus = CORPUS if CORPUS.exists() else LOCAL_CORPUS
-    assert not set(commands) & {command for _, command, _ in load(corpus)}
+    assert not set(commands) & {command for _, command, _ in load_labelled(corpus_path())}
     assert {label for label, _, _ in CASES} == {Tier.READ, Tier.WRITE, Tier.DESTRUCTIVE}
 
 
 @pytest.mark.parametrize(("label", "command", "why"), CASES, ids=[repr(c[1])[:60] for c in CASES])
 def test_redteam_line(label: Tier, command: str, why: str) -> None:
-    result = classify(command)
-    assert result.reasons, "every verdict carries a reason"
-    if label > Tier.READ:
-        assert result.tier > Tier.READ, f"{command!r} ({why}) would run unreviewed: {result.reasons}"
-    if label == Tier.DESTRUCTIVE and result.tier == Tier.WRITE:
-        assert command in ACCEPTED_WRITE_FOR_DESTRUCTIVE, f"{command!r} ({why}) predicted WRITE: {result.reasons}"
-    if result.tier == Tier.DESTRUCTIVE:
-        assert result.consequence, "DESTRUCTIVE always states its consequence"
+    check_line(label, command, why, ACCEPTED_WRITE_FOR_DESTRUCTIVE)
 
 
 def test_redteam_over_prompts_stay_rare() -> None:
