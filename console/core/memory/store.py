@@ -342,17 +342,13 @@ class MemoryStore:
         now = self._clock()
         state = "decided" if decision in ("approved", "auto") else "declined"
         with self._write() as db:
-            updated = db.execute(
-                "UPDATE actions SET state = ?, decision = ?, decided_by = ?, decided_at = ?, latency = ?,"
-                " reason = ?, digest = ? WHERE id = ?",
-                (state, decision, decided_by, now, latency, reason, digest, action_id),
-            ).rowcount
-            if not updated:
-                raise ValueError(f"unknown action id {action_id}")
-            if reason:
-                db.execute(
-                    "UPDATE actions_fts SET detail = detail || char(10) || ? WHERE rowid = ?", (reason, action_id)
-                )
+            _update_action(
+                db,
+                action_id,
+                "state = ?, decision = ?, decided_by = ?, decided_at = ?, latency = ?, reason = ?, digest = ?",
+                (state, decision, decided_by, now, latency, reason, digest),
+                searchable=reason,
+            )
             payload = {
                 "action": action_id,
                 "decision": decision,
@@ -367,12 +363,7 @@ class MemoryStore:
         """The command is about to run; if this process dies before `record_finish`, it becomes interrupted."""
         now = self._clock()
         with self._write() as db:
-            updated = db.execute(
-                "UPDATE actions SET state = 'running', started = ?, owner = ? WHERE id = ?",
-                (now, self._owner, action_id),
-            ).rowcount
-            if not updated:
-                raise ValueError(f"unknown action id {action_id}")
+            _update_action(db, action_id, "state = 'running', started = ?, owner = ?", (now, self._owner))
             self._audit(db, "action-started", {"action": action_id}, now)
 
     def record_finish(
@@ -382,17 +373,13 @@ class MemoryStore:
         excerpt = output_excerpt(output)
         now = self._clock()
         with self._write() as db:
-            updated = db.execute(
-                "UPDATE actions SET state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?,"
-                " rollback_key = ? WHERE id = ?",
-                (now, ended, exit_status, excerpt, rollback_key, action_id),
-            ).rowcount
-            if not updated:
-                raise ValueError(f"unknown action id {action_id}")
-            if excerpt:
-                db.execute(
-                    "UPDATE actions_fts SET detail = detail || char(10) || ? WHERE rowid = ?", (excerpt, action_id)
-                )
+            _update_action(
+                db,
+                action_id,
+                "state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?, rollback_key = ?",
+                (now, ended, exit_status, excerpt, rollback_key),
+                searchable=excerpt,
+            )
             payload = {
                 "action": action_id,
                 "exit_status": exit_status,
@@ -794,3 +781,14 @@ def _migrate(path: Path, connection: sqlite3.Connection) -> None:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
         raise
+
+
+def _update_action(
+    db: sqlite3.Connection, action_id: int, assignments: str, values: tuple[Any, ...], *, searchable: str | None = None
+) -> None:
+    """Set `assignments` (constant SQL) on one action, raising for an unknown id; `searchable` text is appended
+    to the action's full-text entry so recall finds it."""
+    if not db.execute(f"UPDATE actions SET {assignments} WHERE id = ?", (*values, action_id)).rowcount:
+        raise ValueError(f"unknown action id {action_id}")
+    if searchable:
+        db.execute("UPDATE actions_fts SET detail = detail || char(10) || ? WHERE rowid = ?", (searchable, action_id))
