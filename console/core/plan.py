@@ -103,14 +103,6 @@ class Plan:
                 step.status = StepStatus.SKIPPED
                 step.note = "not run: plan aborted"
 
-    @property
-    def failed_step(self) -> PlanStep | None:
-        return next((s for s in self.steps if s.status in (StepStatus.FAILED, StepStatus.REFUSED)), None)
-
-    @property
-    def finished(self) -> bool:
-        return all(s.status not in (StepStatus.PENDING, StepStatus.RUNNING) for s in self.steps)
-
     def rollback_order(self) -> list[PlanStep]:
         """Completed steps with a rollback key, last first: the order to undo them in."""
         return [s for s in reversed(self.steps) if s.status is StepStatus.DONE and s.rollback_key]
