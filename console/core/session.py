@@ -743,18 +743,18 @@ class Session:
         classification = rollback_classification(points, snapshots)
         description = classification.command
         targets = sorted({path for snapshot in snapshots for path in snapshot.paths})
-        reviewed = await self._rollback_subject(info.name, transport, description, targets)
+        reviewed, now = await self._rollback_subject(info.name, transport, description, targets)
         diffs, warnings = [], []
         for point, snapshot in zip(points, snapshots, strict=True):
             try:
                 diffs.append(
-                    f"== {point.key}: {point.command}\n" + await snapshot_diff(snapshot, transport, self.blobs)
+                    f"== {point.key}: {point.command}\n" + await snapshot_diff(snapshot, transport, self.blobs, now)
                 )
             except CaptureError as error:
                 raise SessionError(str(error)) from None
             after = {p: PathState.from_json(s) for p, s in point.artifacts.get("after", {}).items()}
             try:
-                drifted = await changed_since(after, transport)
+                drifted = await changed_since(after, transport, now)
             except HostPathError as error:
                 raise SessionError(str(error)) from None
             if drifted:
@@ -787,7 +787,7 @@ class Session:
             return [Outcome(info.name, description, classification, "rejected", reason=decision.reason)]
         approval = self.gate.grant(reviewed, Tier.WRITE, now=self.clock(), decided_by=decision.decided_by)
         try:
-            current = await self._rollback_subject(info.name, transport, description, targets)
+            current, _states = await self._rollback_subject(info.name, transport, description, targets)
             self.gate.consume(approval, current, now=self.clock())
         except (SessionError, ApprovalRefused) as error:
             why = f"{error}; nothing was restored, roll back again to review the current state"
@@ -846,19 +846,20 @@ class Session:
 
     async def _rollback_subject(
         self, host: str, transport: Transport, description: str, paths: Sequence[str]
-    ) -> ReviewSubject:
+    ) -> tuple[ReviewSubject, dict[str, PathState]]:
         """What a rollback's approval is bound to: like a command's, the restored paths as they are now, so a
         change made while the operator read the diff (a colleague, a plan running beside it) is not overwritten
-        unseen."""
+        unseen. Also returns those states, which the diff and the drift check reuse."""
         context = await self._context(host, transport)
         try:
             states = await describe(transport, paths)
         except HostPathError as error:
             raise SessionError(str(error)) from None
         checksums = {path: state.checksum for path, state in states.items()}
-        return ReviewSubject(
+        subject = ReviewSubject(
             host=host, user=context.user, command=description, cwd=context.cwd, target_checksums=checksums
         )
+        return subject, states
 
     async def rollback_plan(self, plan: Plan, *, reason: str = "plan stopped") -> list[Outcome]:
         """Offered after a plan stops: undo its completed steps, last first."""

@@ -9,7 +9,7 @@ with each strategy's own tool and verifies; `snapshot_diff` shows what a rollbac
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -306,8 +306,11 @@ def _text_diff(now: bytes, restored: bytes, label: str) -> list[str]:
     )
 
 
-async def snapshot_diff(snapshot: Snapshot, transport: Transport, store: BlobStore) -> str:
-    """What a rollback would change, current state first: a unified diff for text, a summary otherwise."""
+async def snapshot_diff(
+    snapshot: Snapshot, transport: Transport, store: BlobStore, known: Mapping[str, PathState] | None = None
+) -> str:
+    """What a rollback would change, current state first: a unified diff for text, a summary otherwise.
+    `known`: the paths' state just looked at, reused instead of describing them again."""
     lines: list[str] = []
     try:
         for item in snapshot.items:
@@ -316,7 +319,7 @@ async def snapshot_diff(snapshot: Snapshot, transport: Transport, store: BlobSto
                 case "files":
                     files = FilesSnapshot.from_json(data)
                     captured = file_contents(files, store)
-                    now = await describe(transport, [s.path for s in files.states])
+                    now = await current_states(transport, [s.path for s in files.states], known)
                     for state in files.states:
                         current = now[state.path]
                         if state.same_as(current):
@@ -371,9 +374,22 @@ async def snapshot_diff(snapshot: Snapshot, transport: Transport, store: BlobSto
     return "".join(lines) if lines else "No difference: the current state already equals the capture.\n"
 
 
-async def changed_since(states: dict[str, PathState], transport: Transport) -> list[str]:
+async def current_states(
+    transport: Transport, paths: Sequence[str], known: Mapping[str, PathState] | None = None
+) -> dict[str, PathState]:
+    """The paths' state now: from `known` (looked at moments ago) where it has them, else from the host."""
+    now = {path: known[path] for path in paths if known and path in known}
+    missing = [path for path in paths if path not in now]
+    if missing:
+        now.update(await describe(transport, missing))
+    return now
+
+
+async def changed_since(
+    states: dict[str, PathState], transport: Transport, known: Mapping[str, PathState] | None = None
+) -> list[str]:
     """Paths whose current state differs from `states` (recorded right after the change ran)."""
     if not states:
         return []
-    now = await describe(transport, list(states))
+    now = await current_states(transport, list(states), known)
     return [path for path, state in states.items() if not state.same_as(now[path])]
