@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast, get_args
 
+from console.core.classify import analyzers
 from console.core.classify.args import ParsedArgs, parse_args
 from console.core.classify.ir import Word
 from console.core.classify.model import CaptureStrategy, TargetKind
@@ -26,23 +27,6 @@ from console.core.tiers import Tier
 
 BUILTIN_RULES_DIR = Path(__file__).parent / "rules"
 TARGET_SELECTORS = ("operands", "first", "last", "rest", "init", "none", "value")
-ANALYZERS = frozenset(
-    {
-        "wrapper",
-        "shell",
-        "eval",
-        "sed",
-        "awk",
-        "find",
-        "exec-option",
-        "inline-code",
-        "sql",
-        "tar",
-        "ssh",
-        "remote-argv",
-        "schedule",
-    }
-)
 _CAPTURES = frozenset(get_args(CaptureStrategy))
 _KINDS = frozenset(get_args(TargetKind))
 
@@ -414,16 +398,21 @@ def _rules_from(table: Mapping[str, Any], source: str) -> list[Rule]:
     if unknown:
         raise RuleError(source, where, f"unknown keys {', '.join(sorted(unknown))}")
     analyzer = table.get("analyzer")
-    if analyzer is not None and analyzer not in ANALYZERS:
-        raise RuleError(source, where, f"unknown analyzer {analyzer!r}; known: {', '.join(sorted(ANALYZERS))}")
+    if analyzer is not None and (not isinstance(analyzer, str) or analyzers.get(analyzer) is None):
+        known = ", ".join(sorted(analyzers.names()))
+        raise RuleError(source, where, f"unknown analyzer {analyzer!r}; known: {known}")
     default = _effect(table, None, where, source)
     whens = table.get("when", [])
     if not isinstance(whens, list):
         raise RuleError(source, where, "`when` must be a list of tables ([[rule.when]])")
     clauses = tuple(_clause(w, default, f"{where} when #{i + 1}", source) for i, w in enumerate(whens))
-    params = table.get("params", {})
-    if not isinstance(params, dict):
+    raw_params = table.get("params", {})
+    if not isinstance(raw_params, dict):
         raise RuleError(source, where, "`params` must be a table")
+    try:
+        params = analyzers.check_params(analyzer or "", raw_params)
+    except analyzers.ParamError as error:
+        raise RuleError(source, where, str(error)) from None
     return [
         Rule(
             command=" ".join(command.split()),
@@ -466,12 +455,9 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
     return Policy(tuple(critical), tuple(vital), frozenset(neutral), tuple(env))
 
 
-def load_rules(paths: Iterable[Path] = (), *, include_builtin: bool = True) -> RuleSet:
-    """The shipped rules (unless `include_builtin` is false) then each file of `paths`, later files
-    replacing earlier rules for the same command. Raises RuleError on a bad file or a contradicted example."""
-    files = sorted(BUILTIN_RULES_DIR.glob("*.toml")) if include_builtin else []
-    files += list(paths)
-    ruleset = RuleSet()
+def _read_files(files: Iterable[Path]) -> tuple[list[Rule], list[tuple[str, Mapping[str, Any]]]]:
+    """The rules of `files` in order, and each file's policy tables. Raises RuleError on a bad file."""
+    rules: list[Rule] = []
     policies: list[tuple[str, Mapping[str, Any]]] = []
     for path in files:
         data = _read_toml(path)
@@ -484,8 +470,20 @@ def load_rules(paths: Iterable[Path] = (), *, include_builtin: bool = True) -> R
         if not isinstance(entries, list):
             raise RuleError(source, "rule", "rules are written as [[rule]] tables")
         for entry in entries:
-            for rule in _rules_from(entry, source):
-                ruleset.rules[rule.command] = rule
+            rules += _rules_from(entry, source)
+    return rules, policies
+
+
+@cache
+def _builtin_files() -> tuple[tuple[Rule, ...], tuple[tuple[str, Mapping[str, Any]], ...]]:
+    rules, policies = _read_files(sorted(BUILTIN_RULES_DIR.glob("*.toml")))
+    return tuple(rules), tuple(policies)
+
+
+def _assemble(rules: Iterable[Rule], policies: list[tuple[str, Mapping[str, Any]]]) -> RuleSet:
+    ruleset = RuleSet()
+    for rule in rules:
+        ruleset.rules[rule.command] = rule
     ruleset.policy = _policy_from(policies)
     for key in ruleset.rules:
         words = key.split(" ")
@@ -493,16 +491,35 @@ def load_rules(paths: Iterable[Path] = (), *, include_builtin: bool = True) -> R
             ruleset.parents.add(" ".join(words[:n]))
         if any(c in key for c in "*?["):
             ruleset.patterns.append((key, key))
-    check_examples(ruleset)
     return ruleset
 
 
-def check_examples(ruleset: RuleSet) -> None:
+def load_rules(paths: Iterable[Path] = (), *, include_builtin: bool = True) -> RuleSet:
+    """The shipped rules (unless `include_builtin` is false) then each file of `paths`, later files
+    replacing earlier rules for the same command. Raises RuleError on a bad file or a contradicted example.
+
+    The shipped files are read and their examples checked once per process; a user file's examples are
+    checked against the combined set every time it is loaded."""
+    user_rules, user_policies = _read_files(paths)
+    if not include_builtin:
+        ruleset = _assemble(user_rules, user_policies)
+        check_examples(ruleset)
+        return ruleset
+    base = default_rules()
+    builtin_rules, builtin_policies = _builtin_files()
+    if not user_rules and not user_policies:
+        return base
+    ruleset = _assemble([*builtin_rules, *user_rules], [*builtin_policies, *user_policies])
+    check_examples(ruleset, [rule for rule in user_rules if ruleset.rules.get(rule.command) is rule])
+    return ruleset
+
+
+def check_examples(ruleset: RuleSet, rules: Iterable[Rule] | None = None) -> None:
     """Refuse rules that contradict their examples: each example must select its case, and no
-    counter-example may."""
+    counter-example may. `rules` limits the check to those rules (default: every rule of the set)."""
     from console.core.classify.parse import parse_script
 
-    for rule in ruleset.rules.values():
+    for rule in ruleset.rules.values() if rules is None else rules:
         cases: list[tuple[str, Clause | None, tuple[str, ...], tuple[str, ...]]] = [
             (f"rule '{rule.command}'", None, rule.examples, rule.counter_examples)
         ]
@@ -537,7 +554,10 @@ def _belongs_to_sibling(rule: Rule, words: list[str]) -> bool:
 @cache
 def default_rules() -> RuleSet:
     """The shipped rules, loaded and checked once per process."""
-    return load_rules()
+    rules, policies = _builtin_files()
+    ruleset = _assemble(rules, list(policies))
+    check_examples(ruleset)
+    return ruleset
 
 
 def user_rule_files(config_dir: Path) -> list[Path]:

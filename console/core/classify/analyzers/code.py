@@ -1,0 +1,43 @@
+"""Code for another language given inline (`python3 -c`, `perl -e`, `node -e`, `mongosh --eval`), as a
+script file, or on standard input."""
+
+from __future__ import annotations
+
+from console.core.classify import snippets
+from console.core.classify.analyzers.context import Context
+from console.core.classify.analyzers.registry import analyzer
+from console.core.classify.analyzers.shells import stdin_code
+from console.core.classify.model import Target
+from console.core.tiers import Tier
+
+
+@analyzer("inline-code", language="str", code_options="strings", module_option="str")
+def inline_code(ctx: Context) -> bool:
+    language = ctx.params.get("language", "")
+    options = ctx.params.get("code_options", ())
+    codes = [value for name, value in ctx.parsed.options if name in options]
+    name = ctx.name
+
+    def analyse(code: str, where: str) -> None:
+        verdict = snippets.inline_code(language, code)
+        if verdict.tier > Tier.READ:
+            ctx.add(verdict.tier, f"{verdict.reason}{where}")
+
+    if codes:
+        for code in codes:
+            analyse(code, ctx.where)
+        return False
+    module_option = ctx.params.get("module_option")
+    if module_option is not None and module_option in ctx.parsed.names:
+        return False  # `python -m module`: the rule's cases decide
+    if ctx.parsed.operands:
+        script_name = ctx.parsed.operands[0].text
+        if script_name != "-":
+            ctx.add(
+                Tier.WRITE,
+                f"`{name}` runs {script_name}, code hitl cannot see{ctx.where}",
+                (Target("path", script_name),),
+            )
+            return False
+    stdin_code(ctx, name, analyse)
+    return False
