@@ -5,15 +5,21 @@ tier of the whole is the highest finding. The classifier never runs anything.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from console.core.classify import analyzers
 from console.core.classify.analyzers import Context
-from console.core.classify.guards import MAX_INPUT_BYTES, suspicious_characters
+from console.core.classify.args import ParsedArgs, parse_args
+from console.core.classify.grammar import prove
+from console.core.classify.guards import MAX_INPUT_BYTES, ascii_reading, suspicious_characters
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Word
+from console.core.classify.loader import default_rules
 from console.core.classify.model import CaptureStrategy, Classification, Target
 from console.core.classify.parse import parse_script
-from console.core.classify.rules import Effect, RuleSet, Selection, default_rules
+from console.core.classify.rules import Effect, RuleSet, Selection
+from console.core.classify.workdir import join
 from console.core.tiers import Tier
 
 # `bash -c "eval 'sh -c ...'"`: past this many nested scripts we stop reading and fail closed.
@@ -29,6 +35,10 @@ _CONTEXT_WORDS = {
 }
 _EMPTY_PRODUCERS = frozenset({":", "true", "false"})
 _log = logging.getLogger(__name__)
+_TARGET_DIRECTORY = frozenset({"-t", "--target-directory"})
+
+# A working directory: the path as the line sets it ("" = where the line started) and whether it is known.
+Place = tuple[str, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +50,18 @@ class Finding:
     consequence: str | None = None
 
 
-def classify(command: str, *, rules: RuleSet | None = None, unknown_tier: Tier = Tier.WRITE) -> Classification:
+def classify(
+    command: str,
+    *,
+    rules: RuleSet | None = None,
+    unknown_tier: Tier = Tier.WRITE,
+    critical_paths: Iterable[str] = (),
+) -> Classification:
     """Classify one command line into READ / WRITE / DESTRUCTIVE, with reasons, targets and a capture plan.
+
+    `critical_paths`: more paths that no command may write without a typed confirmation, each with
+    everything below it (the session passes hitl's own config, rules, hosts, known_hosts and data
+    directories; the default locations and `$HITL_HOME` spellings are in the shipped policy already).
 
     Never raises: a command that makes the classifier itself fail is DESTRUCTIVE ("could not read"), the
     same verdict as text it cannot parse.
@@ -49,7 +69,7 @@ def classify(command: str, *, rules: RuleSet | None = None, unknown_tier: Tier =
     if unknown_tier == Tier.READ:
         unknown_tier = Tier.WRITE  # an unknown program is never run without a look
     try:
-        analysis = _Analysis(rules or default_rules(), unknown_tier)
+        analysis = _Analysis(rules or default_rules(), unknown_tier, tuple(str(p) for p in critical_paths))
         analysis.run(command)
         return analysis.result(command)
     except Exception as error:  # fail closed: any internal error is a verdict, never a traceback
@@ -68,11 +88,12 @@ def _join(parts: list[str]) -> str:
 
 
 class _Analysis:
-    def __init__(self, rules: RuleSet, unknown_tier: Tier) -> None:
+    def __init__(self, rules: RuleSet, unknown_tier: Tier, critical_paths: tuple[str, ...] = ()) -> None:
         self.rules = rules
-        self.policy = rules.policy
+        self.policy = rules.policy.with_critical(critical_paths) if critical_paths else rules.policy
         self.unknown_tier = unknown_tier
         self.findings: list[Finding] = []
+        self.lowered: list[str] = []  # user rules that lowered a shipped tier (`lower = true`)
 
     # Entry and result -----------------------------------------------------------------------------
 
@@ -86,6 +107,14 @@ class _Analysis:
         for problem in suspicious_characters(command):
             self.add(Tier.WRITE, f"contains {problem}: the shell may not run what is shown")
         self.script(command, 0, "")
+        reading = ascii_reading(command)
+        if reading is not None:
+            # Fail closed on look-alikes: never READ, and as bad as the line it imitates.
+            alternative, characters = reading
+            self.add(Tier.WRITE, f"contains {_join(characters)}: what runs may not be what is shown")
+            mark = len(self.findings)
+            self.script(alternative, 0, " (reading the look-alike characters as the ASCII they imitate)")
+            self.findings[mark:] = [f for f in self.findings[mark:] if f.tier > Tier.READ]
 
     def add(
         self,
@@ -106,7 +135,7 @@ class _Analysis:
         changing = [f for f in self.findings if f.tier > Tier.READ]
         targets = tuple(dict.fromkeys(t for f in changing for t in f.targets))
         capture = tuple(dict.fromkeys(c for f in changing for c in f.capture))
-        if any(t.kind == "path" and ("$" in t.value or "`" in t.value) for t in targets):
+        if any(t.kind == "path" and ("$" in t.value or "`" in t.value or not t.cwd_known) for t in targets):
             capture = tuple(c for c in capture if c != "files")  # `files` needs every path known
         consequence = None
         if tier == Tier.DESTRUCTIVE:
@@ -116,15 +145,26 @@ class _Analysis:
                 consequence = (first.reason[:1].upper() + first.reason[1:]).rstrip(".") + "."
                 if not capture:
                     consequence += " Nothing can be captured first, so there is no rollback."
-        return Classification(command, tier, reasons or ("only reads",), targets, consequence, capture)
+        return Classification(
+            command, tier, reasons or ("only reads",), targets, consequence, capture, tuple(self.lowered)
+        )
 
     # Scripts --------------------------------------------------------------------------------------
 
-    def script(self, text: str, depth: int, where: str) -> None:
+    def script(self, text: str, depth: int, where: str, cwd: str = "", cwd_known: bool = True) -> None:
         if depth > MAX_SCRIPT_DEPTH:
             self.add(Tier.DESTRUCTIVE, f"scripts nested more than {MAX_SCRIPT_DEPTH} deep{where} were not analysed")
             return
-        parsed = parse_script(text)
+        parsed = parse_script(text, cwd=cwd, cwd_known=cwd_known)
+        for reason in parsed.hidden:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"{reason}{where}",
+                consequence="Runs code hitl cannot see: a value from outside the command line is evaluated by "
+                "the shell, so nobody has reviewed what it does.",
+            )
+        for nested, inside in parsed.nested:
+            self.script(nested, depth + 1, f"{inside}{where}", cwd, cwd_known)
         if parsed.errors:
             self.add(
                 Tier.DESTRUCTIVE,
@@ -139,10 +179,23 @@ class _Analysis:
         for cmd in parsed.commands:
             self.command(cmd, parsed, depth, where)
 
-    def assignment(self, name: str, value: Word, cmd: SimpleCommand | None, where: str) -> None:
-        if self.policy.is_dangerous_env(name):
-            runs = f"`{cmd.argv[0].text}`" if cmd is not None and cmd.argv else "later commands"
-            self.add(Tier.DESTRUCTIVE, f"`{name}={value.text}` changes what {runs} actually runs{where}")
+    def assignment(self, name: str, value: Word, cmd: SimpleCommand | None, where: str, depth: int = 0) -> None:
+        if not self.policy.is_dangerous_env(name):
+            return
+        policy = self.policy
+        if cmd is not None and cmd.argv and name in policy.prefix_env:
+            return  # `IFS=: read -ra dirs`: only how that one command splits words
+        runs = f"`{cmd.argv[0].text}`" if cmd is not None and cmd.argv else "later commands"
+        if name in policy.command_env and not value.dynamic:
+            # `PAGER=cat git log`: the value is a command line; it is as safe as what it runs.
+            mark = len(self.findings)
+            self.script(value.text, depth + 1, f" as `{name}` for {runs}{where}")
+            if any(f.tier > Tier.READ for f in self.findings[mark:]):
+                self.add(
+                    Tier.DESTRUCTIVE, f"`{name}={value.text}` makes {runs} run a command that is not a read{where}"
+                )
+            return
+        self.add(Tier.DESTRUCTIVE, f"`{name}={value.text}` changes what {runs} actually runs{where}")
 
     def command(self, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
         context = _CONTEXT_WORDS.get(cmd.context, "")
@@ -164,16 +217,8 @@ class _Analysis:
         if path in self.policy.neutral_paths:
             return
         verb = "appends to" if ">>" in redirect.op else "overwrites"
-        if target.dynamic:
-            self.add(
-                Tier.WRITE, f"a redirect {verb} `{path}`, a path only known at run time{where}", (Target("path", path),)
-            )
-            return
-        targets = (Target("path", path),)
-        if self.policy.is_critical(path) or path.startswith("/dev/"):
-            self.add(Tier.DESTRUCTIVE, f"a redirect {verb} {path}, a critical system file{where}", targets, ("files",))
-            return
-        if redirect.truncates and cmd is not None:
+        located = self.path_target(path, redirect.cwd, redirect.cwd_known)
+        if not target.dynamic and redirect.truncates and cmd is not None and not self.critical(located):
             operands = {w.text for w in cmd.argv[1:]} | {
                 r.target.text for r in cmd.redirects if r.op == "<" and r.target
             }
@@ -182,14 +227,49 @@ class _Analysis:
                 self.add(
                     Tier.DESTRUCTIVE,
                     f"`> {path}` empties {path} before {reader} reads it{where}",
-                    targets,
+                    (located,),
                     ("files",),
                 )
                 return
             if _produces_nothing(cmd):
-                self.add(Tier.DESTRUCTIVE, f"`> {path}` empties {path}{where}", targets, ("files",))
+                self.add(Tier.DESTRUCTIVE, f"`> {path}` empties {path}{where}", (located,), ("files",))
                 return
-        self.add(Tier.WRITE, f"a redirect {verb} {path}{where}", targets, ("files",))
+        self.writes(target, redirect.cwd, redirect.cwd_known, f"a redirect {verb}", where)
+
+    def path_target(self, text: str, cwd: str, cwd_known: bool) -> Target:
+        """A path as a target: joined with the directory the line moved to, when it is known."""
+        if not cwd_known:
+            return Target("path", text, cwd, False)
+        return Target("path", join(cwd, text), cwd)
+
+    def critical(self, target: Target) -> str | None:
+        """Why writing `target` is DESTRUCTIVE whatever writes it (a critical file, a whole system tree, a
+        device), or None. A path in an unknown directory is checked as written."""
+        path = target.value
+        if path in self.policy.neutral_paths:
+            return None
+        if self.policy.is_critical(path) or path.startswith("/dev/"):
+            return "a critical system file"
+        if self.policy.is_vital(path):
+            return "a whole system tree"
+        return None
+
+    def writes(self, word: Word, cwd: str, cwd_known: bool, how: str, where: str) -> None:
+        """Any writer (a redirect, `tee`, `find -fprint`, sed `w`, awk `print >`, an output option): onto a
+        critical path it is DESTRUCTIVE whatever the tool; a thrown-away output is nothing."""
+        path = word.text
+        if path in self.policy.neutral_paths:
+            return
+        target = self.path_target(path, cwd, cwd_known)
+        shown = target.value
+        danger = self.critical(target)
+        if word.dynamic and danger is None:
+            self.add(Tier.WRITE, f"{how} `{path}`, a path only known at run time{where}", (target,))
+            return
+        if danger is not None:
+            self.add(Tier.DESTRUCTIVE, f"{how} {shown}, {danger}{where}", (target,), ("files",))
+            return
+        self.add(Tier.WRITE, f"{how} {shown}{where}", (target,), ("files",))
 
     # Simple commands ------------------------------------------------------------------------------
 
@@ -227,34 +307,141 @@ class _Analysis:
         args = argv[1:]
         if len(args) == 1 and args[0].text in ("--help", "--version"):
             return
-        for selection in self.rules.resolve(base, args):
-            self.selection(selection, cmd, script, depth, where)
+        selections = self.rules.resolve(base, args)
+        shipped = self.rules.base
+        users = [s.rule for s in selections if not s.rule.builtin]
+        if not users or shipped is None or shipped.lookup(base) is None:
+            self.apply(selections, cmd, script, depth, where)
+            return
+        # A user rule touched a command the shipped rules know: it may raise the tier, and lower it only
+        # when it says `lower = true`.
+        mark = len(self.findings)
+        self.apply(selections, cmd, script, depth, where)
+        mine = self.findings[mark:]
+        del self.findings[mark:]
+        own_rules, self.rules = self.rules, shipped
+        try:
+            self.apply(shipped.resolve(base, args), cmd, script, depth, where)
+        finally:
+            self.rules = own_rules
+        theirs = self.findings[mark:]
+        del self.findings[mark:]
+        mine_tier = max((f.tier for f in mine), default=Tier.READ)
+        theirs_tier = max((f.tier for f in theirs), default=Tier.READ)
+        self.findings += mine
+        if mine_tier >= theirs_tier:
+            return
+        rule = users[-1]
+        said = f"the user rule '{rule.command}' ({rule.source})"
+        shown = cmd.display(40) if cmd.argv and cmd.argv[0] is head else " ".join(w.text for w in argv)[:40]
+        if any(r.lower for r in users):
+            self.lowered.append(f"{said} lowered `{shown}` from {theirs_tier.name} to {mine_tier.name}")
+            return
+        self.findings += theirs
+        self.add(
+            theirs_tier,
+            f"{said} would make `{shown}` {mine_tier.name}, lower than hitl's own rule; lowering needs "
+            f"`lower = true` in the rule{where}",
+        )
 
-    def selection(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
+    def apply(self, selections: list[Selection], cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
+        """Each part of a command line in turn (`git -C x` then `log ...`): its effect and analyzer, and,
+        where it would be READ, the proof that every argument only reads."""
+        if not selections:
+            return
+        reading = selections[-1].effect.tier == Tier.READ
+        cwd: Place = (cmd.cwd, cmd.cwd_known)
+        for sel in selections:
+            cwd = _moved(sel, cwd)
+            if not sel.final and sel.clause is None:
+                if reading:
+                    self.prove(sel, sel.args, where, cwd)  # the options before the sub-command
+                continue
+            self.selection(sel, cmd, script, depth, where, cwd=cwd)
+
+    def prove(self, sel: Selection, args: list[Word], where: str, cwd: Place, *, strict: bool = True) -> None:
+        """Check `args` (some or all of the selection's words) against the rule's argument grammar. Not
+        `strict`: only report what writes or runs (for a selection that is not READ anyway)."""
+        grammar = sel.grammar
+        shown = sel.written or sel.rule.command
+        if grammar is None:
+            if strict and sel.rule.builtin and args:
+                self.add(
+                    Tier.WRITE,
+                    f"hitl has no argument grammar for `{shown}`, so it cannot show that "
+                    f"`{shown} {' '.join(w.text for w in args)[:40]}` only reads{where}",
+                )
+            return
+        parsed = sel.parsed if args is sel.args else self.parse(sel, args)
+        proof = prove(grammar, parsed)
+        if strict:
+            for option in proof.unknown:
+                self.add(
+                    Tier.WRITE,
+                    f"`{shown} {option}` is an option hitl does not know for `{shown}`, so it cannot show the "
+                    f"command only reads{where}",
+                )
+            for option, value in proof.refused:
+                self.add(Tier.WRITE, f"`{shown} {option} {value}` is not a use of {option} known to only read{where}")
+            if proof.extra_operands:
+                self.add(
+                    Tier.WRITE,
+                    f"`{shown}` is given operands where hitl does not know it only reads "
+                    f"({_join(proof.extra_operands)}){where}",
+                )
+        for option, path in proof.written:
+            word = next((w for w in args if w.text == path or w.text.endswith("=" + path)), Word(path))
+            how = f"`{shown}` writes to its {option}" if option.startswith("operand") else f"`{shown} {option}` writes"
+            self.writes(Word(path, word.dynamic), *cwd, how, where)
+        for option, value in proof.run:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{shown} {option}` runs {value or 'a program'}, which hitl cannot check{where}",
+                consequence=f"Runs {value or 'a program'} through `{shown} {option}`; nobody has reviewed it.",
+            )
+
+    def parse(self, sel: Selection, args: list[Word]) -> ParsedArgs:
+        rule = sel.rule
+        return parse_args(args, rule.value_options, words=rule.words, stop_after=rule.final_options)
+
+    def selection(
+        self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str, *, cwd: Place
+    ) -> None:
         """The rule's effect, and what its analyzer finds. An analyzer that accounts for the command itself
         (a wrapper that found the command it runs) replaces the effect."""
         name = sel.rule.analyzer
         spec = analyzers.get(name) if name is not None else None
+        reading = sel.effect.tier == Tier.READ
         if spec is None:
-            self.findings.append(self.effect(sel, sel.effect, where))
+            self.findings.append(self.effect(sel, sel.effect, where, cwd))
+            self.prove(sel, sel.args, where, cwd, strict=reading)
             return
         position = len(self.findings)
-        if not spec.run(Context(sel, cmd, script, depth, where, self)):
-            self.findings.insert(position, self.effect(sel, sel.effect, where))
+        if cwd != (cmd.cwd, cmd.cwd_known):
+            cmd = replace(cmd, cwd=cwd[0], cwd_known=cwd[1])
+        context = Context(sel, cmd, script, depth, where, self)
+        if not spec.run(context):
+            self.findings.insert(position, self.effect(sel, sel.effect, where, cwd))
+            if not context.proved:
+                self.prove(sel, sel.args, where, cwd, strict=reading)
 
-    def effect(self, sel: Selection, effect: Effect, where: str) -> Finding:
+    def effect(self, sel: Selection, effect: Effect, where: str, cwd: Place) -> Finding:
         shown = f"{sel.written or sel.rule.command} {sel.shown}".strip()
-        targets = self.targets(sel, effect)
+        words = self.target_words(sel, effect)
+        targets = self.targets(sel, effect, words, cwd)
         tier = effect.tier
         texts = [t.value or ("the current user" if t.kind == "crontab" else "") for t in targets]
         does = effect.does
         extra = ""
         if tier > Tier.READ and effect.kind == "path":
-            bad = [t for t in texts if self.policy.is_critical(t) or self.policy.is_vital(t)]
-            if bad and tier < Tier.DESTRUCTIVE:
+            candidates = list(targets)
+            if effect.targets == "into" and len(words) == 1 and len(sel.parsed.operands) == 2:
+                # `cp x /etc/ssh`: a directory destination receives /etc/ssh/x
+                into = join(words[0].text, posixpath.basename(sel.parsed.operands[0].text.rstrip("/")))
+                candidates.append(self.path_target(into, *cwd))
+            bad = list(dict.fromkeys(t.value for t in candidates if self.critical(t) is not None))
+            if bad:
                 tier = Tier.DESTRUCTIVE
-                extra = f" ({_join(bad)}: critical to the system)"
-            elif bad:
                 extra = f" ({_join(bad)}: critical to the system)"
         named = _join(texts) if texts else ""
         if "{targets}" in does:
@@ -271,8 +458,7 @@ class _Analysis:
         ):
             tier = Tier.READ  # `tee /dev/null`, `curl -o /dev/null`: the output is thrown away
         capture = effect.capture
-        dynamic = any(w.dynamic for w in self.target_words(sel, effect))
-        if "files" in capture and (dynamic or not targets):
+        if "files" in capture and (any(w.dynamic for w in words) or not targets):
             capture = tuple(c for c in capture if c != "files")
         consequence = effect.consequence.replace("{targets}", named) if effect.consequence else None
         return Finding(
@@ -292,20 +478,52 @@ class _Analysis:
             return operands[1:]
         if how == "init":
             return operands[:-1]
+        if how == "into":
+            directory = next((v for n, v in sel.parsed.options if n in _TARGET_DIRECTORY), None)
+            if directory is not None:  # `cp -t DIR a b` writes DIR/a and DIR/b
+                return [Word(join(directory, posixpath.basename(w.text.rstrip("/"))), w.dynamic) for w in operands]
+            if len(operands) > 2 or (len(operands) == 2 and operands[-1].text.endswith("/")):
+                last = operands[-1]
+                return [
+                    Word(join(last.text, posixpath.basename(w.text.rstrip("/"))), w.dynamic or last.dynamic)
+                    for w in operands[:-1]
+                ]
+            return operands[-1:]
         if how.startswith("option:"):
             names = set(how[len("option:") :].split(","))
             return [Word(value) for name, value in sel.parsed.options if name in names]
+        if how.startswith("assign:"):  # `dd of=PATH`: operands written KEY=VALUE
+            key = how[len("assign:") :] + "="
+            return [Word(w.text[len(key) :], w.dynamic) for w in operands if w.text.startswith(key)]
         return []
 
-    def targets(self, sel: Selection, effect: Effect) -> tuple[Target, ...]:
+    def targets(self, sel: Selection, effect: Effect, words: list[Word], cwd: Place) -> tuple[Target, ...]:
         if effect.targets == "none":
             return ()
         if effect.targets == "value":
+            if effect.kind == "path":
+                return (self.path_target(effect.target_value, *cwd),)
             return (Target(effect.kind, effect.target_value),)
-        words = self.target_words(sel, effect)
         if not words and effect.targets.startswith("option:") and effect.kind != "path":
             return (Target(effect.kind, effect.target_value),)
+        if effect.kind in ("path", "sqlite"):
+            return tuple(replace(self.path_target(w.text, *cwd), kind=effect.kind) for w in words)
         return tuple(Target(effect.kind, w.text) for w in words)
+
+
+def _moved(sel: Selection, cwd: Place) -> Place:
+    """The working directory after this part of the command's own directory options (`git -C DIR`,
+    `make -C DIR`, `tar -C DIR`): each is relative to the one before."""
+    names = sel.rule.params.get("chdir")
+    if not names:
+        return cwd
+    path, known = cwd
+    for name, value in sel.parsed.options:
+        if name in names:
+            if "$" in value or "`" in value:
+                return value, False
+            path = join(path, value)
+    return path, known
 
 
 def _produces_nothing(cmd: SimpleCommand) -> bool:

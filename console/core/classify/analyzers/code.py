@@ -7,15 +7,20 @@ from console.core.classify import snippets
 from console.core.classify.analyzers.context import Context
 from console.core.classify.analyzers.registry import analyzer
 from console.core.classify.analyzers.shells import stdin_code
+from console.core.classify.ir import Word
 from console.core.classify.model import Target
 from console.core.tiers import Tier
 
 
-@analyzer("inline-code", language="str", code_options="strings", module_option="str")
+@analyzer("inline-code", language="str", code_options="strings", module_option="str", code_operands="bool")
 def inline_code(ctx: Context) -> bool:
+    """`code_options` carry code (`-c`, `-e`); with `code_operands` every operand is code too (`python -m
+    timeit STMT`). `module_option` (`-m`): `python -m MOD ARGS` is judged as the command `python -m MOD`."""
     language = ctx.params.get("language", "")
     options = ctx.params.get("code_options", ())
     codes = [value for name, value in ctx.parsed.options if name in options]
+    if ctx.params.get("code_operands"):
+        codes += [w.text for w in ctx.parsed.operands]
     name = ctx.name
 
     def analyse(code: str, where: str) -> None:
@@ -28,8 +33,13 @@ def inline_code(ctx: Context) -> bool:
             analyse(code, ctx.where)
         return False
     module_option = ctx.params.get("module_option")
-    if module_option is not None and module_option in ctx.parsed.names:
-        return False  # `python -m module`: the rule's cases decide
+    modules = ctx.parsed.values(module_option) if module_option is not None else []
+    if modules:
+        before = ctx.args[: len(ctx.args) - len(ctx.parsed.operands)]
+        ctx.prove([w for w in before if w.text not in (module_option, modules[0])])
+        module = Word(f"{language} {module_option} {modules[0]}")
+        ctx.runs([module, *ctx.parsed.operands], ctx.where, same_command=True)
+        return True
     if ctx.parsed.operands:
         script_name = ctx.parsed.operands[0].text
         if script_name != "-":

@@ -13,7 +13,8 @@ from console.core.tiers import Tier
 
 if TYPE_CHECKING:
     from console.core.classify.args import ParsedArgs
-    from console.core.classify.rules import Policy, Selection
+    from console.core.classify.policy import Policy
+    from console.core.classify.rules import Selection
 
 
 class Analysis(Protocol):
@@ -31,16 +32,25 @@ class Analysis(Protocol):
         consequence: str | None = None,
     ) -> None: ...
 
-    def script(self, text: str, depth: int, where: str) -> None: ...
+    def script(self, text: str, depth: int, where: str, cwd: str = "", cwd_known: bool = True) -> None: ...
 
     def argv(self, argv: list[Word], cmd: SimpleCommand, script: Script, depth: int, where: str) -> None: ...
 
+    def prove(
+        self, sel: Selection, args: list[Word], where: str, cwd: tuple[str, bool], *, strict: bool = True
+    ) -> None: ...
+
     def assignment(self, name: str, value: Word, cmd: SimpleCommand | None, where: str) -> None: ...
 
+    def writes(self, word: Word, cwd: str, cwd_known: bool, how: str, where: str) -> None: ...
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Context:
-    """One rule applied to one simple command. `where` ends every reason (" inside `bash -c`")."""
+    """One rule applied to one simple command. `where` ends every reason (" inside `bash -c`").
+
+    An analyzer that checks the arguments against the rule's grammar itself (a wrapper checks only its own
+    options, not those of the command it runs) calls `prove`; otherwise the engine checks all of them."""
 
     selection: Selection
     command: SimpleCommand
@@ -48,6 +58,7 @@ class Context:
     depth: int
     where: str
     analysis: Analysis
+    proved: bool = False
 
     @property
     def name(self) -> str:
@@ -83,7 +94,15 @@ class Context:
 
     def nested(self, text: str, where: str) -> None:
         """Analyse `text` as shell code one level deeper (`bash -c TEXT`, a job given to `at`)."""
-        self.analysis.script(text, self.depth + 1, where)
+        self.analysis.script(text, self.depth + 1, where, self.command.cwd, self.command.cwd_known)
+
+    def prove(self, args: list[Word]) -> None:
+        """Check `args` (this command's own options and operands) against the rule's grammar: READ stands
+        only when each is known to only read."""
+        self.proved = True
+        reading = self.selection.effect.tier == Tier.READ
+        cwd = (self.command.cwd, self.command.cwd_known)
+        self.analysis.prove(self.selection, args, self.where, cwd, strict=reading)
 
     def runs(self, argv: list[Word], where: str, *, same_command: bool = False) -> None:
         """Analyse `argv` as a command this one runs (`sudo ARGV`, `find -exec ARGV ;`). With `same_command`

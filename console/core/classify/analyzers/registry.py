@@ -81,7 +81,8 @@ def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Parameters any rule may carry, whatever its analyzer.
-GENERIC_PARAMS: Mapping[str, ParamKind] = {"output_only": "bool", "old_style": "bool"}
+# `chdir`: options whose value is the directory the command works in (`git -C`, `env -C`, `tar -C`).
+GENERIC_PARAMS: Mapping[str, ParamKind] = {"output_only": "bool", "old_style": "bool", "chdir": "strings"}
 
 
 def _checked(key: str, kind: ParamKind, value: Any) -> Any:

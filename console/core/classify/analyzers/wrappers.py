@@ -34,6 +34,7 @@ def wrapper(ctx: Context) -> bool:
     script_options = params.get("script_option", ())
     for name, value in parsed.options:
         if name in script_options:
+            ctx.prove(args)
             ctx.nested(value, f" inside `{rule.command} {name}`{ctx.where}")
             return True
     if params.get("assignments"):
@@ -51,6 +52,7 @@ def wrapper(ctx: Context) -> bool:
     rest = rest[skip:]
     if len(rest) > 1 and rest[0].text in script_options:
         # GNU option order: `flock FILE -c CMD`, `su USER -c CMD`
+        ctx.prove(args[: len(args) - len(rest)] + rest[2:])
         ctx.nested(rest[1].text, f" inside `{rule.command} {rest[0].text}`{ctx.where}")
         return True
     stop_at = params.get("stop_at")
@@ -58,6 +60,7 @@ def wrapper(ctx: Context) -> bool:
         rest = rest[: next((i for i, w in enumerate(rest) if w.text == stop_at), len(rest))]
     if not rest:
         return False
+    ctx.prove(args[: len(args) - len(rest)])  # the wrapper's own options; the command is judged on its own
     inner_where = f" via `{rule.command}`{ctx.where}"
     if params.get("joins_script"):
         ctx.nested(" ".join(w.text for w in rest), inner_where)
@@ -72,6 +75,7 @@ def exec_option(ctx: Context) -> bool:
     options = ctx.params.get("rest_options", ())
     for i, word in enumerate(ctx.args):
         if word.text in options:
+            ctx.prove(ctx.args[:i])
             inner = [w for w in ctx.args[i + 1 :] if w.text != ";"]
             if inner:
                 ctx.runs(inner, f" run by `{ctx.name} {word.text}`{ctx.where}")
@@ -91,6 +95,7 @@ def remote_argv(ctx: Context) -> bool:
         index = parsed.first_operand_index
         rest = args[index + max(0, ctx.params.get("skip_operands", 1)) :] if index is not None else []
     if rest:
+        ctx.prove(args[: len(args) - len(rest)])
         ctx.runs(rest, f" inside a container via `{ctx.name}`{ctx.where}")
     return False
 
@@ -104,6 +109,7 @@ def ssh(ctx: Context) -> bool:
         return False
     host = ctx.args[index].text
     remote = ctx.args[index + 1 :]
+    ctx.prove(ctx.args[: index + 1])
     if not remote:
         ctx.add(Tier.WRITE, f"`ssh {host}` opens an interactive session where anything can be typed{ctx.where}")
     elif any(w.dynamic for w in remote):
