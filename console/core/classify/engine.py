@@ -132,6 +132,8 @@ class _Analysis:
         tier = max(f.tier for f in self.findings)
         top = [f for f in self.findings if f.tier == tier]
         reasons = tuple(dict.fromkeys(f.reason for f in top if f.reason))
+        if tier == Tier.READ:
+            return Classification(command, tier, reasons or ("only reads",), lowered_by=tuple(self.lowered))
         changing = [f for f in self.findings if f.tier > Tier.READ]
         targets = tuple(dict.fromkeys(t for f in changing for t in f.targets))
         capture = tuple(dict.fromkeys(c for f in changing for c in f.capture))
@@ -299,7 +301,13 @@ class _Analysis:
         base = name.rsplit("/", 1)[-1] if "/" in name else name
         rule = self.rules.lookup(base)
         if rule is None:
-            if "/" in name and not name.startswith(("/bin/", "/usr/", "/sbin/")):
+            if "/" in name and self.policy.is_untrusted(join(cmd.cwd, name)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"runs `{name}` from a place anyone can write to, code nobody has reviewed{where}",
+                    consequence=f"Runs {name}, which nobody has reviewed; it can do anything this user can.",
+                )
+            elif "/" in name and not name.startswith(("/bin/", "/usr/", "/sbin/")):
                 self.add(self.unknown_tier, f"runs `{name}`, a program or script hitl cannot see{where}")
             else:
                 self.add(self.unknown_tier, f"`{base}` has no rule, so hitl cannot say it only reads{where}")
@@ -393,6 +401,16 @@ class _Analysis:
             word = next((w for w in args if w.text == path or w.text.endswith("=" + path)), Word(path))
             how = f"`{shown}` writes to its {option}" if option.startswith("operand") else f"`{shown} {option}` writes"
             self.writes(Word(path, word.dynamic), *cwd, how, where)
+        for option, path in proof.loaded:
+            what = f"`{shown} {option}` loads" if option else f"`{shown}` runs or loads"
+            if self.policy.is_untrusted(join(cwd[0], path)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"{what} {path}, from a place anyone can write to: code nobody has reviewed{where}",
+                    consequence=f"Runs or trusts {path}, which nobody has reviewed.",
+                )
+            elif strict:
+                self.add(Tier.WRITE, f"{what} {path}, code or configuration hitl cannot see{where}")
         for option, value in proof.run:
             self.add(
                 Tier.DESTRUCTIVE,
@@ -426,7 +444,12 @@ class _Analysis:
                 self.prove(sel, sel.args, where, cwd, strict=reading)
 
     def effect(self, sel: Selection, effect: Effect, where: str, cwd: Place) -> Finding:
-        shown = f"{sel.written or sel.rule.command} {sel.shown}".strip()
+        shown = sel.written or sel.rule.command
+        if sel.shown:
+            shown = f"{shown} {sel.shown}"
+        if effect.targets == "none" and effect.tier == Tier.READ:
+            # The common case (a read with nothing to name): no targets, no capture, no consequence.
+            return Finding(Tier.READ, f"`{shown}` {effect.plain}{where}")
         words = self.target_words(sel, effect)
         targets = self.targets(sel, effect, words, cwd)
         tier = effect.tier
@@ -507,7 +530,10 @@ class _Analysis:
         if not words and effect.targets.startswith("option:") and effect.kind != "path":
             return (Target(effect.kind, effect.target_value),)
         if effect.kind in ("path", "sqlite"):
-            return tuple(replace(self.path_target(w.text, *cwd), kind=effect.kind) for w in words)
+            path, known = cwd
+            if not known:
+                return tuple(Target(effect.kind, w.text, path, False) for w in words)
+            return tuple(Target(effect.kind, join(path, w.text), path) for w in words)
         return tuple(Target(effect.kind, w.text) for w in words)
 
 

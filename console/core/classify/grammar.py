@@ -10,8 +10,10 @@ out of READ. Grammars are data, written in the rule files:
     options = "-a --all -w= --width= --color=?"   # NAME: a flag; NAME=: takes a value; NAME=?: value only as NAME=V
     writes = "-o= --output="                       # the value is a file the program writes
     runs = "--pre="                                # the value is a program or code the program runs
+    loads = "-F= -r="                              # the value is a file of code or configuration it trusts
     values = { "-X" = "(?i)^(GET|HEAD)$" }         # read-only only with a value matching the pattern
-    operands = "any any? out?"                     # positions: any (read, pattern, name), out (written);
+    operands = "any any? out?"                     # positions: any (read, pattern, name), out (written),
+                                                   # code (a file it runs or loads);
                                                    # ? optional, ... repeats; "" = no operands
     words = false                                  # true: `-name` is one option, not -n -a -m -e (find, openssl)
     include = ["git-diff"]                         # option sets from a file's [options] table
@@ -29,8 +31,8 @@ from typing import Any
 
 from console.core.classify.args import ParsedArgs
 
-OPERAND_KINDS = ("any", "out")
-_KEYS = frozenset({"options", "writes", "runs", "values", "operands", "words", "include", "lower"})
+OPERAND_KINDS = ("any", "out", "code")
+_KEYS = frozenset({"options", "writes", "runs", "loads", "values", "operands", "words", "include", "lower"})
 
 
 class GrammarError(ValueError):
@@ -45,6 +47,7 @@ class Grammar:
     every_option: bool = False
     writes: frozenset[str] = frozenset()
     runs: frozenset[str] = frozenset()
+    loads: frozenset[str] = frozenset()
     patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     positions: tuple[str, ...] = ("any",)  # a missing operand is the program's business, never a write
     repeats: bool = True  # the last position repeats
@@ -53,7 +56,7 @@ class Grammar:
     @property
     def value_options(self) -> frozenset[str]:
         """Options that take the next word as their value (for the argument parser)."""
-        return self.valued | self.writes | self.runs
+        return self.valued | self.writes | self.runs | self.loads
 
 
 @dataclass(slots=True)
@@ -64,11 +67,12 @@ class Proof:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (option, value) outside its pattern
     written: list[tuple[str, str]] = field(default_factory=list)  # (option or "operand N", path)
     run: list[tuple[str, str]] = field(default_factory=list)  # (option, program or code)
+    loaded: list[tuple[str, str]] = field(default_factory=list)  # (option or "operand", file of code)
     extra_operands: list[str] = field(default_factory=list)  # operands past the last position
 
     @property
     def proven(self) -> bool:
-        return not (self.unknown or self.refused or self.written or self.run or self.extra_operands)
+        return not (self.unknown or self.refused or self.written or self.run or self.loaded or self.extra_operands)
 
 
 def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
@@ -80,6 +84,8 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
             proof.written += [(shown, value) for option, value in parsed.options if option == name]
         elif name in grammar.runs:
             proof.run += [(shown, value) for option, value in parsed.options if option == name] or [(shown, "")]
+        elif name in grammar.loads:
+            proof.loaded += [(shown, value) for option, value in parsed.options if option == name]
         elif grammar.every_option:
             continue
         elif name in grammar.valued or name in grammar.optional:
@@ -104,6 +110,8 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
             continue
         if kind == "out":
             proof.written.append(("output operand", word.text))
+        elif kind == "code":
+            proof.loaded.append(("", word.text))
     return proof
 
 
@@ -145,6 +153,7 @@ def parse_grammar(table: Mapping[str, Any], sets: Mapping[str, str]) -> Grammar:
             flags.add(_option(spec))
     writes = {_option(t.rstrip("=")) for t in _names(table.get("writes"), "writes")}
     runs = {_option(t.rstrip("=")) for t in _names(table.get("runs"), "runs")}
+    loads = {_option(t.rstrip("=")) for t in _names(table.get("loads"), "loads")}
     patterns_table = table.get("values", {})
     if not isinstance(patterns_table, dict):
         raise GrammarError("`values` must be a table of option = pattern")
@@ -167,6 +176,7 @@ def parse_grammar(table: Mapping[str, Any], sets: Mapping[str, str]) -> Grammar:
         every,
         frozenset(writes),
         frozenset(runs),
+        frozenset(loads),
         patterns,
         positions,
         repeats,

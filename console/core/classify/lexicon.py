@@ -32,6 +32,7 @@ class Verb:
     tier: Tier
     word: str
     grant: bool = False
+    why: str = ""  # "grant" or "public" when that, not the word, makes it DESTRUCTIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,13 @@ class Lexicon:
     privileges: frozenset[str] = frozenset()
     dry_run: frozenset[str] = frozenset()  # option names that make a command only show what it would do
     option_words: frozenset[str] = frozenset()  # words an option of a read verb may be made of
+    powerful: frozenset[str] = frozenset()  # values that mean full power (`admin`, `root`, `owner`)
+    exposure: frozenset[str] = frozenset()  # values that mean everyone (`public`, `allUsers`, `0.0.0.0/0`)
+    capacity: frozenset[str] = frozenset()  # option words that size a service (`replicas`, `desired`)
+    scaling: frozenset[str] = frozenset()  # verbs that size a service (`scale`, `set`, `update`)
+
+    def is_capacity(self, option: str) -> bool:
+        return any(w in self.capacity for w in words(option))
 
     def verb(
         self,
@@ -67,8 +75,8 @@ class Lexicon:
             if part in destructive or part in self.destructive:
                 return Verb(Tier.DESTRUCTIVE, part)
             if part in self.grant or (part in self.grant_verbs and any(p in self.privileges for p in parts)):
-                return Verb(Tier.DESTRUCTIVE, part, grant=True)
-            if found is None and (part in read or part in self.read) and part == parts[0]:
+                return Verb(Tier.DESTRUCTIVE, part, grant=True, why="grant")
+            if found is None and (part in read or part in self.read):
                 found = Verb(Tier.READ, part)
             elif found is None and (part in write or part in self.write):
                 found = Verb(Tier.WRITE, part)
@@ -89,9 +97,26 @@ class Lexicon:
             self.privileges | other.privileges,
             self.dry_run | other.dry_run,
             self.option_words | other.option_words,
+            self.powerful | other.powerful,
+            self.exposure | other.exposure,
+            self.capacity | other.capacity,
+            self.scaling | other.scaling,
         )
 
 
-LEXICON_KEYS = ("destructive", "read", "write", "grant", "grant_verbs", "privileges", "dry_run", "option_words")
+LEXICON_KEYS = (
+    "destructive",
+    "read",
+    "write",
+    "grant",
+    "grant_verbs",
+    "privileges",
+    "dry_run",
+    "option_words",
+    "powerful",
+    "exposure",
+    "capacity",
+    "scaling",
+)
 # Keys a user file may only extend with `lower = true`: they make commands READ.
 LOWERING_KEYS = frozenset({"read", "dry_run", "option_words"})

@@ -268,6 +268,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
     vital: list[str] = []
     neutral: list[str] = []
     env: list[str] = []
+    untrusted: list[str] = []
     command_env: list[str] = []
     prefix_env: list[str] = []
     for source, table in tables:
@@ -275,6 +276,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         critical += _strings(paths.get("critical"), "paths.critical", source)
         vital += _strings(paths.get("vital"), "paths.vital", source)
         neutral += _strings(paths.get("neutral"), "paths.neutral", source)
+        untrusted += _strings(paths.get("untrusted"), "paths.untrusted", source)
         environment = table.get("environment", {})
         env += _strings(environment.get("dangerous"), "environment.dangerous", source)
         command_env += _strings(environment.get("commands"), "environment.commands", source)

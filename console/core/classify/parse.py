@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 
 import tree_sitter_bash
@@ -40,6 +42,15 @@ _ARITH_TEST = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 # Builtins that assign the variables they are given from input (`read x`): values hitl cannot see.
 _READS_INTO = frozenset({"read", "mapfile", "readarray", "getopts", "printf"})
 _GLOB = frozenset("*?[")
+_VARIABLE = re.compile(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})")
+_PLAIN_EXPANSIONS = re.compile(r"(?:[^$`\\]|\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\}))*")
+# Nodes with nothing inside to find (no command, substitution, redirect or arithmetic): not descended into.
+# Anonymous tokens (`;`, `|`, `(`) are skipped too, unless the tree has errors (a MISSING token is one).
+_LEAVES = frozenset(
+    {"word", "number", "raw_string", "ansi_c_string", "string_content", "variable_name", "special_variable_name"}
+    | {"file_descriptor", "comment", "heredoc_start", "heredoc_end", "test_operator", "regex", "simple_expansion"}
+    | {"heredoc_content", "extglob_pattern"}
+)
 
 
 # tree-sitter-bash 0.25 can crash the whole process on some input (found by the property tests: U+0004 in
@@ -61,9 +72,11 @@ def parse_script(text: str, *, cwd: str = "", cwd_known: bool = True) -> Script:
     """Parse `text` as bash does. `cwd`/`cwd_known`: the working directory it starts in (a `bash -c` inside
     `cd /srv && ...` starts in /srv)."""
     text = join_continuations(text)
-    shadow = _UNSAFE_FOR_PARSER.sub("_", text) if _UNSAFE_FOR_PARSER.search(text) else text
+    safe = (text.isascii() and "\r" not in text and text.isprintable()) or not _UNSAFE_FOR_PARSER.search(text)
+    shadow = text if safe else _UNSAFE_FOR_PARSER.sub("_", text)
     tree = parser().parse(shadow.encode("ascii"))
     builder = _Builder(text, WorkDir(cwd, cwd_known))
+    builder.fast = not tree.root_node.has_error
     builder.visit(tree.root_node, "", 0)
     return builder.finish()
 
@@ -99,6 +112,7 @@ class _Builder:
         self._redirects_done: set[int] = set()
         self._functions: list[str] = []
         self._loops = 0
+        self.fast = False  # the tree has no ERROR or MISSING node: anonymous tokens and leaves are skipped
         self.associative: set[str] = set()  # arrays declared `-A`: their subscripts are not arithmetic
         self.integers: set[str] = set()  # variables declared `-i`: every later assignment is arithmetic
 
@@ -106,6 +120,8 @@ class _Builder:
         """Judge what arithmetic and prompt expansion would evaluate, once every assignment is known, and
         leave commands in function bodies without a directory when the line moves around (a body runs
         wherever it is called)."""
+        if not (self.evaluated or self.uses or self.workdir.changed):
+            return self.script
         verdicts = Verdicts()
         for text, offset, shown, parsed in self.evaluated:
             self.values.evaluate(
@@ -183,6 +199,32 @@ class _Builder:
             for word in argv[1:]:
                 if not word.text.startswith("-") and (name != "printf" or argv[1].text == "-v"):
                     self.values.assign(word.text.partition("[")[0], at, None)
+
+    def _substitute(self, cmd: SimpleCommand, at: int) -> None:
+        """`f=/etc/hosts.allow; : > "$f"`: a variable the line set once, to literal text, before this command
+        is that text, as bash would expand it (only plain `$name`/`${name}` expansions are replaced)."""
+        cmd.argv = [self._literal(word, at) for word in cmd.argv]
+        cmd.redirects = [
+            replace(r, target=self._literal(r.target, at)) if r.target is not None and r.target.dynamic else r
+            for r in cmd.redirects
+        ]
+
+    def _literal(self, word: Word, at: int) -> Word:
+        if not word.dynamic or not _PLAIN_EXPANSIONS.fullmatch(word.text):
+            return word
+        missing = False
+
+        def value(match: re.Match[str]) -> str:
+            nonlocal missing
+            assigned = self.values.seen.get(match.group(1) or match.group(2), [])
+            literal = assigned[0][1] if len(assigned) == 1 and assigned[0][0] < at else None
+            if literal is None or (not word.quoted and any(c in literal for c in " \t\n*?[")):
+                missing = True  # unknown, or an unquoted value bash would split or glob
+                return match.group(0)
+            return literal
+
+        text = _VARIABLE.sub(value, word.text)
+        return word if missing else Word(text, dynamic=False, quoted=word.quoted)
 
     def _changes_directory(self, function: str) -> bool:
         return any(
@@ -314,63 +356,20 @@ class _Builder:
             self.script.too_deep = True
             return
         kind = node.type
-        if node.is_missing:
-            self.script.errors.append(f"missing `{kind}`")
+        if not self.fast:
+            if node.is_missing:
+                self.script.errors.append(f"missing `{kind}`")
+                return
+            if kind == "ERROR":
+                snippet = node_text(node, self.src).strip()
+                snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
+                self.script.errors.append(f"cannot parse `{snippet}`")
+        if kind == "command":
+            self._command_node(node, context, depth)
             return
-        if kind == "ERROR":
-            snippet = node_text(node, self.src).strip()
-            snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
-            self.script.errors.append(f"cannot parse `{snippet}`")
-        elif kind == "command":
-            cmd = self.command(node, context)
-            self.script.commands.append(cmd)
-            for child in node.children:
-                if child.type == "variable_assignment":
-                    for inner in child.children:
-                        self.visit(inner, context, depth + 1)
-                else:
-                    self.visit(child, context, depth + 1)
-            self._ran(cmd, node.end_byte)
+        special = _SPECIAL.get(kind)
+        if special is not None and special(self, node, context, depth):
             return
-        elif kind == "redirected_statement":
-            self._redirected(node, context)
-        elif kind == "pipeline":
-            self._pipeline(node, context)
-            self._children(node, context, depth, each_in_subshell=True)
-            return
-        elif kind == "variable_assignment":
-            self.script.assignments.append(self._assignment(node))
-        elif kind in ("declaration_command", "unset_command"):
-            self._declaration(node, context, depth)
-            return
-        elif kind == "function_definition":
-            name_node = node.child_by_field_name("name")
-            name = node_text(name_node, self.src) if name_node is not None else ""
-            self.script.functions.add(name)
-            self._functions.append(name)
-            saved = self.workdir.copy()
-            for child in node.children:
-                self.visit(child, "function body", depth + 1)
-            self.workdir = saved
-            self._functions.pop()
-            return
-        elif kind == "arithmetic_expansion" or (
-            kind == "compound_statement" and node.child_count and node.children[0].type == "(("
-        ):
-            self._arithmetic(node, _inside(node, self.src))
-        elif kind == "c_style_for_statement":
-            self._arithmetic(node, _inside(node, self.src, closing="))"))
-        elif kind == "subscript":
-            text = node_text(node, self.src)
-            index = subscript(text)
-            if index is not None and index not in ("@", "*") and text.partition("[")[0] not in self.associative:
-                self._arithmetic(node, index)  # an associative array's key is a string, not arithmetic
-        elif kind == "expansion":
-            self._expansion(node)
-        elif kind == "test_command":
-            self._test(node)
-        elif kind == "for_statement":
-            self._for_values(node)
         if kind in _SUBSHELLS:
             saved = self.workdir
             self.workdir = saved.copy()
@@ -384,12 +383,97 @@ class _Builder:
             return
         self._children(node, _CONTEXT_OF.get(kind, context), depth)
 
+    def _command_node(self, node: Node, context: str, depth: int) -> None:
+        cmd = self.command(node, context)
+        if (self.values.seen and any(w.dynamic for w in cmd.argv)) or any(
+            r.target and r.target.dynamic for r in cmd.redirects
+        ):
+            self._substitute(cmd, node.start_byte)
+        self.script.commands.append(cmd)
+        fast = self.fast
+        for child in node.children:
+            if fast and (not child.is_named or child.type in _LEAVES):
+                continue
+            if child.type == "variable_assignment":
+                for inner in child.children:
+                    self.visit(inner, context, depth + 1)
+            else:
+                self.visit(child, context, depth + 1)
+        self._ran(cmd, node.end_byte)
+
+    # Node kinds with work of their own. Each returns True when it has visited the children itself.
+
+    def _on_redirected(self, node: Node, context: str, depth: int) -> bool:
+        self._redirected(node, context)
+        return False
+
+    def _on_pipeline(self, node: Node, context: str, depth: int) -> bool:
+        self._pipeline(node, context)
+        self._children(node, context, depth, each_in_subshell=True)
+        return True
+
+    def _on_assignment(self, node: Node, context: str, depth: int) -> bool:
+        self.script.assignments.append(self._assignment(node))
+        return False
+
+    def _on_declaration(self, node: Node, context: str, depth: int) -> bool:
+        self._declaration(node, context, depth)
+        return True
+
+    def _on_function(self, node: Node, context: str, depth: int) -> bool:
+        name_node = node.child_by_field_name("name")
+        name = node_text(name_node, self.src) if name_node is not None else ""
+        self.script.functions.add(name)
+        self._functions.append(name)
+        saved = self.workdir.copy()
+        for child in node.children:
+            self.visit(child, "function body", depth + 1)
+        self.workdir = saved
+        self._functions.pop()
+        return True
+
+    def _on_arithmetic(self, node: Node, context: str, depth: int) -> bool:
+        self._arithmetic(node, _inside(node, self.src))
+        return False
+
+    def _on_compound(self, node: Node, context: str, depth: int) -> bool:
+        if node.child_count and node.children[0].type == "((":
+            self._arithmetic(node, _inside(node, self.src))
+        return False
+
+    def _on_c_for(self, node: Node, context: str, depth: int) -> bool:
+        self._arithmetic(node, _inside(node, self.src, closing="))"))
+        return False
+
+    def _on_subscript(self, node: Node, context: str, depth: int) -> bool:
+        text = node_text(node, self.src)
+        index = subscript(text)
+        if index is not None and index not in ("@", "*") and text.partition("[")[0] not in self.associative:
+            self._arithmetic(node, index)  # an associative array's key is a string, not arithmetic
+        return False
+
+    def _on_expansion(self, node: Node, context: str, depth: int) -> bool:
+        self._expansion(node)
+        return False
+
+    def _on_test(self, node: Node, context: str, depth: int) -> bool:
+        self._test(node)
+        return False
+
+    def _on_for(self, node: Node, context: str, depth: int) -> bool:
+        self._for_values(node)
+        return False
+
     def _children(self, node: Node, context: str, depth: int, *, each_in_subshell: bool = False) -> None:
         """Visit the children in order; a pipeline's elements and a job sent to the background (`cmd &`)
         run in their own copy of the shell."""
         children = node.children
+        fast = self.fast
+        background = not each_in_subshell and node.type in _STATEMENT_LISTS and any(c.type == "&" for c in children)
         for index, child in enumerate(children):
-            alone = each_in_subshell or (index + 1 < len(children) and children[index + 1].type == "&")
+            if fast and (not child.is_named or child.type in _LEAVES):
+                continue
+            alone = each_in_subshell or (background and index + 1 < len(children) and children[index + 1].type == "&")
             if alone and child.is_named:
                 saved = self.workdir
                 self.workdir = saved.copy()
@@ -526,6 +610,28 @@ def numeric_output(text: str) -> bool:
     if name in ("echo", "printf"):
         return all(a.lstrip("-").isdigit() for a in operands)
     return False
+
+
+_SPECIAL: dict[str, Callable[[_Builder, Node, str, int], bool]] = {
+    "redirected_statement": _Builder._on_redirected,
+    "pipeline": _Builder._on_pipeline,
+    "variable_assignment": _Builder._on_assignment,
+    "declaration_command": _Builder._on_declaration,
+    "unset_command": _Builder._on_declaration,
+    "function_definition": _Builder._on_function,
+    "arithmetic_expansion": _Builder._on_arithmetic,
+    "compound_statement": _Builder._on_compound,
+    "c_style_for_statement": _Builder._on_c_for,
+    "subscript": _Builder._on_subscript,
+    "expansion": _Builder._on_expansion,
+    "test_command": _Builder._on_test,
+    "for_statement": _Builder._on_for,
+}
+# Where `cmd &` can appear: a job sent to the background runs in a copy of the shell.
+_STATEMENT_LISTS = frozenset(
+    {"program", "list", "do_group", "compound_statement", "subshell", "if_statement", "elif_clause"}
+    | {"else_clause", "case_item", "function_definition"}
+)
 
 
 def _inside(node: Node, src: str, closing: str | None = None) -> str:

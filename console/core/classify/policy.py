@@ -25,14 +25,17 @@ class Policy:
     verbs: Lexicon = field(default_factory=Lexicon)
     command_env: frozenset[str] = frozenset()  # variables whose value is a command line (`PAGER`)
     prefix_env: frozenset[str] = frozenset()  # dangerous only when assigned on their own (`IFS`)
-    _critical: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _env: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    untrusted_paths: tuple[str, ...] = ()  # where code nobody reviewed lives (`/tmp/*`, uploads)
+    _critical: GlobSet = field(init=False, repr=False, compare=False)
+    _env: GlobSet = field(init=False, repr=False, compare=False)
+    _untrusted: GlobSet = field(init=False, repr=False, compare=False)
     _extended: dict[tuple[str, ...], Policy] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # One compiled regular expression per pattern list: these run for every path and assignment.
-        object.__setattr__(self, "_critical", _globs(self.critical_paths))
-        object.__setattr__(self, "_env", _globs(self.dangerous_env))
+        # Matched for every path and assignment, so compiled once into set, prefix, suffix and regex tests.
+        object.__setattr__(self, "_critical", GlobSet(self.critical_paths))
+        object.__setattr__(self, "_env", GlobSet(self.dangerous_env))
+        object.__setattr__(self, "_untrusted", GlobSet(self.untrusted_paths))
         object.__setattr__(self, "_extended", {})
 
     def with_critical(self, paths: tuple[str, ...]) -> Policy:
@@ -50,13 +53,16 @@ class Policy:
                 self.verbs,
                 self.command_env,
                 self.prefix_env,
+                self.untrusted_paths,
             )
             self._extended[paths] = found
         return found
 
     def is_critical(self, path: str) -> bool:
-        if self._critical.match(path) is not None:
+        if self._critical.match(path):
             return True
+        if not path.endswith("/") and self._critical.match(path + "/"):
+            return True  # a directory whose files are critical (`/etc/cron.d`): writing into it is too
         if "/." in path or "//" in path or path.startswith("./"):
             # `/etc/./passwd`, `/tmp/../etc/passwd`: checked as written and as the names say (no host lookup)
             normal = posixpath.normpath(path)
@@ -68,7 +74,13 @@ class Policy:
         rest = path[remote.end() :] if remote else path
         if rest and rest[0] not in "/~$":
             rest = "~/" + rest
-        return rest != path and self._critical.match(rest) is not None
+        return rest != path and self._critical.match(rest)
+
+    def is_untrusted(self, path: str) -> bool:
+        """A file in a place anyone can write to (or where uploads land): running it runs unreviewed code."""
+        if self._untrusted.match(path):
+            return True
+        return ("/." in path or "//" in path) and self._untrusted.match(posixpath.normpath(path))
 
     def is_vital(self, path: str) -> bool:
         stripped = path.rstrip("/") or "/"
@@ -77,10 +89,39 @@ class Policy:
         return ("/." in path or "//" in path) and posixpath.normpath(path) in self.vital_paths
 
     def is_dangerous_env(self, name: str) -> bool:
-        return self._env.match(name) is not None
+        return self._env.match(name)
 
 
-def _globs(patterns: Iterable[str]) -> re.Pattern[str]:
-    """Shell glob patterns as one anchored regular expression (never matches when there are none)."""
-    parts = [fnmatch.translate(pattern) for pattern in patterns]
-    return re.compile("|".join(f"(?:{part})" for part in parts) if parts else "(?!)")
+class GlobSet:
+    """Shell glob patterns (`*` matches `/` too, as fnmatch does), sorted by shape for speed: exact names
+    in a set, `PREFIX*` and `*SUFFIX` as string tests, the rest as one anchored regular expression."""
+
+    __slots__ = ("exact", "prefixes", "regex", "suffixes")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        others: list[str] = []
+        for pattern in patterns:
+            wild = [i for i, c in enumerate(pattern) if c in "*?["]
+            if not wild:
+                exact.add(pattern)
+            elif wild == [len(pattern) - 1] and pattern.endswith("*"):
+                prefixes.append(pattern[:-1])
+            elif wild == [0] and pattern.startswith("*"):
+                suffixes.append(pattern[1:])
+            else:
+                others.append(fnmatch.translate(pattern))
+        self.exact = frozenset(exact)
+        self.prefixes = tuple(prefixes)
+        self.suffixes = tuple(suffixes)
+        self.regex = re.compile("|".join(f"(?:{part})" for part in others)) if others else None
+
+    def match(self, text: str) -> bool:
+        return (
+            text in self.exact
+            or text.startswith(self.prefixes)
+            or text.endswith(self.suffixes)
+            or (self.regex is not None and self.regex.match(text) is not None)
+        )

@@ -29,6 +29,11 @@ class Effect:
     target_value: str = ""
     capture: tuple[CaptureStrategy, ...] = ()
     consequence: str | None = None
+    # `does` with no targets to name (`{targets}` and the brackets around it removed), made once.
+    plain: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", " ".join(self.does.replace("{targets}", "").replace("()", "").split()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,17 @@ from console.core.classify.analyzers.context import Context
 from console.core.classify.analyzers.registry import analyzer
 from console.core.classify.analyzers.shells import stdin_code
 from console.core.classify.ir import Word
-from console.core.classify.model import Target
 from console.core.tiers import Tier
 
 
-@analyzer("inline-code", language="str", code_options="strings", module_option="str", code_operands="bool")
+@analyzer(
+    "inline-code",
+    language="str",
+    code_options="strings",
+    module_option="str",
+    code_operands="bool",
+    check_options="strings",
+)
 def inline_code(ctx: Context) -> bool:
     """`code_options` carry code (`-c`, `-e`); with `code_operands` every operand is code too (`python -m
     timeit STMT`). `module_option` (`-m`): `python -m MOD ARGS` is judged as the command `python -m MOD`."""
@@ -43,11 +49,8 @@ def inline_code(ctx: Context) -> bool:
     if ctx.parsed.operands:
         script_name = ctx.parsed.operands[0].text
         if script_name != "-":
-            ctx.add(
-                Tier.WRITE,
-                f"`{name}` runs {script_name}, code hitl cannot see{ctx.where}",
-                (Target("path", script_name),),
-            )
+            if not ctx.parsed.names & set(ctx.params.get("check_options", ())):
+                ctx.runs_file(script_name, f"`{name}` runs")  # `node --check FILE`, `php -l FILE` only check it
             return False
     stdin_code(ctx, name, analyse)
     return False

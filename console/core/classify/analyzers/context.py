@@ -92,6 +92,18 @@ class Context:
     ) -> None:
         self.analysis.add(tier, reason, targets, capture, consequence)
 
+    def runs_file(self, path: str, what: str) -> None:
+        """This command runs (or loads as code) the file `path`: WRITE, since hitl cannot see it, and
+        DESTRUCTIVE when it lies where anyone can write (`/tmp`, uploads)."""
+        if self.policy.is_untrusted(path if path.startswith(("/", "~", "$")) else f"{self.command.cwd}/{path}"):
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"{what} {path}, from a place anyone can write to: code nobody has reviewed{self.where}",
+                consequence=f"Runs {path}, which nobody has reviewed; it can do anything this user can.",
+            )
+        else:
+            self.add(Tier.WRITE, f"{what} {path}, which hitl cannot see{self.where}", (Target("path", path),))
+
     def nested(self, text: str, where: str) -> None:
         """Analyse `text` as shell code one level deeper (`bash -c TEXT`, a job given to `at`)."""
         self.analysis.script(text, self.depth + 1, where, self.command.cwd, self.command.cwd_known)

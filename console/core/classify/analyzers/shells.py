@@ -34,12 +34,8 @@ def shell(ctx: Context) -> bool:
                 f"`{name}` runs {operands[0].text}, code only known at run time{ctx.where}",
                 consequence="Runs code that is produced when the command runs; nobody has reviewed it.",
             )
-        else:
-            ctx.add(
-                Tier.WRITE,
-                f"`{name}` runs the script {operands[0].text}, which hitl cannot see{ctx.where}",
-                (Target("path", operands[0].text),),
-            )
+        elif "-n" not in ctx.parsed.names:  # `bash -n FILE` only checks the syntax
+            ctx.runs_file(operands[0].text, f"`{name}` runs the script")
         return False
     stdin_code(ctx, name, ctx.nested)
     return False
