@@ -146,6 +146,7 @@ _RULE_KEYS = _CLAUSE_KEYS - {
     "posix",
     "lower",
     "final_options",
+    "shared_options",
     "grammar",
     "analyzer",
     "params",
@@ -240,6 +241,7 @@ def _rules_from(table: Mapping[str, Any], source: str, sets: Mapping[str, str], 
             value_options=frozenset(value_options),
             posix=bool(table.get("posix", False)),
             final_options=frozenset(_strings(table.get("final_options"), where, source)),
+            shared_options=bool(table.get("shared_options", False)),
             analyzer=analyzer,
             params=params,
             examples=_strings(table.get("examples"), where, source),
@@ -429,6 +431,7 @@ def check_examples(ruleset: RuleSet, rules: Iterable[Rule] | None = None) -> Non
 
 
 def _belongs_to_sibling(rule: Rule, words: list[str]) -> bool:
+    words = [w for w in words if not w.startswith("-")]  # `systemctl --dry-run stop x`
     for sibling in rule.group:
         if sibling == rule.command:
             continue
