@@ -411,6 +411,13 @@ class _Analysis:
                 )
             elif strict:
                 self.add(Tier.WRITE, f"{what} {path}, code or configuration hitl cannot see{where}")
+        for path in proof.started:
+            if self.policy.is_untrusted(join(cwd[0], path)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"`{shown}` may start {path}, from a place anyone can write to: code nobody has reviewed{where}",
+                    consequence=f"Runs {path}, which nobody has reviewed.",
+                )
         for option, value in proof.run:
             self.add(
                 Tier.DESTRUCTIVE,

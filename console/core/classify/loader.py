@@ -303,6 +303,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         lexicon,
         frozenset(command_env),
         frozenset(prefix_env),
+        tuple(untrusted),
     )
 
 

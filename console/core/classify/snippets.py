@@ -222,6 +222,9 @@ _LANGUAGES = {
             r"\.(drop\w*|delete\w*|remove|findOneAndDelete|dropDatabase)\s*\(|\bshutdownServer\b|\beval\b"
             # an empty filter matches every document: `updateMany({}, ...)` is UPDATE without WHERE
             r"|\.(updateMany|update|replaceMany)\s*\(\s*\{\s*\}"
+            # privilege grants; an aggregation stage that replaces a collection; a rename over an existing one
+            r"|\bgrant\w*\s*\(|\b(createUser|updateUser|createRole|updateRole)\s*\(|\$out\b|\$merge\b"
+            r"|\.renameCollection\s*\([^)]*,\s*true"
         ),
         re.compile(
             r"\.(insert\w*|update\w*|replace\w*|create\w*|rename\w*|findOneAnd\w+|bulkWrite|save)\s*\(|\brunCommand\b|\badminCommand\b|\bload\s*\("
@@ -237,7 +240,7 @@ def inline_code(language: str, code: str) -> CodeVerdict:
     match = spec.destructive.search(code)
     if match:
         return CodeVerdict(
-            Tier.DESTRUCTIVE, f"inline {spec.name} code uses `{match.group(0).strip()}` (deletes or runs programs)"
+            Tier.DESTRUCTIVE, f"inline {spec.name} code uses `{match.group(0).strip()}` (deletes, replaces or grants, or runs programs)"
         )
     match = spec.writes.search(code)
     if match:

@@ -32,6 +32,7 @@ _REMOTE = ("://", "s3:", "gs:", "az:", "r2:", "b2:")
     copies="strings",
     nouns="strings",
     confirm_options="strings",
+    confirm_verbs="strings",
     script_options="strings",
     kind="str",
 )
@@ -40,7 +41,8 @@ def verbs(ctx: Context) -> bool:
     after `--` (`doppler run -- cmd`); `copies`: verbs whose last operand is a local destination; `nouns`:
     words that name a kind of thing for this tool although they are verbs elsewhere (`velero backup get`);
     `confirm_options`: without one of these, a changing verb only shows what it would do (`duplicity
-    --force`, `kafka-consumer-groups --execute`); `script_options`: options whose value is shell code run on
+    --force`, `kafka-consumer-groups --reset-offsets --execute`), limited to `confirm_verbs` when given (the
+    others act at once: `kafka-consumer-groups --delete`); `script_options`: options whose value is shell code run on
     remote machines (`aws ssm send-command --parameters commands=[...]`, `gcloud compute ssh --command`)."""
     if ctx.selection.clause is not None:
         return False  # a case of the rule decides
@@ -66,6 +68,11 @@ def verbs(ctx: Context) -> bool:
         verb = lexicon.verb(word.text, **extra)
         if verb is not None:
             verb_word, at = word.text, index
+            # a reading word that names a kind of thing (`ctr images rm x`): the verb after it decides
+            following = path[index + 1] if verb.tier == Tier.READ and index + 1 < len(path) else None
+            then = lexicon.verb(following.text, **extra) if following is not None else None
+            if then is not None and then.tier > Tier.READ:
+                verb, verb_word, at = then, following.text, index + 1
             break
     shown = " ".join([name, *(w.text for w in path[: at + 1])])
     # An option without a value may be a verb (`kafka-topics --delete`, `aws s3 sync --delete`).
@@ -92,7 +99,14 @@ def verbs(ctx: Context) -> bool:
         option, found = destroying
         verb, shown = found, f"{shown} {option}"
     confirm = params.get("confirm_options", ())
-    if confirm and verb is not None and verb.tier > Tier.READ and not any(o in confirm for o in options):
+    confirm_verbs = params.get("confirm_verbs", ())
+    if (
+        confirm
+        and verb is not None
+        and verb.tier > Tier.READ
+        and (not confirm_verbs or verb.word in confirm_verbs)
+        and not any(o in confirm for o in options)
+    ):
         ctx.add(Tier.READ, f"`{shown}` only shows what it would do without {' or '.join(confirm)}{ctx.where}")
         ctx.prove([])
         return True
@@ -102,10 +116,11 @@ def verbs(ctx: Context) -> bool:
     if verb is None:
         ctx.add(Tier.WRITE, f"`{shown}`: hitl knows no verb here, so it cannot say it only reads{ctx.where}")
     elif verb.tier == Tier.DESTRUCTIVE:
-        what = {"grant": "grants privileges", "public": "opens it to everyone"}.get(verb.why, f"{verb.word}s")
+        what = {"grant": "grants privileges", "public": "opens it to everyone"}.get(verb.why)
         ctx.add(
             Tier.DESTRUCTIVE,
-            f"`{shown}` {what} ({verb.word}){ctx.where}",
+            f"`{shown}` {what} ({verb.word}){ctx.where}" if what else f"`{shown}` removes or stops something "
+            f"({verb.word}){ctx.where}",
             tuple(Target(kind, w.text) for w in path[at + 1 : at + 5]),
             consequence=f"`{shown}` {_CONSEQUENCE.get(verb.why, 'removes or stops something')} on a service "
             "outside this host; nothing hitl captures can bring it back.",
