@@ -19,6 +19,7 @@ from console.core.classify.lexicon import Verb, words
 from console.core.classify.model import Target
 from console.core.tiers import Tier
 
+_VERB_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*$")  # a word that can be a verb: not a path, URL or key=value
 _REMOTE = ("://", "s3:", "gs:", "az:", "r2:", "b2:")
 
 
@@ -63,14 +64,15 @@ def verbs(ctx: Context) -> bool:
                 consequence="Runs a sub-command nobody has reviewed; it may delete as easily as list.",
             )
             return True
-        if word.text in params.get("nouns", ()):
-            continue
+        if word.text in params.get("nouns", ()) or not _VERB_LIKE.match(word.text):
+            continue  # a noun of this tool, or a path, URL, address or assignment (`/mnt/backup/repo`)
         verb = lexicon.verb(word.text, **extra)
         if verb is not None:
             verb_word, at = word.text, index
             # a reading word that names a kind of thing (`ctr images rm x`): the verb after it decides
             following = path[index + 1] if verb.tier == Tier.READ and index + 1 < len(path) else None
-            then = lexicon.verb(following.text, **extra) if following is not None else None
+            plain = following is not None and _VERB_LIKE.match(following.text)
+            then = lexicon.verb(following.text, **extra) if plain and following is not None else None
             if then is not None and then.tier > Tier.READ:
                 verb, verb_word, at = then, following.text, index + 1
             break
