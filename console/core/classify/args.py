@@ -61,7 +61,7 @@ def parse_args(
             parsed.operands.append(word)
             i += 1
             continue
-        if text.startswith("--") or words:
+        if text.startswith("--") or words or (len(text) > 2 and text in value_options):  # zip -TT CMD
             name, eq, value = text.partition("=")
             parsed.names.add(name)
             parsed.tokens.setdefault(name, text)

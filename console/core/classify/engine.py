@@ -534,8 +534,11 @@ class _Analysis:
             if effect.kind == "path":
                 return (self.path_target(effect.target_value, *cwd),)
             return (Target(effect.kind, effect.target_value),)
-        if not words and effect.targets.startswith("option:") and effect.kind != "path":
-            return (Target(effect.kind, effect.target_value),)
+        if not words and effect.targets.startswith("option:"):
+            if effect.kind != "path":
+                return (Target(effect.kind, effect.target_value),)
+            if effect.target_value:  # `7z x a.7z` without -o extracts into the working directory
+                return (self.path_target(effect.target_value, *cwd),)
         if effect.kind in ("path", "sqlite"):
             path, known = cwd
             if not known:

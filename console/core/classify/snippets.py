@@ -167,6 +167,16 @@ class Language:
     writes: re.Pattern[str]
 
 
+# Python modules that cannot change anything by being imported, nor through their own functions (os is
+# allowed here because its writing functions are listed one by one).
+_PY_SAFE = "|".join(
+    rf"{m}\b"
+    for m in """json sys math re datetime time collections itertools base64 hashlib platform string textwrap pprint
+    statistics decimal uuid random os ssl sysconfig locale pwd grp struct fractions calendar zoneinfo ipaddress shlex
+    difflib fnmatch glob unicodedata binascii operator functools heapq bisect array enum typing dataclasses numbers
+    keyword getpass resource""".split()
+)
+
 _LANGUAGES = {
     "python": Language(
         "Python",
@@ -179,10 +189,13 @@ _LANGUAGES = {
             r"|removedirs|unlink|rmdir|rmtree|kill\w*|truncate|fork\w*)\b)"
         ),
         re.compile(
-            r"\bopen\s*\(|\bos\.\w+|\bshutil\b|\bpathlib\b|\.write\w*\s*\(|\bsqlite3\b|\burllib\b|\brequests\b"
+            r"\bopen\s*\(|\bos\.(?!(?:path\.\w+|listdir|scandir|walk|getcwd|environ|getenv|uname|cpu_count|getpid"
+            r"|getppid|getuid|geteuid|getgid|getlogin|sep|linesep|name|stat|lstat|access|getloadavg|get_terminal_size"
+            r"|pathsep|curdir|devnull)\b(?!\s*(?:=|\[[^]]*\]\s*=)))\w+|\bshutil\b|\bpathlib\b|\.write\w*\s*\(|\bsqlite3\b|\burllib\b|\brequests\b"
             r"|\bhttp\b|\bimportlib\b|\bsys\.modules\b|\bbuiltins\b|\bglobals\s*\(|\bsetattr\b"
-            r"|\bimport\s+(?!json\b|sys\b|math\b|re\b|datetime\b|time\b|collections\b|itertools\b|base64\b"
-            r"|hashlib\b|platform\b|string\b|textwrap\b|pprint\b|statistics\b|decimal\b|uuid\b|random\b)"
+            r"|\bimport\s+(?!" + _PY_SAFE + r")"
+            # every name of `import a, b`, and no aliases (`import os as o; o.remove(...)`)
+            r"|\bimport\s+[^;\n]*,(?!\s*(?:" + _PY_SAFE + r"))|\bimport\s+[^;\n]*\bas\b"
         ),
     ),
     "perl": Language(
@@ -202,9 +215,14 @@ _LANGUAGES = {
         re.compile(
             r"rmSync|rmdirSync|unlinkSync|\brm\s*\(|\brmdir\s*\(|\bunlink\s*\(|child_process|\bexec\w*\s*\("
             r"|\bspawn\w*\s*\(|\beval\s*\(|\bFunction\s*\(|process\.kill|process\.binding"
+            # Deno and Bun: their own delete, run and shell functions
+            r"|\bremove\w*\s*\(|\bDeno\.(run|Command|kill)\b|\bBun\.\$|\$`"
         ),
         re.compile(
             r"\brequire\s*\(|\bimport\b|\bfs\b|\bwrite\w*\s*\(|\bfetch\s*\(|\bhttp\b|\bnet\b|\bprocess\.\w+\s*\("
+            r"|\bDeno\.(?!version\b|build\b|args\b|pid\b|cwd\b|env\.get\b|readTextFile\w*\b|readFile\w*\b|stat\w*\b"
+            r"|readDir\w*\b|lstat\w*\b|hostname\b|osRelease\b|memoryUsage\b|inspect\b|noColor\b)\w+|\bBun\.(?!version\b"
+            r"|revision\b|env\b|argv\b|main\b|file\b|nanoseconds\b|which\b|inspect\b)\w+"
         ),
     ),
     "php": Language(
@@ -233,10 +251,65 @@ _LANGUAGES = {
 }
 
 
+# Languages hitl has no list of writing functions for (Lua, R, Julia, Tcl, Groovy, expect...): the words that
+# delete or start programs in any of them make the code DESTRUCTIVE; the code is READ only when it calls
+# nothing but functions known to compute or print (and the language has call syntax: `name(...)`).
+_ANY_DESTRUCTIVE = re.compile(
+    r"\b(os\.execute|io\.popen|system2?|shell\w*|exec\w*|spawn\w*|popen\w*|run|unlink|remove\w*|rmdir|rm|rm_rf"
+    r"|rmtree|delete\w*|kill\w*|shutdown|reboot|halt|poweroff|truncate|eval|execute|ProcessBuilder|Runtime)\b"
+)
+_CALL = re.compile(r"(?:\bnew\s+)?([A-Za-z_][\w.:]*)\s*(?=[(\"'{\[])")
+_STRING = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
+_PURE = frozenset(
+    """print println printf puts cat paste paste0 format sprintf string tostring tonumber str summary head tail
+    length nrow ncol names mean median sum max min range sort unique table abs sqrt round floor ceil ceiling
+    typeof type class show display repr nchar toupper tolower uppercase lowercase substr substring sub gsub
+    split strsplit join quantile sd var cor exp log log10 log2 as.numeric as.character as.integer is.na which
+    any all c list vector seq rep collect keys values pairs ipairs select assert error if for while function
+    return switch repeat elseif in not and or read.csv read.table read.delim readLines readRDS fromJSON
+    Sys.time Sys.Date Sys.getenv os.time os.date os.clock os.getenv string.format string.rep string.sub
+    string.upper string.lower string.len string.find string.match string.gsub table.concat table.sort
+    table.insert math.floor math.max math.min math.abs math.sqrt math.huge console.log console.error
+    console.info JSON.stringify JSON.parse isfile isdir isdirpath pwd versioninfo Int Float64 parse
+    occursin startswith endswith strip lstrip rstrip replace count sizeof""".split()
+)
+_ASSIGN = re.compile(r"([A-Za-z_][\w.:]*)\s*(?:<<?-|:?=(?!=)|->)")
+_CALL_SYNTAX = frozenset({"lua", "r", "julia"})
+_GENERIC_NAMES = {"lua": "Lua", "r": "R", "julia": "Julia", "tcl": "Tcl", "groovy": "Groovy", "expect": "expect"}
+
+
+def _generic_code(language: str, code: str) -> CodeVerdict:
+    name = _GENERIC_NAMES.get(language, language)
+    match = _ANY_DESTRUCTIVE.search(code)
+    if match:
+        return CodeVerdict(
+            Tier.DESTRUCTIVE, f"inline {name} code uses `{match.group(0)}` (deletes or runs programs)"
+        )
+    if language in _CALL_SYNTAX and not any(s in code for s in ("`", "$(", "#{", "${", "@")):
+        bare = _STRING.sub('""', code)
+        calls = {m.group(1) for m in _CALL.finditer(bare)}
+        # `print = io.open` would make a known name do something else
+        calls |= {m.group(1) + " =" for m in _ASSIGN.finditer(bare) if m.group(1) in _PURE}
+        unknown = sorted(c for c in calls if c not in _PURE)
+        if not unknown:
+            return CodeVerdict(Tier.READ, "")
+        what = f"gives `{unknown[0][:-2]}` a new meaning" if unknown[0].endswith(" =") else f"calls `{unknown[0]}`"
+        return CodeVerdict(Tier.WRITE, f"inline {name} code {what}, which hitl does not know to only read")
+    return CodeVerdict(Tier.WRITE, f"inline {name} code hitl cannot check")
+
+
+_LITERAL_PATH = re.compile(r"""["'`]((?:~|/)[^"'`\s]*)["'`]""")
+
+
+def literal_paths(code: str) -> list[str]:
+    """Absolute or home paths written as string literals in code (`open("/etc/passwd")`)."""
+    return [m.group(1) for m in _LITERAL_PATH.finditer(code)]
+
+
 def inline_code(language: str, code: str) -> CodeVerdict:
     spec = _LANGUAGES.get(language)
     if spec is None:
-        return CodeVerdict(Tier.WRITE, f"inline {language} code hitl cannot check")
+        return _generic_code(language, code)
     match = spec.destructive.search(code)
     if match:
         return CodeVerdict(
