@@ -84,6 +84,8 @@ def verbs(ctx: Context) -> bool:
         verb = next((v for _, v in option_verbs if v is not None), None)
         if verb is not None:
             shown = f"{name} {next(o for o, v in option_verbs if v is verb)}"
+    if verb is None:  # the program's own name may say it (`kafka-delete-records.sh`, `pg_dropcluster`)
+        verb = lexicon.verb(ctx.name.rsplit(".", 1)[0], **extra)
     if verb_word in params.get("runs", ()) and after_dashes:
         ctx.runs(after_dashes, f" via `{shown}`{ctx.where}", same_command=True)
         return True
