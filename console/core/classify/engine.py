@@ -204,10 +204,26 @@ class _Analysis:
         here = f" {context}{where}" if context else where
         for name, value in cmd.assignments:
             self.assignment(name, value, cmd, here)
+        mark = len(self.findings)
         for redirect in cmd.redirects:
             self.redirect(redirect, cmd, here)
         if cmd.argv:
             self.argv(cmd.argv, cmd, script, depth, here)
+            if cmd.stdin is not None and any(f.tier > Tier.READ for f in self.findings[mark:]):
+                self.secret_input(cmd, here)
+
+    def secret_input(self, cmd: SimpleCommand, where: str) -> None:
+        """A command that sends or writes, fed a secret file (`nc h 443 < /etc/shadow`, `cat key | curl -T -`)."""
+        stdin = cmd.stdin
+        assert stdin is not None
+        words = [stdin.source] if stdin.kind == "file" else stdin.source.split()
+        secret = next((w for w in words if self.policy.is_secret(w.strip("'\"")) and w != "-"), None)
+        if secret is not None:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{cmd.argv[0].text}` is fed the secret file {secret}, and it does not only read{where}",
+                consequence=f"The contents of {secret} may leave this host; they cannot be called back.",
+            )
 
     # Redirects ------------------------------------------------------------------------------------
 

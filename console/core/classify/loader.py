@@ -271,6 +271,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
     neutral: list[str] = []
     env: list[str] = []
     untrusted: list[str] = []
+    secret: list[str] = []
     command_env: list[str] = []
     prefix_env: list[str] = []
     for source, table in tables:
@@ -279,6 +280,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         vital += _strings(paths.get("vital"), "paths.vital", source)
         neutral += _strings(paths.get("neutral"), "paths.neutral", source)
         untrusted += _strings(paths.get("untrusted"), "paths.untrusted", source)
+        secret += _strings(paths.get("secret"), "paths.secret", source)
         environment = table.get("environment", {})
         env += _strings(environment.get("dangerous"), "environment.dangerous", source)
         command_env += _strings(environment.get("commands"), "environment.commands", source)
@@ -304,6 +306,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         frozenset(command_env),
         frozenset(prefix_env),
         tuple(untrusted),
+        tuple(secret),
     )
 
 

@@ -26,9 +26,11 @@ class Policy:
     command_env: frozenset[str] = frozenset()  # variables whose value is a command line (`PAGER`)
     prefix_env: frozenset[str] = frozenset()  # dangerous only when assigned on their own (`IFS`)
     untrusted_paths: tuple[str, ...] = ()  # where code nobody reviewed lives (`/tmp/*`, uploads)
+    secret_paths: tuple[str, ...] = ()  # files whose content must not leave the host (`/etc/shadow`, keys)
     _critical: GlobSet = field(init=False, repr=False, compare=False)
     _env: GlobSet = field(init=False, repr=False, compare=False)
     _untrusted: GlobSet = field(init=False, repr=False, compare=False)
+    _secret: GlobSet = field(init=False, repr=False, compare=False)
     _extended: dict[tuple[str, ...], Policy] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -36,6 +38,7 @@ class Policy:
         object.__setattr__(self, "_critical", GlobSet(self.critical_paths))
         object.__setattr__(self, "_env", GlobSet(self.dangerous_env))
         object.__setattr__(self, "_untrusted", GlobSet(self.untrusted_paths))
+        object.__setattr__(self, "_secret", GlobSet(self.secret_paths))
         object.__setattr__(self, "_extended", {})
 
     def with_critical(self, paths: tuple[str, ...]) -> Policy:
@@ -54,6 +57,7 @@ class Policy:
                 self.command_env,
                 self.prefix_env,
                 self.untrusted_paths,
+                self.secret_paths,
             )
             self._extended[paths] = found
         return found
@@ -75,6 +79,10 @@ class Policy:
         if rest and rest[0] not in "/~$":
             rest = "~/" + rest
         return rest != path and self._critical.match(rest)
+
+    def is_secret(self, path: str) -> bool:
+        """A file of passwords, keys or credentials: sending it anywhere is DESTRUCTIVE (it cannot be unsent)."""
+        return self._secret.match(path)
 
     def is_untrusted(self, path: str) -> bool:
         """A file in a place anyone can write to (or where uploads land): running it runs unreviewed code."""

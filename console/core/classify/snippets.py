@@ -25,6 +25,7 @@ class CodeVerdict:
     writes: tuple[str, ...] = ()
     runs: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()  # literal commands that read the program's output as their input
+    loads: tuple[str, ...] = ()  # literal files of code it includes (`@include "lib.awk"`)
 
 
 # sed ------------------------------------------------------------------------------------------------
@@ -117,6 +118,7 @@ _AWK_SYSTEM = re.compile(r"\bsystem\s*\(")
 _AWK_PIPE = re.compile(r"(?<!\|)\|(?!\|)")
 _AWK_REDIRECT = re.compile(r"\bprintf?\b[^;}\n]*>")
 _AWK_INCLUDE = re.compile(r"@(include|load|namespace)\b")
+_AWK_LITERAL_INCLUDE = re.compile(r'@(?:include|load)\s*("(?:\\.|[^"\\])*")')
 _AWK_INDIRECT = re.compile(r"@[A-Za-z_][A-Za-z0-9_]*\s*\(")
 # The same constructs with a literal string: a command or a file name hitl can judge.
 _AWK_LITERAL_SYSTEM = re.compile(r'\bsystem\s*\(\s*("(?:\\.|[^"\\])*")\s*\)')
@@ -140,10 +142,13 @@ def awk_program(program: str) -> CodeVerdict:
     for pattern in (_AWK_LITERAL_SYSTEM, _AWK_LITERAL_GETLINE, _AWK_LITERAL_PIPE_TO, _AWK_LITERAL_OUTPUT):
         rest = pattern.sub(" ", rest)
     code = _AWK_STRINGS.sub('""', rest)
+    loads = tuple(_awk_string(m.group(1)) for m in _AWK_LITERAL_INCLUDE.finditer(program))
     if _AWK_INDIRECT.search(code):
         return CodeVerdict(Tier.DESTRUCTIVE, "a gawk indirect call (`@name(...)`) can call any function, `system` too")
     if _AWK_INCLUDE.search(code):
-        return CodeVerdict(Tier.WRITE, "gawk `@include`/`@load` runs code from a file hitl cannot see")
+        return CodeVerdict(
+            Tier.WRITE, "gawk `@include`/`@load` runs code from a file hitl cannot see", loads=loads
+        )
     if _AWK_SYSTEM.search(code):
         return CodeVerdict(Tier.DESTRUCTIVE, "awk `system()` runs a shell command built at run time")
     if _AWK_PIPE.search(code):
