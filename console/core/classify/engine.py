@@ -414,6 +414,8 @@ class _Analysis:
                     f"({_join(proof.extra_operands)}){where}",
                 )
         for option, path in proof.written:
+            if path == "-":
+                continue  # `--trace-ascii -`, `-o -`: standard output
             word = next((w for w in args if w.text == path or w.text.endswith("=" + path)), Word(path))
             how = f"`{shown}` writes to its {option}" if option.startswith("operand") else f"`{shown} {option}` writes"
             self.writes(Word(path, word.dynamic), *cwd, how, where)

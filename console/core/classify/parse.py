@@ -74,11 +74,38 @@ def parse_script(text: str, *, cwd: str = "", cwd_known: bool = True) -> Script:
     text = join_continuations(text)
     safe = (text.isascii() and "\r" not in text and text.isprintable()) or not _UNSAFE_FOR_PARSER.search(text)
     shadow = text if safe else _UNSAFE_FOR_PARSER.sub("_", text)
+    if "<<" in shadow:
+        shadow = _false_heredoc_ends(shadow)
     tree = parser().parse(shadow.encode("ascii"))
     builder = _Builder(text, WorkDir(cwd, cwd_known))
     builder.fast = not tree.root_node.has_error
     builder.visit(tree.root_node, "", 0)
     return builder.finish()
+
+
+_HEREDOC_START = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+
+
+def _false_heredoc_ends(text: str) -> str:
+    """Bash ends a heredoc only at a line that is exactly its delimiter; the parser also ends it at a line
+    that merely starts with it (`EOF;dropdb app`). Such body lines get their first letter masked in the text
+    the parser sees (same length, so every position still points into the real text)."""
+    lines = text.split("\n")
+    pending: list[tuple[str, bool]] = []
+    changed = False
+    for index, line in enumerate(lines):
+        if pending:
+            delimiter, tabs = pending[0]
+            candidate = line.lstrip("\t") if tabs else line
+            if candidate == delimiter:
+                pending.pop(0)
+            elif candidate.startswith(delimiter) and candidate:
+                cut = len(line) - len(candidate)
+                lines[index] = line[:cut] + "_" + line[cut + 1 :]
+                changed = True
+            continue
+        pending = [(m.group(3), m.group(1) == "-") for m in _HEREDOC_START.finditer(line)]
+    return "\n".join(lines) if changed else text
 
 
 def _literal_output(command: SimpleCommand) -> str | None:

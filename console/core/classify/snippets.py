@@ -213,7 +213,11 @@ _LANGUAGES = {
     "ruby": Language(
         "Ruby",
         re.compile(r"rm_r|rm_rf|\bunlink\b|\bdelete\b|\bsystem\b|\bexec\b|`|%x|\bspawn\b|\bkill\b|\beval\b|\bsend\b"),
-        re.compile(r"\bFile\b|\bDir\b|\bFileUtils\b|\bIO\b|\bopen\b|\brequire\b|\bNet\b|\bSocket\b"),
+        re.compile(
+            r"\bFile\b(?!\.(?:read|readlines|foreach|exist\?|exists\?|file\?|directory\?|basename|dirname|extname|join"
+            r"|expand_path|size|mtime|stat|readable\?)\b)|\bDir\b(?!\.(?:glob|entries|children|exist\?|pwd)\b)|\bFileUtils\b"
+            r"|\bIO\b|\bopen\b|\brequire\b(?!\s*['\"](?:json|yaml|set|time|date|pp|csv|digest|securerandom)['\"])|\bNet\b|\bSocket\b"
+        ),
     ),
     "node": Language(
         "JavaScript",

@@ -306,6 +306,13 @@ def _prove_read(ctx: Context, options: list[str], shown: str) -> None:
             option in grammar.flags or option in grammar.valued or option in grammar.optional or grammar.every_option
         ):
             continue
+        if (
+            grammar is not None
+            and len(option) > 2
+            and option[1] != "-"
+            and all(f"-{c}" in grammar.flags for c in option[1:])
+        ):
+            continue  # `du -sh`: a cluster of flags the grammar lists one by one
         if grammar is not None and (option in grammar.writes or option in grammar.runs):
             ctx.prove([w for w in ctx.args if w.text.split("=", 1)[0] == option] + _value_after(ctx, option))
             continue

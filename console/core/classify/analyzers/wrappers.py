@@ -19,6 +19,7 @@ from console.core.tiers import Tier
     no_skip_with="strings",
     stop_at="str",
     joins_script="bool",
+    own_effect="bool",
 )
 def wrapper(ctx: Context) -> bool:
     """Classify the command a wrapper runs. False when it runs none (or a case of the rule matched), so the
@@ -69,7 +70,7 @@ def wrapper(ctx: Context) -> bool:
         ctx.nested(" ".join(w.text for w in rest), inner_where)
     else:
         ctx.runs(rest, inner_where, same_command=True)
-    return True
+    return not params.get("own_effect")  # `perf record CMD` also writes perf.data
 
 
 @analyzer("exec-option", rest_options="strings")
