@@ -127,11 +127,12 @@ class _Analysis:
         self.findings.append(Finding(tier, reason, targets, capture, consequence))
 
     def result(self, command: str) -> Classification:
-        if not self.findings:
+        findings = self.findings
+        if not findings:
             return Classification(command=command, tier=Tier.READ, reasons=("only reads",))
-        tier = max(f.tier for f in self.findings)
-        top = [f for f in self.findings if f.tier == tier]
-        reasons = tuple(dict.fromkeys(f.reason for f in top if f.reason))
+        tier = max([f.tier for f in findings])
+        top = [f for f in findings if f.tier == tier]
+        reasons = tuple(dict.fromkeys([f.reason for f in top if f.reason]))
         if tier == Tier.READ:
             return Classification(command, tier, reasons or ("only reads",), lowered_by=tuple(self.lowered))
         changing = [f for f in self.findings if f.tier > Tier.READ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import re
+
+_DATE_FORMAT = re.compile(r"\+(%[sYmdHMSjuUVwNz]|[-:. ])+")
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -72,6 +74,9 @@ def parse_script(text: str, *, cwd: str = "", cwd_known: bool = True) -> Script:
     """Parse `text` as bash does. `cwd`/`cwd_known`: the working directory it starts in (a `bash -c` inside
     `cd /srv && ...` starts in /srv)."""
     text = join_continuations(text)
+    plain = _plain_command(text, cwd, cwd_known)
+    if plain is not None:
+        return plain
     safe = (text.isascii() and "\r" not in text and text.isprintable()) or not _UNSAFE_FOR_PARSER.search(text)
     shadow = text if safe else _UNSAFE_FOR_PARSER.sub("_", text)
     if "<<" in shadow:
@@ -81,6 +86,30 @@ def parse_script(text: str, *, cwd: str = "", cwd_known: bool = True) -> Script:
     builder.fast = not tree.root_node.has_error
     builder.visit(tree.root_node, "", 0)
     return builder.finish()
+
+
+# A line of plain words (`ls -la /tmp`, `git log -n 5`): no quoting, expansion, glob, redirect, operator or
+# comment, and not a shell builtin or keyword. Bash runs it as exactly those words, so it needs no parser.
+_PLAIN_LINE = re.compile(r"[A-Za-z0-9_./:,@%+=^-]+(?: +[A-Za-z0-9_./:,@%+=^-]+)*")
+_SHELL_WORDS = frozenset(
+    """. : [ alias bg bind break builtin caller cd command compgen complete compopt continue declare dirs disown echo
+    enable eval exec exit export false fc fg getopts hash help history jobs kill let local logout mapfile popd printf
+    pushd pwd read readarray readonly return set shift shopt source suspend test times trap true type typeset ulimit
+    umask unalias unset wait if then else elif fi case esac for select while until do done in function time coproc
+    """.split()
+)
+
+
+def _plain_command(text: str, cwd: str, cwd_known: bool) -> Script | None:
+    """The IR of a line of plain words, without the parser (the same IR the parser path builds; a test
+    checks that on every line of the corpora)."""
+    if not _PLAIN_LINE.fullmatch(text):
+        return None
+    words = text.split(" ")
+    if words[0] in _SHELL_WORDS or "=" in words[0]:
+        return None
+    argv = [Word(word) for word in words if word]
+    return Script(commands=[SimpleCommand(argv=argv, cwd=cwd, cwd_known=cwd_known)])
 
 
 _HEREDOC_START = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
@@ -623,7 +652,7 @@ def numeric_output(text: str) -> bool:
     if name == "id":
         return bool(options) and all(set(o[1:]) <= set("ugr") for o in options)
     if name == "date":
-        return len(operands) == 1 and re.fullmatch(r"\+(%[sYmdHMSjuUVwNz]|[-:. ])+", operands[0]) is not None
+        return len(operands) == 1 and _DATE_FORMAT.fullmatch(operands[0]) is not None
     if name == "wc":
         return not operands and bool(options) and all(set(o[1:]) <= set("lcwmL") for o in options)
     if name in ("grep", "pgrep", "egrep", "fgrep"):

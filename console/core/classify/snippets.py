@@ -10,6 +10,8 @@ otherwise it is WRITE, and DESTRUCTIVE when it deletes or runs other programs.
 from __future__ import annotations
 
 import re
+
+_AWK_ESCAPE = re.compile(r"\\(.)")
 from dataclasses import dataclass
 
 from console.core.tiers import Tier
@@ -128,7 +130,7 @@ _AWK_LITERAL_OUTPUT = re.compile(r'\bprintf?\b[^;}\n|>]*>>?\s*("(?:\\.|[^"\\])*"
 
 
 def _awk_string(literal: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), literal[1:-1])
+    return _AWK_ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), literal[1:-1])
 
 
 def awk_program(program: str) -> CodeVerdict:
