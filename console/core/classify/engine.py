@@ -559,6 +559,7 @@ class _Analysis:
             if effect.target_value:  # `7z x a.7z` without -o extracts into the working directory
                 return (self.path_target(effect.target_value, *cwd),)
         if effect.kind in ("path", "sqlite"):
+            words = [w for w in words if w.text != "-"]  # `-O -`, `-o -`: standard output, not a file
             path, known = cwd
             if not known:
                 return tuple(Target(effect.kind, w.text, path, False) for w in words)

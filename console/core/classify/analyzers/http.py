@@ -20,6 +20,7 @@ from console.core.tiers import Tier
 _METHOD = re.compile(r"^[A-Z]{3,10}$")
 _OVERRIDE = re.compile(r"(?i)^\s*x-(?:http-)?method(?:-override)?\s*:\s*([a-z]+)")
 # A first word that only introduces the action (`doDelete`, `forceDelete`, `bulk_delete`).
+_NOT_GRANTS = frozenset({"admin", "administrator", "api", "owner"})
 _FILLER = frozenset({"do", "perform", "force", "bulk", "batch", "mass", "hard", "api", "admin", "async"})
 _READING = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "SEARCH"})
 _DESTROYING = frozenset({"DELETE"})  # PURGE empties a cache, which refills: a write
@@ -145,6 +146,8 @@ def _grants(urls: list[str], lexicon: Lexicon) -> str | None:
             if "." in segment:
                 continue
             for word in words(segment):
+                if word in _NOT_GRANTS:
+                    continue  # `/admin/restart` is an admin page, not a change of who is admin
                 if word in lexicon.privileges or word.rstrip("s") in lexicon.privileges:
                     return segment
     return None

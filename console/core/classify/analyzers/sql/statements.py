@@ -28,7 +28,6 @@ class SqlVerdict:
 _DESTRUCTIVE_FUNCTIONS = frozenset(
     {
         "pg_terminate_backend",
-        "pg_cancel_backend",
         "pg_drop_replication_slot",
         "pg_promote",
         "lo_unlink",
@@ -41,6 +40,7 @@ _DESTRUCTIVE_FUNCTIONS = frozenset(
 _WRITE_FUNCTIONS = frozenset(
     {
         "nextval",
+        "pg_cancel_backend",
         "setval",
         "set_config",
         "pg_reload_conf",
