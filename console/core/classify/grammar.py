@@ -88,8 +88,6 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
             proof.run += [(shown, value) for option, value in parsed.options if option == name] or [(shown, "")]
         elif name in grammar.loads:
             proof.loaded += [(shown, value) for option, value in parsed.options if option == name]
-        elif grammar.every_option:
-            continue
         elif name in grammar.valued or name in grammar.optional:
             pattern = grammar.patterns.get(name)
             if pattern is not None:
@@ -99,7 +97,7 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
         elif name in grammar.flags:
             if name in valued:
                 proof.unknown.append(shown)  # `--all=x`: a flag given a value is not a use we know
-        else:
+        elif not grammar.every_option:
             proof.unknown.append(shown)
     positions = grammar.positions
     for index, word in enumerate(parsed.operands):

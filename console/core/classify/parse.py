@@ -242,6 +242,8 @@ class _Builder:
         """A simple command was reached in the order bash runs the line: stamp its directory, then apply
         what it does to the directory and to the variables arithmetic may read."""
         cmd.cwd, cmd.cwd_known = self.workdir.path, self.workdir.known
+        if cmd.redirects and self.workdir.changed:  # a redirect opens its file where the command runs
+            cmd.redirects = [replace(r, cwd=cmd.cwd, cwd_known=cmd.cwd_known) for r in cmd.redirects]
         if not cmd.argv or cmd.argv[0].dynamic:
             return
         argv = cmd.argv[1:] if cmd.argv[0].text in ("builtin", "command") and len(cmd.argv) > 1 else cmd.argv

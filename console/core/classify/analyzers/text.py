@@ -92,7 +92,9 @@ def find(ctx: Context) -> bool:
             ctx.add(
                 Tier.DESTRUCTIVE,
                 f"`find -delete` deletes every match under {_join(starts or ['.'])}{ctx.where}",
-                tuple(Target("path", s) for s in starts or ["."]),
+                tuple(
+                    ctx.analysis.path_target(s, ctx.command.cwd, ctx.command.cwd_known) for s in starts or ["."]
+                ),
             )
         own.append(args[i])
         i += 1
