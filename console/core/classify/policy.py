@@ -8,8 +8,13 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.core.classify.lexicon import Lexicon
+
+if TYPE_CHECKING:
+    from console.core.paths import Paths
 
 _REMOTE_PATH = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)")
 
@@ -133,3 +138,17 @@ class GlobSet:
             or text.endswith(self.suffixes)
             or (self.regex is not None and self.regex.match(text) is not None)
         )
+
+
+def hitl_paths(paths: Paths) -> tuple[str, ...]:
+    """hitl's own directories for `classify(critical_paths=...)`: configuration (rules, hosts, known_hosts),
+    data (store, snapshots), state (remembered approvals) and themes, as absolute paths and, below the home
+    directory, also as `~/...` (the way a command line usually spells them)."""
+    home = str(Path.home())
+    found: list[str] = []
+    for directory in (paths.config_dir, paths.data_dir, paths.state_dir, paths.user_themes_dir):
+        text = str(directory)
+        found.append(text)
+        if home not in ("", "/") and text.startswith(home + "/"):
+            found.append("~" + text[len(home) :])
+    return tuple(dict.fromkeys(found))
