@@ -34,10 +34,11 @@ from console.core.transport.base import (
     OutputCallback,
     RunResult,
 )
+from console.core.transport.confine import Confinement, probe_confinement, run_confined, unconfinable
 from console.core.transport.errors import AuthenticationFailed, ConnectError, TransportError
 from console.core.transport.inventory import HostSpec
 from console.core.transport.output import OutputCollector, with_marker
-from console.core.transport.shell import check_env_names, script_for, sudo_password_error
+from console.core.transport.shell import SUDO_PRELUDE, check_env_names, script_for, sudo_password_error
 from console.core.transport.supervise import stopped_message, wait_or_stop
 from console.core.transport.tar import TAR_CREATE, TAR_EXTRACT, relative_members
 from console.core.transport.trust import (
@@ -189,6 +190,8 @@ class SshTransport:
         self._channels = asyncio.Semaphore(max_channels)
         self._control = asyncio.Semaphore(1)
         self._client_keys: list[asyncssh.SSHKey] | None = None
+        self._confinement: tuple[asyncssh.SSHClientConnection, Confinement] | None = None
+        self._probing = asyncio.Lock()
 
     # -- connection -------------------------------------------------------------------------------------
 
@@ -316,6 +319,17 @@ class SshTransport:
 
     # -- commands ---------------------------------------------------------------------------------------
 
+    async def confinement(self) -> Confinement:
+        """Probed once per connection: a reconnect (new sshd session, maybe a changed host) probes again."""
+        async with self._probing:
+            cached = self._confinement
+            if cached is not None and cached[0] is self._conn and not cached[0].is_closed():
+                return cached[1]
+            mode = await probe_confinement(self.run, host=self.name)
+            if mode.settled and self._conn is not None:
+                self._confinement = (self._conn, mode)
+            return mode
+
     async def run(
         self,
         command: str,
@@ -327,7 +341,25 @@ class SshTransport:
         on_output: OutputCallback | None = None,
         output_limit: int = DEFAULT_OUTPUT_LIMIT,
         cancel: asyncio.Event | None = None,
+        confine: bool = False,
     ) -> RunResult:
+        if confine:
+            mode = await self.confinement()
+            if mode.strategy is None:
+                return unconfinable(self.name, mode)
+            return await run_confined(
+                self.run,
+                mode.strategy,
+                SUDO_PRELUDE + command,
+                host=self.name,
+                timeout=timeout,
+                stdin=stdin,
+                cwd=cwd,
+                env=env,
+                on_output=on_output,
+                output_limit=output_limit,
+                cancel=cancel,
+            )
         started = time.monotonic()
         out = OutputCollector("stdout", output_limit, on_output)
         err = OutputCollector("stderr", output_limit, on_output)
