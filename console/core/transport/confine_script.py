@@ -44,82 +44,139 @@ FAIL_STATUS = 125
 CONFINE_SCRIPT = (
     r"""
 s_=$1 stage=$2; shift 2
-mid() {
-  exec 3<&0
-  unshare --user --mount --propagation private -- /bin/sh -c 'eval "$1"' hitl-confine "$s_" inner "$@" <&3 3<&- &
-  p=$!
-  exec 3<&-
-  if [ "$2" = userns ]; then um="0 $6 1" gm="0 $7 1"; else um="0 0 4294967295" gm=$um; fi
-  until { printf '%s\n' "$um" > /proc/$p/uid_map; } 2>/dev/null; do kill -0 $p 2>/dev/null || break; done
-  [ "$2" = userns ] && { printf deny > /proc/$p/setgroups; } 2>/dev/null
-  { printf '%s\n' "$gm" > /proc/$p/gid_map; } 2>/dev/null || kill $p 2>/dev/null
-  wait $p
-}
+caps=-all@CAPS@
 case $stage in
 outer)
   t=$1 how=$2 sh_=${3:-${SHELL:-/bin/sh}} cmd=$4
+  set -- "$s_" inner "$t" "$how" "$sh_" "$cmd" "$PWD"
   case $how in
-  sudo) exec sudo -n /bin/sh -c 'eval "$1"' hitl-confine "$s_" mid "$t" "$how" "$sh_" "$cmd" "$PWD" \
+  root) exec unshare --mount --propagation private -- /bin/sh -c 'eval "$1"' hitl-confine "$@" 0 0 "" "" ;;
+  sudo) exec sudo -n unshare --mount --propagation private -- /bin/sh -c 'eval "$1"' hitl-confine "$@" \
           "$(id -u)" "$(id -g)" "$(umask)" "$(export -p)" ;;
-  userns) mid "$t" "$how" "$sh_" "$cmd" "$PWD" "$(id -u)" "$(id -g)" "" "" ;;
-  *) mid "$t" "$how" "$sh_" "$cmd" "$PWD" 0 0 "" "" ;;
+  userns)
+    u=$(id -u) g=$(id -g)
+    exec 3<&0
+    unshare --user --mount --propagation private -- /bin/sh -c 'eval "$1"' hitl-confine "$@" "$u" "$g" "" "" \
+      <&3 3<&- &
+    p=$!
+    exec 3<&-
+    until { printf '0 %s 1\n' "$u" > /proc/$p/uid_map; } 2>/dev/null; do kill -0 $p 2>/dev/null || break; done
+    { printf deny > /proc/$p/setgroups && printf '0 %s 1\n' "$g" > /proc/$p/gid_map; } 2>/dev/null ||
+      kill $p 2>/dev/null
+    wait $p ;;
   esac ;;
-mid) mid "$@" ;;
+run)
+  how=$2 sh_=$3 cmd=$4 dir=$5 uid=$6 gid=$7 um=$8 env_=$9
+  cd -- "$dir" 2>/dev/null || cd /
+  case $how in
+  root) exec setpriv --no-new-privs --bounding-set="$caps" -- "$sh_" -c "$cmd" ;;
+  sudo) exec setpriv --reuid="$uid" --regid="$gid" --init-groups --bounding-set="$caps" -- \
+          env -i /bin/sh -c 'eval "$1"; umask "$2"; exec "$3" -c "$4"' hitl "$env_" "$um" "$sh_" "$cmd" ;;
+  userns) exec unshare --user --map-user="$uid" --map-group="$gid" -- \
+          setpriv --no-new-privs --bounding-set="$caps" -- "$sh_" -c "$cmd" ;;
+  esac ;;
 inner)
-  t=$1 how=$2 sh_=$3 cmd=$4 dir=$5 uid=$6 gid=$7 um=$8 env_=$9
-  until read -r _ _ c < /proc/self/gid_map 2>/dev/null && [ -n "$c" ]; do :; done
-  fail() { printf '%s fail %s\n' "$t" "$*" >&2; exit @FAIL@; }
+  t=$1 how=$2 p=
+  fail() { [ -n "$p" ] && kill -KILL "$p" 2>/dev/null; printf '%s fail %s\n' "$t" "$*" >&2; exit @FAIL@; }
+  if [ "$how" = userns ]; then
+    until read -r _ _ c < /proc/self/gid_map 2>/dev/null && [ -n "$c" ]; do :; done
+  fi
   [ /proc/self/ns/mnt -ef /proc/$PPID/ns/mnt ] && fail "no new mount namespace"
-  mount -a -o remount,bind,ro 2>/dev/null
-  s=
-  for d in /mnt /media /srv /opt /dev/shm; do [ -d "$d" ] && [ ! -L "$d" ] && { s=$d; break; }; done
-  [ -n "$s" ] || fail "no directory to stage on"
-  mount -t tmpfs -o mode=700,size=0 hitl-stage "$s" || fail "cannot mount a tmpfs"
-  cd "$s" || fail "cannot enter the staging tmpfs"
-  for d in @DEVICES@; do [ -c "/dev/$d" ] && printf '/dev/%s /dev/%s none bind 0 0\n' "$d" "$d"; done > fstab
-  printf 'none /dev none remount,bind,ro,nodev 0 0\n' >> fstab
-  for p in @SCRATCH@; do [ -d "$p" ] && [ ! -L "$p" ] && printf '%s\n' "$p" "$p"/*/ "$p"/.[!.]*/; done > sites
-  aw=$(command -v mawk || echo awk)
-  mkdir -- $(LC_ALL=C "$aw" -v tops=" @SCRATCH@ " -v s="$s" '
+  if [ "$how" != userns ]; then
+    exec 3<&0
+    unshare --user -- /bin/sh -c 'kill -STOP $$; eval "$1"' hitl-confine "$s_" run "$@" <&3 3<&- &
+    p=$!
+    exec 3<&-
+    while [ /proc/$p/ns/user -ef /proc/self/ns/user ]; do kill -0 $p 2>/dev/null || fail "no user namespace"; done
+    { printf '0 0 4294967295\n' > /proc/$p/uid_map && printf '0 0 4294967295\n' > /proc/$p/gid_map; } 2>/dev/null ||
+      fail "cannot write the id maps"
+    mount -a -o remount,bind,ro 2>/dev/null
+  else
+    mount -a -o remount,bind,ro -t noproc 2>/dev/null
+  fi
+  aw=awk
+  command -v mawk > /dev/null && aw=mawk
+  stages=
+  for d in /mnt /media /srv /opt /boot /dev/shm; do [ -d "$d" ] && [ ! -L "$d" ] && stages="$stages $d"; done
+  lay=$(for d in @SCRATCH@; do [ -d "$d" ] && [ ! -L "$d" ] && printf '%s\n' "$d" "$d"/*/ "$d"/.[!.]*/; done |
+    LC_ALL=C "$aw" -v tops=" @SCRATCH@ " -v stages="$stages" -v locked="$([ "$how" = userns ] && echo 1)" '
     NR == FNR { mp[$5] = 1; next }
     { sub(/\/$/, ""); c[++n] = $0 }
     END {
+      split(stages, st, " ")
+      for (j = 1; (j in st) && s == ""; j++) {
+        s = st[j]
+        for (m in mp) if (index(m, s "/") == 1) s = ""
+      }
+      if (s == "") exit 1
+      print s
       for (m in mp) for (i = 1; i <= n; i++) if (index(m, c[i] "/") == 1) below[c[i]] = 1
       for (i = 1; i <= n; i++) {
         p = c[i]
-        if (p ~ /[*,]/ || (p in below)) continue
+        if (p ~ /[^A-Za-z0-9._@+\/-]/ || (p in below)) continue
         if (index(tops, " " p " ") == 0) {
           par = p; sub(/\/[^\/]*$/, "", par)
           if (!(par in below) || (p in mp)) continue
         }
-        k++
-        printf "hitl-scratch %s overlay lowerdir=%s,upperdir=%s/u%d,workdir=%s/w%d 0 0\n", p, p, s, k, s, k >> "fstab"
-        printf "%s\n", p > ("m" k)
-        print "u" k, "w" k
+        m = p; rel = ""
+        if (!locked) {
+          while (!(m in mp)) { sub(/\/[^\/]*$/, "", m); if (m == "") m = "/" }
+          rel = (m == p) ? "" : (m == "/") ? substr(p, 2) : substr(p, length(m) + 2)
+        } else {
+          par = p; sub(/\/[^\/]*$/, "", par); free = par != ""
+          for (x in mp) if (free && index(x, par "/") == 1) free = 0
+          if (free) { m = par; rel = substr(p, length(par) + 2) }
+        }
+        if (!(m in ovl)) {
+          ovl[m] = ++k
+          printf "F hitl-scratch %s/o%d overlay lowerdir=%s,upperdir=%s/u%d,workdir=%s/w%d 0 0\n", s, k, m, s, k, s, k
+          printf "M %d %s\nD o%d u%d w%d\n", k, m, k, k, k
+        }
+        binds = binds sprintf("F %s/o%d/%s %s none bind 0 0\n", s, ovl[m], rel, p)
       }
-    }' /proc/self/mountinfo sites) || fail "cannot lay out the scratch layers"
-  mount -a -T fstab || fail "cannot mount the scratch layers"
-  cd / && exec 9< "$s" && umount -l "$s" || fail "cannot detach the staging tmpfs"
-  bad=$(LC_ALL=C "$aw" '{ top[$5] = $0 } END {
+      printf "%sF /proc/self/fd/8 %s/. none bind 0 0\n", binds, s
+    }' /proc/self/mountinfo -) || fail "cannot lay out the scratch layers"
+  s=${lay%%"
+"*}
+  [ -d "$s" ] && exec 8< "$s" || fail "no directory to stage on"
+  mount -t tmpfs -o mode=700,size=0 hitl-stage "$s" || fail "cannot mount a tmpfs"
+  cd "$s" || fail "cannot enter the staging tmpfs"
+  for d in @DEVICES@; do [ -c "/dev/$d" ] && printf '/dev/%s /dev/%s none bind 0 0\n' "$d" "$d"; done > fstab
+  printf 'none /dev none remount,bind,ro,nodev 0 0\n' >> fstab
+  printf '%s\n' "$lay" | {
+    dirs=
+    while read -r kind rest; do
+      case $kind in
+      F) printf '%s\n' "$rest" >> fstab ;;
+      M) printf '%s\n' "${rest#* }" > "m${rest%% *}" ;;
+      D) dirs="$dirs $rest" ;;
+      esac
+    done
+    mkdir -- $dirs
+  } || fail "cannot lay out the scratch layers"
+  mount -a -c -T fstab || fail "cannot mount the scratch layers"
+  cd / && exec 9< "$s"/. 8<&- || fail "cannot cover the staging tmpfs"
+  bad=$(LC_ALL=C "$aw" -v how="$how" '{ top[$5] = $0 } END {
       for (m in top) { split(top[m], f, " ")
-        if (f[6] !~ /^ro(,|$)/ && top[m] !~ / - overlay hitl-scratch /) print m
+        if (f[6] !~ /^ro(,|$)/ && top[m] !~ / - overlay hitl-scratch / && !(how == "userns" && top[m] ~ / - proc /))
+          print m
         if (m == "/dev" && f[6] !~ /(^|,)nodev(,|$)/) print m " (devices)" } }' /proc/self/mountinfo)
   [ -z "$bad" ] || fail "writable: $bad"
-  cd -- "$dir" 2>/dev/null || cd /
   printf '%s ready\n' "$t" >&2
-  caps=-all@CAPS@
-  case $how in
-  root) setpriv --no-new-privs --bounding-set="$caps" -- "$sh_" -c "$cmd" 9<&- ;;
-  sudo) setpriv --reuid="$uid" --regid="$gid" --init-groups --bounding-set="$caps" -- \
-          env -i /bin/sh -c 'eval "$1"; umask "$2"; exec "$3" -c "$4"' hitl "$env_" "$um" "$sh_" "$cmd" 9<&- ;;
-  userns) unshare --user --map-user="$uid" --map-group="$gid" -- \
-          setpriv --no-new-privs --bounding-set="$caps" -- "$sh_" -c "$cmd" 9<&- ;;
-  esac
+  if [ -n "$p" ]; then
+    until read -r _ _ state _ < /proc/$p/stat && [ "$state" = T ]; do
+      kill -0 $p 2>/dev/null || fail "lost the command"
+    done
+    kill -CONT $p
+    wait $p
+  else
+    /bin/sh -c 'eval "$1"' hitl-confine "$s_" run "$@" 9<&-
+  fi
   st=$?
   cd /proc/self/fd/9 2>/dev/null || exit $st
   for f in u*/* u*/.[!.]* u*/..?*; do
     [ -e "$f" ] || [ -L "$f" ] || continue
-    for m in m*; do read -r p < "$m"; printf '%s site %s %s\n' "$t" "${m#m}" "$p"; done >&2
+    for m in m*; do read -r d < "$m"; printf '%s site %s %s\n' "$t" "${m#m}" "$d"; done >&2
     find u* -mindepth 1 -printf "$t entry %y %m %U %G %s %T@ %p\n" >&2
     break
   done
