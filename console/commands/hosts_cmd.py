@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from console.commands.terminal import terminal_trust_prompt
+from console.core.config import ConfigError, load_settings
 from console.core.paths import Paths, resolve_paths
 from console.core.transport.inventory import HostSpec, InventoryError, load_inventory
 from console.core.transport.probe import probe_host
@@ -18,7 +19,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("hosts", help="list known hosts; `hosts check [NAME]` tests connections")
     parser.set_defaults(func=_list)
     actions = parser.add_subparsers(dest="hosts_action", metavar="ACTION")
-    check = actions.add_parser("check", help="connect and report reachability, latency, OS and sudo")
+    check = actions.add_parser(
+        "check", help="connect and report reachability, latency, OS, sudo and read confinement"
+    )
     check.add_argument("name", nargs="?", help="host to check (default: every host)")
     check.add_argument("--timeout", type=float, default=15.0, help="seconds per host (default 15)")
     check.set_defaults(func=_check)
@@ -59,21 +62,28 @@ def _check(args: argparse.Namespace) -> int:
     except InventoryError as error:
         print(f"hitl: {error}", file=sys.stderr)
         return 2
+    try:
+        policy = load_settings(paths.config_file).read_confinement
+    except ConfigError as error:
+        print(f"hitl: {error}", file=sys.stderr)
+        return 2
     for warning in inventory.warnings:
         print(f"hitl: warning: {warning}", file=sys.stderr)
-    reachable = asyncio.run(_check_all(specs, paths, args.timeout))
+    reachable = asyncio.run(_check_all(specs, paths, args.timeout, policy))
     return 0 if all(reachable) else 1
 
 
-async def _check_all(specs: list[HostSpec], paths: Paths, timeout: float) -> list[bool]:
-    return [await _check_one(spec, paths, timeout) for spec in specs]
+async def _check_all(specs: list[HostSpec], paths: Paths, timeout: float, policy: str) -> list[bool]:
+    return [await _check_one(spec, paths, timeout, policy) for spec in specs]
 
 
-async def _check_one(spec: HostSpec, paths: Paths, timeout: float) -> bool:
+async def _check_one(spec: HostSpec, paths: Paths, timeout: float, policy: str) -> bool:
     result = await probe_host(
         spec, paths, terminal_trust_prompt, passphrase_prompt=_terminal_passphrase, timeout=timeout
     )
     for line in result.lines():
+        if policy == "off" and line.startswith("  read confinement: "):
+            line += " (not used: read_confinement = off)"
         print(line)
     return result.reachable
 
