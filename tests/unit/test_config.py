@@ -124,7 +124,7 @@ def test_read_confinement_defaults_to_prefer_and_takes_the_three_policies(tmp_pa
 @pytest.mark.parametrize("value", ['"sometimes"', '""', "true", "1"])
 def test_read_confinement_refuses_anything_else(tmp_path: Path, value: str) -> None:
     config = write(tmp_path / "config.toml", f"read_confinement = {value}\n")
-    with pytest.raises(ConfigError, match="read_confinement.*prefer, require or off"):
+    with pytest.raises(ConfigError, match=r"read_confinement.*prefer, require or off"):
         load_settings(config, environ={})
     with pytest.raises(ConfigError, match="HITL_READ_CONFINEMENT"):
         load_settings(tmp_path / "none.toml", environ={"HITL_READ_CONFINEMENT": "maybe"})
