@@ -37,6 +37,7 @@ echo "uid $(id -u)"
 for t in unshare setpriv mount umount awk find cmp; do command -v "$t" >/dev/null 2>&1 || echo "missing $t"; done
 echo "userns $(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo unknown)"
 [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n /bin/sh -c 'exit 0' 2>/dev/null && echo sudo yes; }
+true
 """
 
 
@@ -144,7 +145,10 @@ async def run_confined(
 MAX_REPORTED = 200
 """Paths compared and reported per command; a command that wrote more is reported by its first ones."""
 
-_DENIED = re.compile(r"Read-only file system|Operation not permitted|'/dev/[^']*': Permission denied")
+_DENIED = re.compile(
+    r"Read-only file system|Operation not permitted|must be root|permission denied on key|'/dev/[^']*': Permission denied"
+)
+"""Error messages of refused changes: EROFS, EPERM, hostname(1) and sysctl(8)'s own words, an unopenable device."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,13 +208,21 @@ def build_report(
             kind = "created"
         else:
             host_kind, host_meta = on_host
-            compared = 3 if entry.kind == "d" else 5
-            same = host_kind == entry.kind and host_meta.split()[:compared] == entry.meta.split()[:compared]
-            kind = None if same else "modified"
+            kind = None if host_kind == entry.kind and _same(strategy, entry, host_meta) else "modified"
         if kind is not None:
             changes.setdefault(entry.path, PathChange(path=entry.path, kind=kind))
     denied = tuple(dict.fromkeys(line.strip() for line in stderr.splitlines() if _DENIED.search(line)))
     return ConfinementReport(mode=MODE_LABELS[strategy], changes=tuple(changes.values()), denied=denied)
+
+
+def _same(strategy: Strategy, entry: _Entry, host_meta: str) -> bool:
+    """Mode and owner, and for anything but a directory size and mtime too. Inside a user namespace ids read
+    as mapped there (the user is 0), so owners are not compared in that mode."""
+    ours, theirs = entry.meta.split(), host_meta.split()
+    fields = [0, 3, 4] if entry.kind != "d" else [0]
+    if strategy != "userns":
+        fields += [1, 2]
+    return all(ours[i] == theirs[i] for i in fields if i < min(len(ours), len(theirs)))
 
 
 async def probe_confinement(run: RunFunction, *, host: str, shell: str = "") -> Confinement:

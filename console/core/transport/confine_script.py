@@ -48,6 +48,8 @@ caps=-all@CAPS@
 case $stage in
 outer)
   t=$1 how=$2 sh_=${3:-${SHELL:-/bin/sh}} cmd=$4
+  [ -n "$3" ] || { n=${sh_##*/}; [ "$(command -v "$n")" -ef "$sh_" ] && sh_=$n; }
+  [ "${SHLVL:-0}" -ge 1 ] 2>/dev/null || { SHLVL=1; export SHLVL; }
   set -- "$s_" inner "$t" "$how" "$sh_" "$cmd" "$PWD"
   case $how in
   root) exec unshare --mount --propagation private -- /bin/sh -c 'eval "$1"' hitl-confine "$@" 0 0 "" "" ;;
@@ -140,7 +142,7 @@ inner)
 "*}
   [ -d "$s" ] && exec 8< "$s" || fail "no directory to stage on"
   mount -t tmpfs -o mode=700,size=0 hitl-stage "$s" || fail "cannot mount a tmpfs"
-  cd "$s" || fail "cannot enter the staging tmpfs"
+  cd "$s" && exec 9< . || fail "cannot enter the staging tmpfs"
   for d in @DEVICES@; do [ -c "/dev/$d" ] && printf '/dev/%s /dev/%s none bind 0 0\n' "$d" "$d"; done > fstab
   printf 'none /dev none remount,bind,ro,nodev 0 0\n' >> fstab
   printf '%s\n' "$lay" | {
@@ -155,7 +157,7 @@ inner)
     mkdir -- $dirs
   } || fail "cannot lay out the scratch layers"
   mount -a -c -T fstab || fail "cannot mount the scratch layers"
-  cd / && exec 9< "$s"/. 8<&- || fail "cannot cover the staging tmpfs"
+  cd / && exec 8<&-
   bad=$(LC_ALL=C "$aw" -v how="$how" '{ top[$5] = $0 } END {
       for (m in top) { split(top[m], f, " ")
         if (f[6] !~ /^ro(,|$)/ && top[m] !~ / - overlay hitl-scratch / && !(how == "userns" && top[m] ~ / - proc /))

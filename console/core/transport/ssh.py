@@ -38,7 +38,7 @@ from console.core.transport.confine import Confinement, probe_confinement, run_c
 from console.core.transport.errors import AuthenticationFailed, ConnectError, TransportError
 from console.core.transport.inventory import HostSpec
 from console.core.transport.output import OutputCollector, with_marker
-from console.core.transport.shell import SUDO_PRELUDE, check_env_names, script_for, sudo_password_error
+from console.core.transport.shell import check_env_names, script_for, sudo_password_error
 from console.core.transport.supervise import stopped_message, wait_or_stop
 from console.core.transport.tar import TAR_CREATE, TAR_EXTRACT, relative_members
 from console.core.transport.trust import (
@@ -347,10 +347,12 @@ class SshTransport:
             mode = await self.confinement()
             if mode.strategy is None:
                 return unconfinable(self.name, mode)
+            # The command gets the same lines before it as unconfined (the pgid line, then script_for's), so
+            # the shell's own messages ("bash: line 3: ...") read the same.
             return await run_confined(
                 self.run,
                 mode.strategy,
-                SUDO_PRELUDE + command,
+                ":\n" + script_for(command, cwd=cwd, env=env),
                 host=self.name,
                 timeout=timeout,
                 stdin=stdin,
