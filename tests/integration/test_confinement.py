@@ -95,8 +95,10 @@ def snapshot(tree: Path) -> dict[str, tuple[object, ...]]:
     for path in [tree, *sorted(tree.rglob("*"))]:
         info = path.lstat()
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() and not path.is_symlink() else ""
-        state[str(path.relative_to(tree))] = (info.st_mode, info.st_uid, info.st_gid, info.st_size,
-                                              info.st_mtime_ns, digest, os.readlink(path) if path.is_symlink() else "")  # fmt: skip
+        target = os.readlink(path) if path.is_symlink() else ""
+        state[str(path.relative_to(tree))] = (
+            info.st_mode, info.st_uid, info.st_gid, info.st_size, info.st_mtime_ns, digest, target
+        )  # fmt: skip
     return state
 
 
@@ -117,6 +119,14 @@ def crontab_of(user: str) -> str:
     return done.stdout + done.stderr
 
 
+def ssh_transport(server: SshdServer, name: str, hitl_home: Path) -> SshTransport:
+    spec = HostSpec(
+        name=name, hostname=server.hostname, port=server.port, user=server.user,
+        identity_file=str(server.client_key), known_hosts=str(server.known_hosts), source="test",
+    )  # fmt: skip
+    return SshTransport(spec, resolve_paths({"HITL_HOME": str(hitl_home)}))
+
+
 @pytest.fixture
 async def host(
     request: pytest.FixtureRequest, sshd: SshdServer, host_users: HostUsers, hitl_home: Path
@@ -128,9 +138,7 @@ async def host(
     else:
         user = {"ssh-root": "root", "ssh-sudoer": host_users.sudoer, "ssh-plain": host_users.plain}[name]
         server = sshd.authorize_user(user) if user != "root" else sshd
-        spec = HostSpec(name=name, hostname=server.hostname, port=server.port, user=user,
-                        identity_file=str(server.client_key), known_hosts=str(server.known_hosts), source="test")  # fmt: skip
-        transport = SshTransport(spec, resolve_paths({"HITL_HOME": str(hitl_home)}))
+        transport = ssh_transport(server, name, hitl_home)
     try:
         yield Host(name, user, transport)
     finally:
@@ -213,7 +221,7 @@ async def test_a_misread_command_changes_nothing_and_is_reported(
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -321,7 +329,7 @@ async def test_a_host_without_user_namespaces_reports_none(tmp_path: Path) -> No
         "    print(r.ended.value, '|', r.error)\n"
         "asyncio.run(main())\n"
     )
-    script = "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$0\" -c \"$1\""
+    script = 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" -c "$1"'
     done = await asyncio.create_subprocess_exec(
         "unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, sys.executable, probe,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -344,9 +352,7 @@ async def test_an_ssh_host_without_unshare_reports_none(sshd_factory: object, tm
                 target.symlink_to(program)
     tmp_path.chmod(0o755)
     server: SshdServer = sshd_factory(extra_config=[f"SetEnv PATH={bin_dir}"])  # type: ignore[operator]
-    spec = HostSpec(name="bare", hostname=server.hostname, port=server.port, user=server.user,
-                    identity_file=str(server.client_key), known_hosts=str(server.known_hosts), source="test")  # fmt: skip
-    transport = SshTransport(spec, resolve_paths({"HITL_HOME": str(hitl_home)}))
+    transport = ssh_transport(server, "bare", hitl_home)
     try:
         mode = await transport.confinement()
         assert mode.label == "none: unshare not found on the host"

@@ -146,7 +146,8 @@ MAX_REPORTED = 200
 """Paths compared and reported per command; a command that wrote more is reported by its first ones."""
 
 _DENIED = re.compile(
-    r"Read-only file system|Operation not permitted|must be root|permission denied on key|'/dev/[^']*': Permission denied"
+    r"Read-only file system|Operation not permitted|must be root|permission denied on key"
+    r"|'/dev/[^']*': Permission denied"
 )
 """Error messages of refused changes: EROFS, EPERM, hostname(1) and sysctl(8)'s own words, an unopenable device."""
 
