@@ -241,7 +241,7 @@ def web(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def workdir(host: Host) -> Iterator[Path]:
-    """A git repository and an nginx configuration of the host's user, in a scratch path."""
+    """A git repository, an nginx configuration and a directory only its owner (nobody) and root may read."""
     base = Path("/tmp") / f"hitl-reads-{secrets.token_hex(4)}"
     base.mkdir(mode=0o755)
     (base / "logs").mkdir()
@@ -256,6 +256,10 @@ def workdir(host: Host) -> Iterator[Path]:
     subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "first"],
                    check=True)  # fmt: skip
     (base / "untracked.txt").write_text("x\n")
+    private = base / "private"
+    private.mkdir(mode=0o700)
+    (private / "secret.txt").write_text("only root reads this\n")
+    subprocess.run(["chown", "-R", "nobody:", str(private)], check=True)
     try:
         yield base
     finally:
@@ -291,6 +295,7 @@ async def test_ordinary_reads_give_the_same_output_confined(host: Host, web: str
         f"nginx -t -c {workdir}/nginx.conf -e {workdir}/logs/error.log -p {workdir}",
         f"git -C {workdir} status --short && git -C {workdir} log --format=%s",
         "id; umask; pwd",
+        f"cat {workdir}/private/secret.txt; ls -la {workdir}/private",  # root keeps reading what is not its own
         "command -v journalctl >/dev/null && journalctl -n 5 --no-pager; true",
     ]
     if host.name != "ssh-plain":

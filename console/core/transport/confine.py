@@ -94,9 +94,16 @@ class ConfinementReport:
 
 def confined_command(strategy: Strategy, token: str, command: str, shell: str = "") -> str:
     """Shell text, for any POSIX shell, that runs `shell -c command` confined; an empty `shell` means the
-    host user's login shell ($SHELL)."""
-    words = ['eval "$1"', "hitl-confine", CONFINE_SCRIPT, "outer", token, strategy, shell, command]
-    return "/bin/sh -c " + " ".join(shlex.quote(word) for word in words)
+    host user's login shell ($SHELL). Root goes straight to `unshare`; the others start at the outer stage."""
+    script = ['eval "$1"', "hitl-confine", CONFINE_SCRIPT]
+    if strategy == "root":
+        words = [*script, "inner", token, strategy, shell, command]
+        return "unshare --mount --propagation private -- /bin/sh -c " + _quoted(words) + ' "$PWD" 0 0 "" ""'
+    return "/bin/sh -c " + _quoted([*script, "outer", token, strategy, shell, command])
+
+
+def _quoted(words: list[str]) -> str:
+    return " ".join(shlex.quote(word) for word in words)
 
 
 async def run_confined(

@@ -45,14 +45,12 @@ CONFINE_SCRIPT = (
     r"""
 s_=$1 stage=$2; shift 2
 caps=-all@CAPS@
+fail() { [ -n "$p" ] && kill -KILL "$p" 2>/dev/null; printf '%s fail %s\n' "$t" "$*" >&2; exit @FAIL@; }
 case $stage in
 outer)
-  t=$1 how=$2 sh_=${3:-${SHELL:-/bin/sh}} cmd=$4
-  [ -n "$3" ] || { n=${sh_##*/}; [ "$(command -v "$n")" -ef "$sh_" ] && sh_=$n; }
-  [ "${SHLVL:-0}" -ge 1 ] 2>/dev/null || { SHLVL=1; export SHLVL; }
-  set -- "$s_" inner "$t" "$how" "$sh_" "$cmd" "$PWD"
+  t=$1 how=$2
+  set -- "$s_" inner "$t" "$how" "$3" "$4" "$PWD"
   case $how in
-  root) exec unshare --mount --propagation private -- /bin/sh -c 'eval "$1"' hitl-confine "$@" 0 0 "" "" ;;
   sudo) exec sudo -n unshare --mount --propagation private -- /bin/sh -c 'eval "$1"' hitl-confine "$@" \
           "$(id -u)" "$(id -g)" "$(umask)" "$(export -p)" ;;
   userns)
@@ -68,7 +66,10 @@ outer)
     wait $p ;;
   esac ;;
 run)
-  how=$2 sh_=$3 cmd=$4 dir=$5 uid=$6 gid=$7 um=$8 env_=$9
+  [ "$2" = userns ] || kill -STOP $$
+  how=$2 sh_=${3:-${SHELL:-/bin/sh}} cmd=$4 dir=$5 uid=$6 gid=$7 um=$8 env_=$9
+  [ -n "$3" ] || { n=${sh_##*/}; [ "$(command -v "$n")" -ef "$sh_" ] && sh_=$n; }
+  [ "${SHLVL:-0}" -ge 1 ] 2>/dev/null || { SHLVL=1; export SHLVL; }
   cd -- "$dir" 2>/dev/null || cd /
   case $how in
   root) exec setpriv --no-new-privs --bounding-set="$caps" -- "$sh_" -c "$cmd" ;;
@@ -79,30 +80,23 @@ run)
   esac ;;
 inner)
   t=$1 how=$2 p=
-  fail() { [ -n "$p" ] && kill -KILL "$p" 2>/dev/null; printf '%s fail %s\n' "$t" "$*" >&2; exit @FAIL@; }
-  if [ "$how" = userns ]; then
-    until read -r _ _ c < /proc/self/gid_map 2>/dev/null && [ -n "$c" ]; do :; done
-  fi
+  [ "$how" != userns ] || until read -r _ _ c < /proc/self/gid_map 2>/dev/null && [ -n "$c" ]; do :; done
   [ /proc/self/ns/mnt -ef /proc/$PPID/ns/mnt ] && fail "no new mount namespace"
   if [ "$how" != userns ]; then
     exec 3<&0
-    unshare --user -- /bin/sh -c 'kill -STOP $$; eval "$1"' hitl-confine "$s_" run "$@" <&3 3<&- &
+    unshare --user -- /bin/sh -c 'eval "$1"' hitl-confine "$s_" run "$@" <&3 3<&- &
     p=$!
     exec 3<&-
-    while [ /proc/$p/ns/user -ef /proc/self/ns/user ]; do kill -0 $p 2>/dev/null || fail "no user namespace"; done
-    { printf '0 0 4294967295\n' > /proc/$p/uid_map && printf '0 0 4294967295\n' > /proc/$p/gid_map; } 2>/dev/null ||
-      fail "cannot write the id maps"
-    mount -a -o remount,bind,ro 2>/dev/null
-  else
-    mount -a -o remount,bind,ro -t noproc 2>/dev/null
   fi
   aw=awk
   command -v mawk > /dev/null && aw=mawk
-  stages=
+  stages= devs= nl="
+"
   for d in /mnt /media /srv /opt /boot /dev/shm; do [ -d "$d" ] && [ ! -L "$d" ] && stages="$stages $d"; done
+  for d in @DEVICES@; do [ -c "/dev/$d" ] && devs="$devs /dev/$d"; done
   lay=$(for d in @SCRATCH@; do [ -d "$d" ] && [ ! -L "$d" ] && printf '%s\n' "$d" "$d"/*/ "$d"/.[!.]*/; done |
-    LC_ALL=C "$aw" -v tops=" @SCRATCH@ " -v stages="$stages" -v locked="$([ "$how" = userns ] && echo 1)" '
-    NR == FNR { mp[$5] = 1; next }
+    LC_ALL=C "$aw" -v tops=" @SCRATCH@ " -v stages="$stages" -v devs="$devs" -v how="$how" -v t="$t" '
+    NR == FNR { mp[$5] = 1; if ($0 ~ / - proc /) proc[$5] = 1; order[++nm] = $5; next }
     { sub(/\/$/, ""); c[++n] = $0 }
     END {
       split(stages, st, " ")
@@ -111,7 +105,15 @@ inner)
         for (m in mp) if (index(m, s "/") == 1) s = ""
       }
       if (s == "") exit 1
-      print s
+      for (j = 1; j <= nm; j++) {
+        m = order[j]
+        if (m != s && !(m in done) && !(how == "userns" && (m in proc)))
+          fstab = fstab "none " (m == "/" ? "/." : m) " none remount,bind,ro 0 0\n"
+        done[m] = 1
+      }
+      split(devs, dv, " ")
+      for (j in dv) fstab = fstab dv[j] " " dv[j] " none bind 0 0\n"
+      fstab = fstab "none /dev none remount,bind,ro,nodev 0 0\n"
       for (m in mp) for (i = 1; i <= n; i++) if (index(m, c[i] "/") == 1) below[c[i]] = 1
       for (i = 1; i <= n; i++) {
         p = c[i]
@@ -121,7 +123,7 @@ inner)
           if (!(par in below) || (p in mp)) continue
         }
         m = p; rel = ""
-        if (!locked) {
+        if (how != "userns") {
           while (!(m in mp)) { sub(/\/[^\/]*$/, "", m); if (m == "") m = "/" }
           rel = (m == p) ? "" : (m == "/") ? substr(p, 2) : substr(p, length(m) + 2)
         } else {
@@ -131,32 +133,27 @@ inner)
         }
         if (!(m in ovl)) {
           ovl[m] = ++k
-          printf "F hitl-scratch %s/o%d overlay lowerdir=%s,upperdir=%s/u%d,workdir=%s/w%d 0 0\n", s, k, m, s, k, s, k
-          printf "M %d %s\nD o%d u%d w%d\n", k, m, k, k, k
+          fstab = fstab sprintf("hitl-scratch %s/o%d overlay lowerdir=%s,upperdir=%s/u%d,workdir=%s/w%d 0 0\n",
+                                s, k, m, s, k, s, k)
+          printf "%s site %d %s\n", t, k, m > "/dev/stderr"
+          dirs = dirs " o" k " u" k " w" k
         }
-        binds = binds sprintf("F %s/o%d/%s %s none bind 0 0\n", s, ovl[m], rel, p)
+        binds = binds sprintf("%s/o%d/%s %s none bind 0 0\n", s, ovl[m], rel, p)
       }
-      printf "%sF /proc/self/fd/8 %s/. none bind 0 0\n", binds, s
-    }' /proc/self/mountinfo -) || fail "cannot lay out the scratch layers"
-  s=${lay%%"
-"*}
-  [ -d "$s" ] && exec 8< "$s" || fail "no directory to stage on"
-  mount -t tmpfs -o mode=700,size=0 hitl-stage "$s" || fail "cannot mount a tmpfs"
+      print s; print dirs; printf "%s", fstab binds
+      printf "/proc/self/fd/8 %s/. none bind,ro 0 0\n", s
+    }' /proc/self/mountinfo -) || fail "no directory to stage on"
+  s=${lay%%"$nl"*} lay=${lay#*"$nl"}
+  dirs=${lay%%"$nl"*} lay=${lay#*"$nl"}
+  if [ -n "$p" ]; then
+    while [ /proc/$p/ns/user -ef /proc/self/ns/user ]; do kill -0 $p 2>/dev/null || fail "no user namespace"; done
+    { printf '0 0 4294967295\n' > /proc/$p/uid_map && printf '0 0 4294967295\n' > /proc/$p/gid_map; } 2>/dev/null ||
+      fail "cannot write the id maps"
+  fi
+  exec 8< "$s" && mount -t tmpfs -o mode=700,size=0 hitl-stage "$s" || fail "cannot mount a tmpfs"
   cd "$s" && exec 9< . || fail "cannot enter the staging tmpfs"
-  for d in @DEVICES@; do [ -c "/dev/$d" ] && printf '/dev/%s /dev/%s none bind 0 0\n' "$d" "$d"; done > fstab
-  printf 'none /dev none remount,bind,ro,nodev 0 0\n' >> fstab
-  printf '%s\n' "$lay" | {
-    dirs=
-    while read -r kind rest; do
-      case $kind in
-      F) printf '%s\n' "$rest" >> fstab ;;
-      M) printf '%s\n' "${rest#* }" > "m${rest%% *}" ;;
-      D) dirs="$dirs $rest" ;;
-      esac
-    done
-    mkdir -- $dirs
-  } || fail "cannot lay out the scratch layers"
-  mount -a -c -T fstab || fail "cannot mount the scratch layers"
+  printf '%s\n' "$lay" > fstab && mkdir -- $dirs || fail "cannot lay out the scratch layers"
+  mount -a -c -T fstab 2>/dev/null
   cd / && exec 8<&-
   bad=$(LC_ALL=C "$aw" -v how="$how" '{ top[$5] = $0 } END {
       for (m in top) { split(top[m], f, " ")
@@ -166,7 +163,7 @@ inner)
   [ -z "$bad" ] || fail "writable: $bad"
   printf '%s ready\n' "$t" >&2
   if [ -n "$p" ]; then
-    until read -r _ _ state _ < /proc/$p/stat && [ "$state" = T ]; do
+    until read -r _ _ state _ < /proc/$p/stat && [ "$state" = T -o "$state" = t ]; do
       kill -0 $p 2>/dev/null || fail "lost the command"
     done
     kill -CONT $p
@@ -178,7 +175,6 @@ inner)
   cd /proc/self/fd/9 2>/dev/null || exit $st
   for f in u*/* u*/.[!.]* u*/..?*; do
     [ -e "$f" ] || [ -L "$f" ] || continue
-    for m in m*; do read -r d < "$m"; printf '%s site %s %s\n' "$t" "${m#m}" "$d"; done >&2
     find u* -mindepth 1 -printf "$t entry %y %m %U %G %s %T@ %p\n" >&2
     break
   done
