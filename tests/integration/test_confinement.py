@@ -367,3 +367,16 @@ async def test_an_ssh_host_without_unshare_reports_none(sshd_factory: object, tm
     finally:
         await transport.close()
     assert not Path("/etc/hitl-never").exists()
+
+
+@pytest.mark.parametrize("host", ["local-root", "ssh-sudoer"], indirect=True)
+async def test_a_confined_command_dies_on_timeout(host: Host) -> None:
+    marker = f"hitl-confined-sleeper-{secrets.token_hex(4)}"
+    result = await host.transport.run(f"exec -a {marker} sleep 60", confine=True, timeout=2)
+    assert result.ended is Ended.TIMED_OUT
+    for _ in range(50):
+        if subprocess.run(["pgrep", "-f", marker], capture_output=True, check=False).returncode != 0:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail(f"the confined command outlived its timeout: {marker}")

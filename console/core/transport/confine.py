@@ -98,8 +98,8 @@ def confined_command(strategy: Strategy, token: str, command: str, shell: str = 
     script = ['eval "$1"', "hitl-confine", CONFINE_SCRIPT]
     if strategy == "root":
         words = [*script, "inner", token, strategy, shell, command]
-        return "unshare --mount --propagation private -- /bin/sh -c " + _quoted(words) + ' "$PWD" 0 0 "" ""'
-    return "/bin/sh -c " + _quoted([*script, "outer", token, strategy, shell, command])
+        return "exec unshare --mount --propagation private -- /bin/sh -c " + _quoted(words) + ' "$PWD" 0 0 "" ""'
+    return "exec /bin/sh -c " + _quoted([*script, "outer", token, strategy, shell, command])
 
 
 def _quoted(words: list[str]) -> str:

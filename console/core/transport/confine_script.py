@@ -96,7 +96,7 @@ inner)
   for d in @DEVICES@; do [ -c "/dev/$d" ] && devs="$devs /dev/$d"; done
   lay=$(for d in @SCRATCH@; do [ -d "$d" ] && [ ! -L "$d" ] && printf '%s\n' "$d" "$d"/*/ "$d"/.[!.]*/; done |
     LC_ALL=C "$aw" -v tops=" @SCRATCH@ " -v stages="$stages" -v devs="$devs" -v how="$how" -v t="$t" '
-    NR == FNR { mp[$5] = 1; if ($0 ~ / - proc /) proc[$5] = 1; order[++nm] = $5; next }
+    NR == FNR { mp[$5] = 1; if ($0 ~ / - proc /) proc[$5] = 1; order[++nm] = $5; ro[$5] = $6 ~ /^ro(,|$)/; next }
     { sub(/\/$/, ""); c[++n] = $0 }
     END {
       split(stages, st, " ")
@@ -107,7 +107,7 @@ inner)
       if (s == "") exit 1
       for (j = 1; j <= nm; j++) {
         m = order[j]
-        if (m != s && !(m in done) && !(how == "userns" && (m in proc)))
+        if (m != s && !(m in done) && !ro[m] && !(how == "userns" && (m in proc)))
           fstab = fstab "none " (m == "/" ? "/." : m) " none remount,bind,ro 0 0\n"
         done[m] = 1
       }
