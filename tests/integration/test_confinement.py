@@ -56,6 +56,8 @@ ln -s /etc/passwd "$t/symlink"
 mkdir "$t/newdir"
 rmdir "$t/emptydir"
 printf '17 3 * * * touch /tmp/hitl-crontab-was-installed\n' | crontab -
+echo escaped > "/proc/$2/root$t/escape"
+echo escaped > "/proc/$2/cwd/escape"
 if [ "$(id -u)" = 0 ]; then
   hostname "$(hostname)"
   ip addr add 192.0.2.123/32 dev lo
@@ -177,12 +179,19 @@ async def test_a_misread_command_changes_nothing_and_is_reported(
 ) -> None:
     scratch, outside = trees
     before = (snapshot(scratch), snapshot(outside), crontab_of(host.user), kernel_state())
+    # A process of the same user outside the confinement, whose cwd is the tree: a way out, if reachable.
+    neighbour = subprocess.Popen(["runuser", "-u", host.user, "--", "sleep", "120"], cwd=outside)
     try:
+        await asyncio.sleep(0.2)
+        children = subprocess.run(["pgrep", "-P", str(neighbour.pid)], capture_output=True, text=True, check=False)
+        sleeper = int(children.stdout.split()[0]) if children.stdout.split() else neighbour.pid
         results = [
-            await host.transport.run(f"sh -c {shlex.quote(HELPER)} helper {tree}", confine=True, timeout=60)
+            await host.transport.run(f"sh -c {shlex.quote(HELPER)} helper {tree} {sleeper}", confine=True, timeout=60)
             for tree in (scratch, outside)
         ]
     finally:
+        neighbour.kill()
+        neighbour.wait()
         cleanup_kernel_state()
     after = (snapshot(scratch), snapshot(outside), crontab_of(host.user), kernel_state())
     assert after == before
