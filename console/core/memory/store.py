@@ -44,7 +44,7 @@ from console.core.memory.records import (
     StoredSession,
 )
 from console.core.memory.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
-from console.core.redact import is_sensitive_name, redact
+from console.core.redact import redact, redact_json
 
 BUSY_TIMEOUT = 30.0
 # Rollback blobs written this recently are never collected: a capture may be about to reference one again.
@@ -57,22 +57,6 @@ _ACTION_COLUMNS = (
     "reason, digest, started, finished, ended, exit_status, output, rollback_key"
 )
 _ROLLBACK_COLUMNS = "key, host, action_id, command, tier, strategies, artifacts, created, expires, status"
-
-
-def redact_json(value: Any) -> Any:
-    """`value` with every string in it redacted, and string values under a secret-looking key replaced."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, Mapping):
-        return {
-            key: "[REDACTED:secret]"
-            if isinstance(item, str) and item and is_sensitive_name(str(key))
-            else redact_json(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [redact_json(item) for item in value]
-    return value
 
 
 def _statements(script: str) -> Iterator[str]:
