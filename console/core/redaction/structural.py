@@ -113,6 +113,14 @@ STRUCTURAL_RULES: tuple[Rule, ...] = (
         re.compile(r"(?m)^((?:[^:\s\\]|\\.)+:(?:\d+|\*):(?:[^:\s\\]|\\.)+:(?:[^:\s\\]|\\.)+:)((?:[^:\n\\]|\\.)+)$"),
         keep_prefix("password"),
     ),
+    Rule(  # the same as one word inside a sentence (a database and a user name, each with a letter)
+        (":",),
+        re.compile(
+            r"(?<!\S)((?:[^:\s\\]|\\.)+:(?:\d{2,5}|\*):[^:\s]*[A-Za-z_][^:\s]*:[^:\s]*[A-Za-z_][^:\s]*:)"
+            r"((?:[^:\s\\]|\\.)+)(?!\S)"
+        ),
+        keep_prefix("password"),
+    ),
     Rule(  # crypt(3) hashes: shadow, htpasswd, useradd -p
         ("$",),
         re.compile(r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5|apr1|argon2(?:id|i|d))\$[^\s:'\"]{8,}"),

@@ -59,7 +59,7 @@ _TABLE: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("linear-key", ("lin_api_",), r"\blin_api_[A-Za-z0-9]{40}\b"),
     ("doppler-token", ("dp.",), r"\bdp\.(?:st|ct|sa|scim|audit)\.[A-Za-z0-9_-]{40,}"),
     ("sentry-token", ("sntrys_", "sntryu_"), r"\bsntry[su]_[A-Za-z0-9+/=_-]{40,}"),
-    ("age-key", ("age-secret-key-",), r"\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b"),
+    ("age-key", ("age-secret-key-",), r"\bAGE-SECRET-KEY-1[0-9A-Z]{20,}"),
     ("jwt", ("eyj",), r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     # An AWS secret access key given without its name (`aws configure set aws_secret_access_key X`): 40
     # characters of base64 with upper case, lower case and a digit, which a hex digest never has.
