@@ -230,6 +230,7 @@ async def take_capture(
     the files are not hashed a second time."""
     items: list[dict[str, Any]] = []
     try:
+        store.check_room(sum(state.size for state in plan.path_states.values() if state.exists))
         if plan.paths:
             files = await take_files(transport, plan.paths, store, size_cap=size_cap, states=states)
             items.append({"strategy": "files", "data": files.to_json()})
