@@ -14,6 +14,8 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from console.core.paths import Paths
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -39,6 +41,12 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+def keep_private(*paths: Path) -> None:
+    """Tighten each existing file of `paths` to 0600 at most (the database and its WAL and SHM on open)."""
+    for path in paths:
+        _repair(path, FILE_MODE, [], [])
+
+
 def _repair(path: Path, wanted: int, changed: list[Path], failed: list[str]) -> None:
     try:
         info = path.lstat()
@@ -52,6 +60,11 @@ def _repair(path: Path, wanted: int, changed: list[Path], failed: list[str]) -> 
         failed.append(f"{path} ({error.strerror})")
     else:
         changed.append(path)
+
+
+def secure_paths(paths: Paths) -> str | None:
+    """`secure_directories` over every directory hitl keeps files in (config, data, state)."""
+    return secure_directories((paths.config_dir, paths.data_dir, paths.state_dir))
 
 
 def secure_directories(roots: Iterable[Path]) -> str | None:

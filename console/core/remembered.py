@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from console.core.private_files import make_private_dir
 from console.core.tiers import Tier
 
 # Wrappers kept verbatim in a prefix pattern, with how many positional arguments they take before the command.
@@ -215,7 +216,7 @@ class RememberedApprovals:
             raise RememberError(f"{self.store_file}: remembered approvals cannot be read: {error}") from None
 
     def _save(self) -> None:
-        self.store_file.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.store_file.parent)
         data = [{**asdict(rule), "tier": rule.tier.name} for rule in self._persistent]
         fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")  # created 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

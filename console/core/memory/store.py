@@ -44,6 +44,7 @@ from console.core.memory.records import (
     StoredSession,
 )
 from console.core.memory.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
+from console.core.private_files import create_private_file, keep_private, make_private_dir
 from console.core.redact import redact, redact_json
 
 BUSY_TIMEOUT = 30.0
@@ -149,7 +150,9 @@ class MemoryStore:
         if path.exists() and not path.is_file():
             raise MemoryStoreError(f"{path}: exists but is not a file")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(path.parent)
+            create_private_file(path)
+            keep_private(path, Path(f"{path}-wal"), Path(f"{path}-shm"))
         except OSError as error:
             raise MemoryStoreError(f"{path}: cannot create its directory: {error.strerror}") from None
         try:
