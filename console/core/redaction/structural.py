@@ -115,10 +115,7 @@ STRUCTURAL_RULES: tuple[Rule, ...] = (
     ),
     Rule(  # the same as one word inside a sentence (a database and a user name, each with a letter)
         (":",),
-        re.compile(
-            r"(?<!\S)((?:[^:\s\\]|\\.)+:(?:\d{2,5}|\*):[^:\s]*[A-Za-z_][^:\s]*:[^:\s]*[A-Za-z_][^:\s]*:)"
-            r"((?:[^:\s\\]|\\.)+)(?!\S)"
-        ),
+        re.compile(r"(?<!\S)([^:\s]+:(?:\d{2,5}|\*):[^:\s]*[A-Za-z_][^:\s]*:[^:\s]*[A-Za-z_][^:\s]*:)([^:\s]+)(?!\S)"),
         keep_prefix("password"),
     ),
     Rule(  # crypt(3) hashes: shadow, htpasswd, useradd -p
