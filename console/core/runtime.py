@@ -15,6 +15,7 @@ from console.core.config import Settings
 from console.core.hosts import InventoryHosts
 from console.core.memory.store import MemoryStore
 from console.core.paths import Paths
+from console.core.private_files import secure_paths
 from console.core.remembered import RememberedApprovals
 from console.core.session import Session
 from console.core.transport.inventory import load_inventory
@@ -26,6 +27,9 @@ class Runtime:
     session: Session
     hosts: InventoryHosts
     memory: MemoryStore
+    permissions_notice: str | None = None
+    """What the start-up check of hitl's file permissions repaired (`private_files.secure_paths`), to be shown
+    to the operator once; None when everything was already private."""
 
     async def close(self) -> None:
         await self.hosts.close()
@@ -41,7 +45,9 @@ def open_runtime(
     trust_prompt: TrustPrompt | None = None,
     mode: str = "manual",
 ) -> Runtime:
-    """Open everything a session needs; expired rollback points and old audit rows are collected first."""
+    """Open everything a session needs; hitl's files are made private and expired rollback points and old audit
+    rows are collected first."""
+    permissions_notice = secure_paths(paths)
     memory = MemoryStore.open(paths.database_file)
     memory.housekeep(time.time(), audit_retention=settings.audit_retention, snapshots_dir=paths.snapshots_dir)
     hosts = InventoryHosts(load_inventory(paths), paths, trust_prompt)
@@ -56,4 +62,4 @@ def open_runtime(
         mode=mode,
         rules=effective_rules(paths.config_dir),
     )
-    return Runtime(session=session, hosts=hosts, memory=memory)
+    return Runtime(session=session, hosts=hosts, memory=memory, permissions_notice=permissions_notice)

@@ -21,6 +21,7 @@ from textual.app import InvalidThemeError
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from console.core.memory import MemoryStoreError
+from console.core.private_files import make_private_dir
 from console.core.runtime import Runtime
 from console.core.session import SessionError
 from console.tui.messages import HostSwitched, ReadOnlyChanged
@@ -50,7 +51,7 @@ def export_audit_log(runtime: Runtime, *, now: datetime | None = None) -> Path:
     """Write the whole audit log as JSON Lines to `<data dir>/audit-exports/`, atomically; returns the path."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     directory = runtime.hosts.paths.data_dir / "audit-exports"
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_dir(directory)
     target = directory / f"audit-{stamp}.jsonl"
     fd, temp = tempfile.mkstemp(dir=directory, prefix=".audit-", suffix=".tmp")
     try:

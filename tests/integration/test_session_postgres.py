@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from console.core.tiers import Tier
 from tests.fixtures.postgres import PostgresServer
@@ -48,3 +49,31 @@ async def test_delete_without_where_is_undone_and_other_tables_untouched(postgre
         await rt.close()
     assert postgres.query("shop_delete", "SELECT count(*) FROM orders") == "3"
     assert postgres.query("shop_delete", "SELECT string_agg(id::text, ',' ORDER BY id) FROM audit") == "7,8"
+
+
+async def test_a_password_in_the_command_is_not_kept_and_the_restore_uses_the_hosts_credentials(
+    postgres: PostgresServer, hitl_home: Path
+) -> None:
+    """PGPASSWORD and a URL password reach the dump before the change, never the rollback point; the review
+    of the rollback says the restore uses the host's own credentials (here: the cluster trusts local users)."""
+    _seed(postgres, "shop_secret")
+    url = f"postgresql://{postgres.user}:Url-Secret-88@/shop_secret?host={postgres.socket_dir}&port={postgres.port}"
+    command = f"PGPASSWORD=Env-Secret-77 psql {shlex.quote(url)} -c {shlex.quote('DELETE FROM orders')}"
+    approver = ScriptedApprover(approve, approve)
+    rt = runtime(approver)
+    try:
+        outcome = await rt.session.run_command("local", command)
+        assert outcome.ok, outcome.result
+        point = rt.memory.rollback_point(outcome.rollback_key or "")
+        assert point is not None
+        assert "Secret" not in repr(point.artifacts) and "Secret" not in point.command
+        undo = await rt.session.rollback([point.key])
+        assert undo[-1].ok, undo[-1].reason
+        review = approver.requests[-1]
+        assert review.diff and "host's own credentials" in review.diff
+    finally:
+        await rt.close()
+    assert postgres.query("shop_secret", "SELECT count(*) FROM orders") == "3"
+    for path in hitl_home.rglob("*"):
+        if path.is_file():
+            assert b"Secret-" not in path.read_bytes(), path
