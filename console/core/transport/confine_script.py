@@ -94,11 +94,17 @@ inner)
 "
   for d in /mnt /media /srv /opt /boot /dev/shm; do [ -d "$d" ] && [ ! -L "$d" ] && stages="$stages $d"; done
   for d in @DEVICES@; do [ -c "/dev/$d" ] && devs="$devs /dev/$d"; done
-  lay=$(for d in @SCRATCH@; do [ -d "$d" ] && [ ! -L "$d" ] && printf '%s\n' "$d" "$d"/*/ "$d"/.[!.]*/; done |
-    LC_ALL=C "$aw" -v tops=" @SCRATCH@ " -v stages="$stages" -v devs="$devs" -v how="$how" -v t="$t" '
-    NR == FNR { mp[$5] = 1; if ($0 ~ / - proc /) proc[$5] = 1; order[++nm] = $5; ro[$5] = $6 ~ /^ro(,|$)/; next }
-    { sub(/\/$/, ""); c[++n] = $0 }
+  sites=
+  for d in @SCRATCH@; do
+    [ -d "$d" ] && [ ! -L "$d" ] || continue
+    for e in "$d" "$d"/*/ "$d"/.[!.]*/; do [ -d "$e" ] && sites="$sites$e$nl"; done
+  done
+  lay=$(LC_ALL=C "$aw" -v tops=" @SCRATCH@ " -v stages="$stages" -v devs="$devs" -v how="$how" -v t="$t" \
+    -v sites="$sites" '
+    { mp[$5] = 1; if ($0 ~ / - proc /) proc[$5] = 1; order[++nm] = $5; ro[$5] = $6 ~ /^ro(,|$)/ }
     END {
+      n = split(sites, c, "\n") - 1
+      for (i = 1; i <= n; i++) sub(/\/$/, "", c[i])
       split(stages, st, " ")
       for (j = 1; (j in st) && s == ""; j++) {
         s = st[j]
@@ -142,7 +148,7 @@ inner)
       }
       print s; print dirs; printf "%s", fstab binds
       printf "/proc/self/fd/8 %s/. none bind,ro 0 0\n", s
-    }' /proc/self/mountinfo -) || fail "no directory to stage on"
+    }' /proc/self/mountinfo) || fail "no directory to stage on"
   s=${lay%%"$nl"*} lay=${lay#*"$nl"}
   dirs=${lay%%"$nl"*} lay=${lay#*"$nl"}
   if [ -n "$p" ]; then
