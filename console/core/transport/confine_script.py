@@ -3,8 +3,9 @@
 One script, `CONFINE_SCRIPT`, is run as `/bin/sh -c 'eval "$1"' hitl-confine SCRIPT STAGE TOKEN ...` and
 re-invokes itself for each stage, so nothing is installed or written on the host:
 
-outer  (the caller, host namespaces) remembers the working directory, and for `sudo` the caller's uid, gid,
-       umask and exported environment, then becomes root through `sudo -n` when the strategy says so;
+outer  (the caller, host namespaces) remembers the working directory, and for `sudo` the caller's uid, gid and
+       umask, then becomes root through `sudo -n` when the strategy says so (the caller's environment is read
+       later from sudo's own /proc/PID/environ, never passed as an argument);
 mid    (root or the caller, host namespaces; inline in outer unless through sudo) starts
        `unshare --user --mount` in the background and writes the child's uid and gid maps: for root the
        identity map of every id (0 0 4294967295), so owners and processes read exactly as outside; for an
@@ -28,6 +29,8 @@ The namespaces, the overlays and everything written into them vanish when the la
 
 from __future__ import annotations
 
+import shlex
+
 SCRATCH_PATHS = ("/tmp", "/var/tmp", "/var/log", "/var/cache", "/run")  # noqa: S108 (overlaid, not used by us)
 """Where READ programs legitimately write (logs, pid files, sudo timestamps, temporary files, caches)."""
 
@@ -41,6 +44,25 @@ CHARACTER_DEVICES = ("null", "zero", "full", "random", "urandom", "tty", "ptmx",
 
 FAIL_STATUS = 125
 
+ENVIRONMENT_TO_EXPORTS = r"""{
+  i = index($0, "="); name = substr($0, 1, i - 1); value = substr($0, i + 1)
+  if (name !~ /^[A-Za-z_][A-Za-z0-9_]*$/ || (name ~ /^HITL_CONFINE_/) != (wanted == "hitl")) next
+  gsub(/'/, "'\\''", value)
+  printf "export %s='%s'\n", name, value
+}"""
+"""awk over a NUL-separated environment (RS = NUL): one `export NAME='VALUE'` line per variable; with
+`-v wanted=hitl` only the wrapper's own HITL_CONFINE_* variables, else every variable but those."""
+
+SUDO_BOOT = (
+    "aw=awk; command -v mawk > /dev/null && aw=mawk\n"
+    f'eval "$(LC_ALL=C "$aw" -v RS=\'\\0\' -v wanted=hitl {shlex.quote(ENVIRONMENT_TO_EXPORTS)} /proc/$PPID/environ)"'
+    " || exit 125\n"
+    'exec /bin/sh -c \'eval "$1"\' hitl-confine "$HITL_CONFINE_SCRIPT" inner "$1" sudo "$HITL_CONFINE_SHELL"'
+    ' "$HITL_CONFINE_COMMAND" "$2" "$3" "$4" "$5" ""\n'
+)
+"""Root's first words through sudo: take the script, the login shell and the command out of sudo's own
+environment (/proc/PPID/environ, readable only by the caller and root), then run the script's inner stage."""
+
 CONFINE_SCRIPT = (
     r"""
 s_=$1 stage=$2; shift 2
@@ -51,8 +73,11 @@ outer)
   t=$1 how=$2
   set -- "$s_" inner "$t" "$how" "$3" "$4" "$PWD"
   case $how in
-  sudo) exec sudo -n unshare --mount --propagation private -- /bin/sh -c 'eval "$1"' hitl-confine "$@" \
-          "$(id -u)" "$(id -g)" "$(umask)" "$(export -p)" ;;
+  sudo)  # the script and the command travel in sudo's environment: sudo logs its arguments, ps shows them
+    HITL_CONFINE_SCRIPT=$s_ HITL_CONFINE_SHELL=$5 HITL_CONFINE_COMMAND=$6
+    export HITL_CONFINE_SCRIPT HITL_CONFINE_SHELL HITL_CONFINE_COMMAND
+    exec sudo -n unshare --mount --propagation private -- /bin/sh -c @SUDO_BOOT@ hitl-confine \
+      "$t" "$PWD" "$(id -u)" "$(id -g)" "$(umask)" ;;
   userns)
     u=$(id -u) g=$(id -g)
     exec 3<&0
@@ -67,14 +92,24 @@ outer)
   esac ;;
 run)
   [ "$2" = userns ] || kill -STOP $$
-  how=$2 sh_=${3:-${SHELL:-/bin/sh}} cmd=$4 dir=$5 uid=$6 gid=$7 um=$8 env_=$9
-  [ -n "$3" ] || { n=${sh_##*/}; [ "$(command -v "$n")" -ef "$sh_" ] && sh_=$n; }
+  how=$2 sh_=${3:-${SHELL:-/bin/sh}} cmd=$4 dir=$5 uid=$6 gid=$7 um=$8
+  if [ -z "$3" ]; then  # the login shell by name, as sshd starts it ("bash: line 3: ..." reads the same)
+    n=${sh_##*/} ifs=$IFS IFS=:
+    for d in $PATH; do [ "$d/$n" -ef "$sh_" ] && { sh_=$n; break; }; done
+    IFS=$ifs
+  fi
   [ "${SHLVL:-0}" -ge 1 ] 2>/dev/null || { SHLVL=1; export SHLVL; }
   cd -- "$dir" 2>/dev/null || cd /
   case $how in
   root) exec setpriv --no-new-privs --bounding-set="$caps" -- "$sh_" -c "$cmd" ;;
-  sudo) exec setpriv --reuid="$uid" --regid="$gid" --init-groups --bounding-set="$caps" -- \
-          env -i /bin/sh -c 'eval "$1"; umask "$2"; exec "$3" -c "$4"' hitl "$env_" "$um" "$sh_" "$cmd" ;;
+  sudo)
+    # The caller's environment comes from sudo's own /proc/PID/environ (fd 5, opened by root), never from an
+    # argument: sudo logs its command line, and anyone may read it in ps.
+    aw=awk
+    command -v mawk > /dev/null && aw=mawk
+    exec setpriv --reuid="$uid" --regid="$gid" --init-groups --bounding-set="$caps" -- env -i PATH="$PATH" \
+      /bin/sh -c 'eval "$(LC_ALL=C "$1" -v RS="\\0" "$2" <&5)" && exec 5<&- && umask "$3" || exit @FAIL@
+        cd -- "$4" 2>/dev/null || cd /; exec "$5" -c "$6"' hitl "$aw" @ENVPROG@ "$um" "$dir" "$sh_" "$cmd" ;;
   userns) exec unshare --user --map-user="$uid" --map-group="$gid" -- \
           setpriv --no-new-privs --bounding-set="$caps" -- "$sh_" -c "$cmd" ;;
   esac ;;
@@ -83,6 +118,7 @@ inner)
   [ "$how" != userns ] || until read -r _ _ c < /proc/self/gid_map 2>/dev/null && [ -n "$c" ]; do :; done
   [ /proc/self/ns/mnt -ef /proc/$PPID/ns/mnt ] && fail "no new mount namespace"
   if [ "$how" != userns ]; then
+    [ "$how" != sudo ] || exec 5< /proc/$PPID/environ || fail "cannot read the caller's environment"
     exec 3<&0
     unshare --user -- /bin/sh -c 'eval "$1"' hitl-confine "$s_" run "$@" <&3 3<&- &
     p=$!
@@ -187,6 +223,8 @@ inner)
   exit $st ;;
 esac
 """.replace("@FAIL@", str(FAIL_STATUS))
+    .replace("@ENVPROG@", shlex.quote(ENVIRONMENT_TO_EXPORTS))
+    .replace("@SUDO_BOOT@", shlex.quote(SUDO_BOOT))
     .replace("@DEVICES@", " ".join(CHARACTER_DEVICES))
     .replace("@SCRATCH@", " ".join(SCRATCH_PATHS))
     .replace("@CAPS@", "".join(f",+{cap}" for cap in KEPT_CAPABILITIES))
