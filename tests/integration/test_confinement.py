@@ -416,3 +416,16 @@ async def test_through_sudo_the_environment_arrives_and_nothing_private_is_in_an
     assert result.ok and result.stdout == value, result
     assert seen, "the sudo process was never seen"
     assert not any(secret in text for text in seen), seen
+
+
+@pytest.mark.parametrize("host", ["local-root", "ssh-root", "ssh-sudoer"], indirect=True)
+async def test_stdin_working_directory_environment_and_exit_status_pass_through(host: Host) -> None:
+    command = 'cat; pwd; printf "%s\\n" "$HITL_X"; exit 7'
+    plain, confined = [
+        await host.transport.run(
+            command, stdin=b"line from stdin\n", cwd="/var/log", env={"HITL_X": "a 'b' c"}, confine=confine
+        )
+        for confine in (False, True)
+    ]
+    assert (confined.stdout, confined.exit_status) == (plain.stdout, plain.exit_status)
+    assert confined.stdout == "line from stdin\n/var/log\na 'b' c\n" and confined.exit_status == 7
