@@ -256,6 +256,9 @@ async def probe_confinement(run: RunFunction, *, host: str, shell: str = "") -> 
         trial = await run_confined(run, strategy, "true", host=host, shell=shell, timeout=30.0)
         if trial.ok:
             return Confinement(strategy)
+        if trial.ended is not Ended.EXITED and not (trial.error or "").startswith("could not confine"):
+            # The connection failed, not the confinement: decide on the next connection.
+            return Confinement(None, f"the probe did not finish: {_problem(trial)}", settled=False)
         problem = _problem(trial)
     return Confinement(None, f"confinement did not work here ({problem})")
 
