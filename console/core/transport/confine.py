@@ -34,7 +34,7 @@ MODE_LABELS: dict[Strategy, str] = {
 
 _PROBE = r"""
 echo "uid $(id -u)"
-for t in unshare setpriv mount umount awk find cmp; do command -v "$t" >/dev/null 2>&1 || echo "missing $t"; done
+for t in unshare setpriv mount awk find mkdir; do command -v "$t" >/dev/null 2>&1 || echo "missing $t"; done
 echo "userns $(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo unknown)"
 [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n /bin/sh -c 'exit 0' 2>/dev/null && echo sudo yes; }
 true

@@ -1,29 +1,32 @@
-"""The shell text that runs one command confined on a host (local or SSH), using only util-linux and coreutils.
+"""The shell text that runs one command confined on a host (local or SSH): util-linux, coreutils, awk, find.
 
-One script, `CONFINE_SCRIPT`, is run as `/bin/sh -c 'eval "$1"' hitl-confine SCRIPT STAGE TOKEN ...` and
-re-invokes itself for each stage, so nothing is installed or written on the host:
+`CONFINE_SCRIPT` is run as `/bin/sh -c 'eval "$1"' hitl-confine SCRIPT STAGE ARGS...` and re-invokes itself
+for each stage; nothing is installed, and nothing is written on the host outside the command's namespaces.
 
-outer  (the caller, host namespaces) remembers the working directory, and for `sudo` the caller's uid, gid and
-       umask, then becomes root through `sudo -n` when the strategy says so (the caller's environment is read
-       later from sudo's own /proc/PID/environ, never passed as an argument);
-mid    (root or the caller, host namespaces; inline in outer unless through sudo) starts
-       `unshare --user --mount` in the background and writes the child's uid and gid maps: for root the
-       identity map of every id (0 0 4294967295), so owners and processes read exactly as outside; for an
-       ordinary user without sudo, its own ids as root (`--map-user` brings them back for the command).
-inner  (namespace root, fresh user + mount namespace, private propagation) waits for its maps, refuses to
-       go on unless it really is in a new mount namespace, then
-         1. remounts every mount read-only (`mount -a -o remount,bind,ro`, util-linux 2.34+);
-         2. mounts a staging tmpfs (size=0: unlimited, and so hidden from `df`) and lays out one overlay per
-            scratch site: /tmp, /var/tmp, /var/log, /var/cache and /run, or, where a scratch path has mounts
-            beneath it, each of its subdirectories that has none (so no mount is hidden and `df` is the same);
-         3. in one `mount -a -T FSTAB`: binds the usual character devices over themselves, remounts /dev
-            `nodev` (no raw disk writes) and mounts the overlays;
-         4. detaches the staging area (kept open on fd 9) and verifies that every visible mount is read-only
-            except the overlays, and /dev is nodev; any doubt is `fail`, and the command does not run;
-         5. prints `TOKEN ready`, runs the command with no_new_privs (root) and a reduced capability bounding
-            set, then lists what the command left in the throwaway layers (`TOKEN site K PATH` and
-            `TOKEN entry TYPE MODE UID GID SIZE MTIME uK/RELATIVE` lines), which the caller compares with the
-            host's own files to tell created, modified and deleted paths from files merely opened for writing.
+outer  (the caller) only for `sudo` and `userns`. sudo: puts the script, the login shell and the command in
+       the environment and runs `sudo -n unshare --mount ... SUDO_BOOT` (sudo logs its arguments and ps shows
+       them, so they carry nothing private); BOOT reads them back from sudo's /proc/PID/environ. userns: runs
+       `unshare --user --mount` in the background and maps the caller's own ids to root there.
+inner  real root in a new mount namespace (root, sudo), or namespace root (userns). It refuses to go on
+       unless the mount namespace really is new, then:
+         1. (root, sudo) forks the command's process into a new user namespace, where it stops itself, and
+            writes that namespace's identity maps (0 0 4294967295), so owners and processes read as outside;
+         2. lays out, with one awk over mountinfo, one fstab: every mount remounted read-only; the usual
+            character devices bound over themselves and /dev remounted `nodev`; one overlay per filesystem
+            holding scratch paths, mounted in a staging tmpfs (size=0, so `df` skips it), and each scratch
+            directory bound from it (so it stats as on the host until written; a scratch path with mounts
+            beneath it is descended into, so no mount is hidden); last, the staging directory's original
+            bound read-only over the staging tmpfs;
+         3. mounts the staging tmpfs, writes the fstab, makes the layers' directories and runs `mount -a -T`
+            (one process for the whole view);
+         4. verifies over mountinfo that every visible mount is read-only except the scratch layers and /dev is
+            `nodev`; any doubt is `fail`, and the command's process is killed before the command ever ran;
+         5. prints `TOKEN ready` and continues the command (`run`), waits, and lists what it left in the
+            throwaway layers (`TOKEN site K PATH` lines from step 2, `TOKEN entry TYPE MODE UID GID SIZE MTIME
+            uK/RELATIVE` lines now), which the caller compares with the host's own files.
+run    the command's process, in its own user namespace that owns no other namespace: `setpriv` with a
+       reduced bounding set (and no_new_privs for root, whose set-uid programs gain nothing anyway); through
+       sudo it becomes the caller again, with the caller's environment (read from sudo's environ on fd 5).
 The namespaces, the overlays and everything written into them vanish when the last process exits.
 """
 
