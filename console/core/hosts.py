@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from console.core.paths import Paths
 from console.core.session import HostInfo, SessionError
 from console.core.transport.base import Transport
 from console.core.transport.factory import open_transport
-from console.core.transport.inventory import Inventory, InventoryError
+from console.core.transport.inventory import HostSpec, Inventory, InventoryError
 from console.core.transport.trust import TrustPrompt
+
+Connector = Callable[[HostSpec], Transport]
+"""Opens the transport for a host. The default is `open_transport` (local or SSH); tests pass their own to make
+a host fail the way a remote one does."""
 
 
 class InventoryHosts:
     """Implements `console.core.session.Hosts` over `hosts.toml`, ~/.ssh/config and `local`."""
 
-    def __init__(self, inventory: Inventory, paths: Paths, trust_prompt: TrustPrompt | None) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        paths: Paths,
+        trust_prompt: TrustPrompt | None,
+        *,
+        connect: Connector | None = None,
+    ) -> None:
         self.inventory = inventory
         self.paths = paths
         self.trust_prompt = trust_prompt
+        self._connect: Connector = connect or (lambda spec: open_transport(spec, paths, trust_prompt))
         self._open: dict[str, Transport] = {}
 
     def info(self, name: str) -> HostInfo:
@@ -35,7 +49,7 @@ class InventoryHosts:
                 spec = self.inventory.get(name)
             except InventoryError as error:
                 raise SessionError(str(error)) from None
-            self._open[name] = open_transport(spec, self.paths, self.trust_prompt)
+            self._open[name] = self._connect(spec)
         return self._open[name]
 
     async def close(self) -> None:

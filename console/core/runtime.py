@@ -12,7 +12,7 @@ from console.core.approval import Approver, EventSink
 from console.core.capture.blobs import BlobStore
 from console.core.classify import effective_rules
 from console.core.config import Settings
-from console.core.hosts import InventoryHosts
+from console.core.hosts import Connector, InventoryHosts
 from console.core.memory.store import MemoryStore
 from console.core.paths import Paths
 from console.core.remembered import RememberedApprovals
@@ -40,11 +40,14 @@ def open_runtime(
     events: EventSink | None = None,
     trust_prompt: TrustPrompt | None = None,
     mode: str = "manual",
+    connect: Connector | None = None,
 ) -> Runtime:
-    """Open everything a session needs; expired rollback points and old audit rows are collected first."""
+    """Open everything a session needs; expired rollback points and old audit rows are collected first.
+
+    `connect` opens a host's transport (default: local or SSH from the inventory)."""
     memory = MemoryStore.open(paths.database_file)
     memory.housekeep(time.time(), audit_retention=settings.audit_retention, snapshots_dir=paths.snapshots_dir)
-    hosts = InventoryHosts(load_inventory(paths), paths, trust_prompt)
+    hosts = InventoryHosts(load_inventory(paths), paths, trust_prompt, connect=connect)
     session = Session(
         settings=settings,
         hosts=hosts,

@@ -8,7 +8,7 @@ from textual.widgets import Log, Static
 
 from console.tui.app import HitlApp
 from console.tui.widgets import StatusBar
-from tests.tui.conftest import dialog, say, turn_done, wait_for
+from tests.tui.pilot import dialog, say, turn_done, wait_for
 
 
 def chat_text(app: HitlApp) -> str:
