@@ -10,7 +10,7 @@ from typing import Any
 
 from console.commands.terminal import terminal_trust_prompt
 from console.core.paths import Paths, resolve_paths
-from console.core.transport.inventory import HostSpec, InventoryError, load_inventory
+from console.core.transport.inventory import HostSpec, load_inventory
 from console.core.transport.probe import probe_host
 
 
@@ -25,11 +25,7 @@ def register(subparsers: Any) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    try:
-        inventory = load_inventory(resolve_paths())
-    except InventoryError as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return 2
+    inventory = load_inventory(resolve_paths())
     for warning in inventory.warnings:
         print(f"hitl: warning: {warning}", file=sys.stderr)
     rows = [("NAME", "ADDRESS", "LABELS", "POLICY", "SOURCE")]
@@ -53,12 +49,8 @@ def _address(spec: HostSpec) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     paths = resolve_paths()
-    try:
-        inventory = load_inventory(paths)
-        specs = [inventory.get(args.name)] if args.name else inventory.all()
-    except InventoryError as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return 2
+    inventory = load_inventory(paths)
+    specs = [inventory.get(args.name)] if args.name else inventory.all()
     for warning in inventory.warnings:
         print(f"hitl: warning: {warning}", file=sys.stderr)
     reachable = asyncio.run(_check_all(specs, paths, args.timeout))

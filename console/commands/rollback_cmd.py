@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 from console.commands.context import load_context
-from console.commands.exec_cmd import EXIT_CONNECTION_LOST, EXIT_REFUSED
-from console.commands.terminal import TerminalApprover, terminal_trust_prompt
+from console.commands.failures import EXIT_REFUSED
+from console.commands.session_access import terminal_session
 
 
 def register(subparsers: Any) -> None:
@@ -55,24 +55,8 @@ def _rollbacks(args: argparse.Namespace) -> int:
 
 
 async def _restore(keys: list[str], reason: str) -> int:
-    from console.commands.exec_cmd import print_output
-    from console.core.runtime import open_runtime
-    from console.core.session import HostUnreachable, SessionError
-
-    context = load_context()
-    runtime = open_runtime(
-        context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=terminal_trust_prompt
-    )
-    try:
-        outcomes = await runtime.session.rollback(keys, reason=reason, source="cli")
-    except HostUnreachable as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return EXIT_CONNECTION_LOST
-    except SessionError as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return 2
-    finally:
-        await runtime.close()
+    async with terminal_session() as session:
+        outcomes = await session.rollback(keys, reason=reason, source="cli")
     last = outcomes[-1]
     if last.decision == "rejected":
         print(f"hitl: not rolled back: {last.reason}", file=sys.stderr)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from console.core.errors import SessionError
 from console.core.paths import Paths
-from console.core.session import HostInfo, SessionError
+from console.core.session import HostInfo
 from console.core.transport.base import Transport
 from console.core.transport.factory import open_transport
 from console.core.transport.inventory import HostSpec, Inventory, InventoryError

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from console.core.errors import HitlError
 from console.core.tiers import Tier
 
 # Wrappers kept verbatim in a prefix pattern, with how many positional arguments they take before the command.
@@ -47,7 +48,7 @@ class Scope(StrEnum):
     PREFIX = "prefix"
 
 
-class RememberError(ValueError):
+class RememberError(HitlError, ValueError):
     """A remembered approval that may not be created; the message says why."""
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from console.core.capture.engine import Snapshot
 from console.core.classify.model import Classification, Target
+from console.core.errors import SessionError
 from console.core.memory.records import RollbackPoint
 from console.core.memory.store import MemoryStore
 from console.core.tiers import Tier
@@ -17,7 +18,7 @@ ROLLBACK_KEY = re.compile(r"^rb-[0-9a-z]{6}$")
 _KEY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
-class RollbackError(Exception):
+class RollbackError(SessionError):
     """A rollback that cannot be done; the message says why."""
 
 

@@ -45,21 +45,14 @@ from console.core.capture.preview import preview_change
 from console.core.classify import RuleSet, classify
 from console.core.classify.model import Classification
 from console.core.config import Settings
+from console.core.errors import HostUnreachable, SessionError
 from console.core.gate import ApprovalRefused, ApprovalStats, Gate, ReviewSubject, challenge_for, verify_challenges
 from console.core.memory.store import MemoryStore
 from console.core.plan import Plan, PlanStep, StepStatus
 from console.core.remembered import RememberedApprovals, RememberError
-from console.core.rollback import RollbackError, new_rollback_key, restorable_points, rollback_classification
+from console.core.rollback import new_rollback_key, restorable_points, rollback_classification
 from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult, Stream, Transport
-
-
-class SessionError(Exception):
-    """Something the operator asked for cannot be done; the message says why."""
-
-
-class HostUnreachable(SessionError):
-    """The host could not be reached (connection refused, host key refused, connection lost): nothing ran."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -730,10 +723,7 @@ class Session:
 
     async def rollback(self, keys: Sequence[str], *, reason: str = "", source: str = "operator") -> list[Outcome]:
         """Roll back the given points (in the order given) after one approval showing the diff."""
-        try:
-            points = restorable_points(self.memory, keys, self.clock())
-        except RollbackError as error:
-            raise SessionError(str(error)) from None
+        points = restorable_points(self.memory, keys, self.clock())
         info = self.hosts.info(points[0].host)
         refusal = self.refusal(info, "hitl rollback", Tier.WRITE)
         if refusal:

@@ -12,10 +12,10 @@ from typing import Any
 
 from console.core.agent.base import ToolResult
 from console.core.agent.tools import format_command_result, untrusted
+from console.core.errors import HitlError
 from console.core.redact import redact
-from console.core.session import Outcome, PlanOutcome, Session, SessionError
+from console.core.session import Outcome, PlanOutcome, Session
 from console.core.transport.base import RunResult
-from console.core.transport.errors import TransportError
 
 
 def _output(result: RunResult) -> str:
@@ -70,7 +70,7 @@ class SessionTools:
     async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> ToolResult:
         try:
             return await self._call(name, arguments)
-        except (SessionError, TransportError) as error:
+        except HitlError as error:
             return ToolResult(redact(str(error)), is_error=True)
 
     async def _call(self, name: str, arguments: Mapping[str, Any]) -> ToolResult:

@@ -14,13 +14,15 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from console.core.errors import HitlError
+
 INTERRUPTED_RESULT = (
     "No result: the turn was interrupted before this call finished. Whether it ran is unknown to you; "
     "use recall or list_rollbacks to find out before repeating it."
 )
 
 
-class HistoryError(ValueError):
+class HistoryError(HitlError, ValueError):
     """A stored conversation that cannot be resumed; `str()` names what is wrong."""
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from console.core.errors import StoreError
+
 # proposed -> decided (approved or auto, not yet run) -> running -> finished | interrupted (its process died)
 # proposed -> declined (rejected or refused: never runs); proposed/decided -> abandoned (its process died first)
 ActionState = Literal["proposed", "decided", "declined", "running", "finished", "interrupted", "abandoned"]
@@ -13,7 +15,7 @@ ROLLBACK_STATUSES: tuple[RollbackStatus, ...] = ("live", "rolled back", "expired
 DECISIONS = ("approved", "rejected", "auto", "refused")
 
 
-class MemoryStoreError(Exception):
+class MemoryStoreError(StoreError):
     """The database cannot be used (unreadable, corrupt, newer schema, not hitl's). `str()` names the file."""
 
 
