@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from console.commands.memory_access import open_existing_store, since_argument
-from console.core.memory import EXPORT_FORMATS
+from console.core.stores import EXPORT_FORMATS
 
 
 def register(subparsers: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from console.commands.failures import EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE
 from console.commands.session_access import terminal_session
-from console.core.transport.base import Ended
+from console.core.outcome import Ended, Origin
 
 
 def register(subparsers: Any) -> None:
@@ -33,7 +33,7 @@ async def _run(host: str, command: str) -> int:
     async with terminal_session() as session:
         classification = session.classify(command)
         print(f"hitl: {classification.tier.name}: " + "; ".join(classification.reasons), file=sys.stderr)
-        outcome = await session.run_command(host, command, source="cli")
+        outcome = await session.run_command(host, command, source=Origin.CLI)
     if outcome.result is None:
         print(f"hitl: not run ({outcome.decision}): {outcome.reason}", file=sys.stderr)
         return EXIT_REFUSED

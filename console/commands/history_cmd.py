@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from console.commands.memory_access import open_existing_store, since_argument
-from console.core.memory import ActionRecord
+from console.core.memory.records import ActionRecord
 
 COMMAND_WIDTH = 80
 

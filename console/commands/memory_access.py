@@ -1,4 +1,4 @@
-"""Opening the memory store for a sub-command that only reads it: the database from `paths.database_file`.
+"""Opening the record store for a sub-command that only reads it (`history`, `audit`).
 
 A store that cannot be used raises `MemoryStoreError`, which `console.cli` reports as one line (exit 2).
 """
@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 from console.commands.context import load_context
-from console.core.memory import MemoryStore
-from console.core.memory.since import parse_since
+from console.core.ports import Store
+from console.core.stores import open_existing_store as open_store_if_made
+from console.core.stores import parse_since
 
 
 def since_argument(text: str) -> float:
@@ -24,11 +25,11 @@ def since_argument(text: str) -> float:
 
 
 @contextmanager
-def open_existing_store() -> Iterator[MemoryStore | None]:
+def open_existing_store() -> Iterator[Store | None]:
     """The store, or None when hitl has not created its database yet (a read command creates nothing)."""
-    path = load_context().paths.database_file
-    if not path.exists():
+    store = open_store_if_made(load_context().paths)
+    if store is None:
         yield None
         return
-    with MemoryStore.open(path) as store:
+    with closing(store):
         yield store

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from console.commands.context import load_context
 from console.commands.terminal import TerminalApprover, terminal_trust_prompt
-from console.core.approval import OutputLines, SessionEvent
+from console.core.events import OutputLines, SessionEvent
 
 if TYPE_CHECKING:
     from console.core.session import Session

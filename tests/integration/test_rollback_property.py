@@ -69,7 +69,7 @@ def test_random_changes_roll_back_to_the_identical_tree(tmp_path: Path, ops: lis
                     keys.append(outcome.rollback_key)
             for key in reversed(keys):
                 undo = await rt.session.rollback([key])
-                assert undo[-1].ok, undo[-1].reason
+                assert undo.ok, undo.reason
 
     asyncio.run(scenario())
     assert tree_state(root) == before

@@ -89,7 +89,7 @@ async def test_drop_table_is_undone(engine: Engine, make_runtime: RuntimeFactory
     with pytest.raises(subprocess.CalledProcessError):  # the table is gone
         items(engine, "shop_drop")
     undo = await rt.session.rollback([outcome.rollback_key or ""])
-    assert undo[-1].ok, undo[-1].reason
+    assert undo.ok, undo.reason
     assert items(engine, "shop_drop") == "disk,fan,psu"
 
 
@@ -104,6 +104,6 @@ async def test_delete_without_where_is_undone_and_other_tables_untouched(
     assert engine.query("shop_delete", "SELECT count(*) FROM orders") == "0"
     engine.query("shop_delete", "INSERT INTO audit VALUES (8)")  # an unrelated change after the delete
     undo = await rt.session.rollback([outcome.rollback_key or ""])
-    assert undo[-1].ok, undo[-1].reason
+    assert undo.ok, undo.reason
     assert items(engine, "shop_delete") == "disk,fan,psu"
     assert engine.query("shop_delete", "SELECT id FROM audit ORDER BY id").split() == ["7", "8"]

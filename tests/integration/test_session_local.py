@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from console.core.approval import Decision, RememberChoice, StepFinished
+from console.core.approval import Decision, RememberChoice
 from console.core.capture.blobs import BlobStore
+from console.core.events import ActionFinished, StepStarted
 from console.core.paths import resolve_paths
 from console.core.plan import StepStatus
 from console.core.remembered import Lifetime, Scope
@@ -76,7 +77,7 @@ async def test_write_waits_captures_and_rolls_back_content_mode_owner(
     os.chmod(target, 0o600)  # drift after the command ran: mode changed too
     before_rollback = approver.requests[:]
     undo = await rt.session.rollback([outcome.rollback_key], reason="test")
-    assert undo[-1].ok
+    assert undo.ok
     rollback_request = approver.requests[len(before_rollback)]
     assert rollback_request.kind == "rollback"
     assert rollback_request.diff and "-server_name new;" in rollback_request.diff
@@ -86,8 +87,8 @@ async def test_write_waits_captures_and_rolls_back_content_mode_owner(
     assert target.stat().st_uid == os.getuid()
     assert rt.memory.rollback_point(outcome.rollback_key).status == "rolled back"  # type: ignore[union-attr]
     # The rollback itself captured the state it replaced, so it can be undone.
-    assert undo[-1].rollback_key and undo[-1].rollback_key != outcome.rollback_key
-    assert any(isinstance(e, StepFinished) and e.rollback_key == outcome.rollback_key for e in events)
+    assert undo.rollback_key and undo.rollback_key != outcome.rollback_key
+    assert any(isinstance(e, ActionFinished) and e.outcome.rollback_key == outcome.rollback_key for e in events)
 
 
 async def test_destructive_tree_deletion_comes_back_byte_for_byte(tmp_path: Path, make_runtime: RuntimeFactory) -> None:
@@ -303,10 +304,10 @@ async def test_a_plan_can_be_aborted_between_steps(tmp_path: Path, make_runtime:
 
     def sink(event: object) -> None:
         events.append(event)
-        if isinstance(event, StepFinished) and event.index == 1:
+        if isinstance(event, ActionFinished) and event.outcome.index == 1:
             rt.session.abort_plan()
 
-    rt.session.events = sink  # type: ignore[assignment]
+    rt.session.events.subscribe(sink)  # type: ignore[arg-type]
     outcome = await rt.session.run_plan(
         "three files",
         "local",
@@ -350,7 +351,7 @@ async def test_write_through_a_symlink_captures_the_file_it_points_to(
     assert real.read_text() == "port 8080\n"  # cp wrote through the link
     assert any(str(real) in line for line in approver.requests[0].steps[0].capture_lines)
     undo = await rt.session.rollback([outcome.rollback_key or ""])
-    assert undo[-1].ok
+    assert undo.ok
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_text() == "port 80\n"
 
@@ -384,7 +385,7 @@ async def test_targets_with_spaces_quotes_newlines_and_unicode_roll_back(
         assert outcome.rollback_key, (name, outcome.no_rollback)
         assert (root / name).read_text().startswith("new")
         undo = await rt.session.rollback([outcome.rollback_key])
-        assert undo[-1].ok, (name, undo[-1].reason)
+        assert undo.ok, (name, undo.reason)
     assert tree_state(root) == before
 
 
@@ -419,8 +420,8 @@ async def test_a_missing_blob_fails_the_rollback_cleanly_and_marks_the_point(
     undo = await rt.session.rollback([key])
     point = rt.memory.rollback_point(key)
     action = rt.memory.actions()[0]
-    assert not undo[-1].ok
-    assert undo[-1].reason and "missing" in undo[-1].reason
+    assert not undo.ok
+    assert undo.reason and "missing" in undo.reason
     assert point is not None and point.status == "failed"
     assert action.command.startswith("Roll back") and action.exit_status == 1
     assert target.read_text() == "after\n"
@@ -438,8 +439,8 @@ async def test_undoing_a_rollback_restores_the_post_change_state_without_false_d
     assert target.read_text() == "one\n"
     with pytest.raises(Exception, match="rolled back"):
         await rt.session.rollback([outcome.rollback_key or ""])  # twice: refused
-    undo = await rt.session.rollback([first[-1].rollback_key or ""])
-    assert undo[-1].ok
+    undo = await rt.session.rollback([first.rollback_key or ""])
+    assert undo.ok
     assert target.read_text() == "two\n"
     undo_request = approver.requests[2]
     assert undo_request.warnings == () and not undo_request.requires_force
@@ -488,8 +489,8 @@ async def test_a_restore_that_fails_half_way_is_failed_and_can_be_undone(
     undo = await rt.session.rollback([outcome.rollback_key or ""])
     point = rt.memory.rollback_point(outcome.rollback_key or "")
     action = rt.memory.actions()[0]
-    assert not undo[-1].ok and undo[-1].reason and "Read-only file system" in undo[-1].reason
-    assert undo[-1].rollback_key and undo[-1].rollback_key in undo[-1].reason
+    assert not undo.ok and undo.reason and "Read-only file system" in undo.reason
+    assert undo.rollback_key and undo.rollback_key in undo.reason
     assert point is not None and point.status == "failed"
     assert (action.state, action.exit_status) == ("finished", 1)
 
@@ -565,9 +566,31 @@ async def test_a_rollback_is_bound_to_the_state_that_was_reviewed(tmp_path: Path
     key = outcome.rollback_key or ""
     refused = await rt.session.rollback([key])
     assert target.read_text() == "three\n"  # what the operator did not see is not overwritten
-    assert refused[-1].decision == "refused" and not refused[-1].ok
-    assert refused[-1].reason and str(target) in refused[-1].reason and "nothing was restored" in refused[-1].reason
+    assert refused.decision == "refused" and not refused.ok
+    assert refused.reason and str(target) in refused.reason and "nothing was restored" in refused.reason
     assert rt.memory.rollback_point(key).status == "live"  # type: ignore[union-attr]
     assert rt.memory.actions()[0].state == "finished"
     again = await rt.session.rollback([key])  # asked again, now with the edit in the diff
-    assert again[-1].ok and target.read_text() == "one\n"
+    assert again.ok and target.read_text() == "one\n"
+
+
+async def test_a_command_stopped_while_running_is_closed_as_interrupted_at_once(
+    make_runtime: RuntimeFactory,
+) -> None:
+    import asyncio
+
+    events: list[object] = []
+    rt = make_runtime(ScriptedApprover(), events=events)  # type: ignore[arg-type]
+    task = asyncio.ensure_future(rt.session.run_command("local", "sleep 30"))
+    for _ in range(400):  # the READ runs at once; it is running once it has been announced (10 s at most)
+        if any(isinstance(e, StepStarted) for e in events):
+            break
+        await asyncio.sleep(0.025)
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    action = rt.memory.actions()[0]
+    assert (action.state, action.ended) == ("finished", "cancelled")
+    closed = [e.outcome for e in events if isinstance(e, ActionFinished)]
+    assert [o.status.value for o in closed] == ["interrupted"]

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from console.core.approval import ApprovalRequest, Decision, SessionEvent
+from console.core.approval import ApprovalRequest, Decision
 from console.core.config import Settings
+from console.core.events import SessionEvent
 from console.core.paths import resolve_paths
+from console.core.ports import Store
 from console.core.runtime import Runtime, open_runtime
 from console.core.transport.base import Ended, RunResult, Transport
 from console.core.transport.errors import TransportError
@@ -65,8 +67,10 @@ class RuntimeFactory:
         events: list[SessionEvent] | None = None,
         *,
         transport: Transport | None = None,
+        store: Store | None = None,
     ) -> Runtime:
-        """`transport` is used for the host of its name instead of the one the inventory would open."""
+        """`transport` is used for the host of its name instead of the one the inventory would open; `store`
+        instead of the test's HITL_HOME database."""
         paths = resolve_paths()
 
         def connect(spec: HostSpec) -> Transport:
@@ -75,7 +79,7 @@ class RuntimeFactory:
             return open_transport(spec, paths)
 
         sink = events.append if events is not None else None
-        rt = open_runtime(paths, settings, approver, events=sink, connect=connect)
+        rt = open_runtime(paths, settings, approver, events=sink, connect=connect, store=store)
         self.opened.append(rt)
         return rt
 

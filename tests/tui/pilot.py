@@ -65,7 +65,9 @@ async def dialog(pilot: Pilot[None]) -> ApprovalScreen:
 
 
 async def turn_done(pilot: Pilot[None], timeout: float = 30.0) -> None:
-    """Wait for the turn to end with the main screen on top (SSH steps on a busy machine can take seconds)."""
+    """Wait for the turn to end with the main screen on top (SSH steps on a busy machine can take seconds), and
+    for the app to have handled what the session announced during it (its events arrive as messages)."""
     app = pilot.app
     assert isinstance(app, HitlApp)
     await wait_for(pilot, lambda: not app.turn_running and app.screen is app.screen_stack[0], timeout)
+    await pilot.pause()

@@ -60,16 +60,15 @@ async def test_timeline_lists_newest_first_filters_refuses_expired_and_rolls_bac
 ) -> None:
     alpha, beta, gamma = files
     approver = ScriptedApprover(approve, approve, approve, approve)
+    short_lived = make_runtime(approver, replace(FAST, rollback_ttl=1.0))
+    expired = await change(short_lived, "local", alpha)
     rt = make_runtime(approver)
-    rt.session.settings = replace(FAST, rollback_ttl=1.0)
-    expired = await change(rt, "local", alpha)
-    rt.session.settings = FAST
     older = await change(rt, "local", beta)
     newest = await change(rt, "local", gamma)
     # What `hitl` does on start: points past their expiry are marked expired (and their blobs collected).
     assert rt.memory.expire_rollback_points(time.time() + 5, resolve_paths().snapshots_dir) == 1
 
-    app = ThemedApp(lambda: TimelineScreen(rt.memory, rt.session))
+    app = ThemedApp(lambda: TimelineScreen(rt.session))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, TimelineScreen))
         screen = app.screen
@@ -139,7 +138,7 @@ async def test_rejected_rollback_changes_nothing(files: list[Path], make_runtime
     approver = ScriptedApprover(approve, Decision.reject("not now"))
     rt = make_runtime(approver)
     key = await change(rt, "local", alpha)
-    app = ThemedApp(lambda: TimelineScreen(rt.memory, rt.session))
+    app = ThemedApp(lambda: TimelineScreen(rt.session))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, TimelineScreen))
         await pilot.press("r")
@@ -159,7 +158,7 @@ async def test_timeline_over_ssh_host_filter_diff_and_rollback(
     rt = make_runtime(approver)
     remote = await change(rt, "box", alpha)
     local = await change(rt, "local", beta)
-    app = ThemedApp(lambda: TimelineScreen(rt.memory, rt.session))
+    app = ThemedApp(lambda: TimelineScreen(rt.session))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, TimelineScreen))
         screen = app.screen
@@ -198,7 +197,7 @@ async def test_diff_errors_are_shown_not_raised(
         artifacts={"items": [], "post_commands": []},
         expires_at=time.time() + 3600,
     )
-    app = ThemedApp(lambda: TimelineScreen(rt.memory, rt.session))
+    app = ThemedApp(lambda: TimelineScreen(rt.session))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, TimelineScreen))
         screen = app.screen
@@ -248,9 +247,9 @@ def test_timeline_snapshot(snap_compare, tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     store = fixed_store(tmp_path / "fixed.sqlite3")
-    rt = RuntimeFactory()(ScriptedApprover())
+    rt = RuntimeFactory()(ScriptedApprover(), store=store)
     try:
-        app = ThemedApp(lambda: TimelineScreen(store, rt.session, clock=lambda: FIXED + 600))
+        app = ThemedApp(lambda: TimelineScreen(rt.session, clock=lambda: FIXED + 600))
 
         async def diff_shown(pilot) -> None:  # type: ignore[no-untyped-def]
             await wait_for(
@@ -260,6 +259,5 @@ def test_timeline_snapshot(snap_compare, tmp_path: Path, monkeypatch: pytest.Mon
         assert snap_compare(app, terminal_size=(110, 30), run_before=diff_shown)
     finally:
         store.close()
-        rt.memory.close()
         monkeypatch.delenv("TZ")
         time.tzset()
