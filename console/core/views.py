@@ -102,7 +102,3 @@ class RollbackView:
     @property
     def expired(self) -> bool:
         return self.status == "expired"
-
-    @property
-    def restorable(self) -> bool:
-        return self.refusal is None

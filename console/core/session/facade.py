@@ -118,10 +118,6 @@ class Session:
     def plan_running(self) -> bool:
         return bool(self._plans.running)
 
-    @property
-    def blobs(self) -> BlobStore:
-        return self._parts.blobs
-
     def set_read_only(self, value: bool) -> None:
         self._state.read_only = value
         self.store.append_audit("read-only", {"enabled": value})
