@@ -34,7 +34,7 @@ def _verify(_args: argparse.Namespace) -> int:
     if verdict.ok:
         print(f"audit: {verdict.message}")
         return 0
-    print(f"hitl: audit chain broken at row {verdict.first_bad_row}: {verdict.message}", file=sys.stderr)
+    print(f"hitl: audit chain broken at {verdict.where}: {verdict.message}", file=sys.stderr)
     return 1
 
 

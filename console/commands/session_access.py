@@ -33,6 +33,8 @@ async def terminal_session() -> AsyncIterator[Session]:
     runtime = open_runtime(
         context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=terminal_trust_prompt
     )
+    if runtime.permissions_notice:
+        print(f"hitl: {runtime.permissions_notice}", file=sys.stderr)
     try:
         yield runtime.session
     finally:

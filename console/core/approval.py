@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from console.core.classify.model import Classification
-from console.core.remembered import Lifetime, Scope
+from console.core.remembered import Lifetime, Scope, pattern_text
 from console.core.tiers import Tier
 from console.core.transport.base import RunResult
 from console.core.transport.trust import PassphrasePrompt, TrustPrompt, TrustRequest
@@ -139,6 +139,14 @@ class ApprovalRequest:
     def pending_steps(self) -> tuple[StepReview, ...]:
         """The steps the approval is for (not the READ steps that already ran)."""
         return tuple(step for step in self.steps if step.result is None)
+
+    def remember_pattern(self, scope: Scope) -> str | None:
+        """The exact pattern a remembered approval with `scope` would allow, as the dialog shows it before `m`
+        confirms the choice; None when this request cannot be remembered that way (not a single WRITE command,
+        shell syntax, no real subcommand)."""
+        if self.kind != "command" or len(self.pending_steps) != 1 or self.tier is not Tier.WRITE:
+            return None
+        return pattern_text(self.pending_steps[0].command, scope)
 
 
 @dataclass(frozen=True, slots=True)

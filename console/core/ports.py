@@ -46,7 +46,10 @@ class Store(Protocol):
         latency: float | None,
         reason: str | None,
         digest: str | None,
+        rule_id: str | None = None,
     ) -> None: ...
+
+    def record_skipped(self, action_id: int, *, reason: str) -> None: ...
 
     def record_start(self, action_id: int) -> None: ...
 

@@ -27,6 +27,7 @@ from console.core.hosts import Connector, InventoryHosts
 from console.core.outcome import Origin
 from console.core.paths import Paths
 from console.core.ports import Store
+from console.core.private_files import make_private_dir, secure_paths
 from console.core.rollback import views as rollback_views
 from console.core.session import Session
 from console.core.stores import last_conversation, open_store, remembered_approvals
@@ -46,6 +47,9 @@ class Runtime:
     hosts: InventoryHosts
     memory: Store
     paths: Paths
+    permissions_notice: str | None = None
+    """What the start-up check of hitl's file permissions repaired (`private_files.secure_paths`), to be shown
+    to the operator once; None when everything was already private."""
 
     async def close(self) -> None:
         await self.hosts.close()
@@ -86,7 +90,7 @@ class Runtime:
         directory = self.paths.data_dir / AUDIT_EXPORTS
         target = directory / f"audit-{stamp}.jsonl"
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            make_private_dir(directory)
             fd, temp = tempfile.mkstemp(dir=directory, prefix=".audit-", suffix=".tmp")
         except OSError as error:
             raise SessionError(f"cannot export the audit log to {directory}: {error}") from None
@@ -115,10 +119,12 @@ def open_runtime(
     connect: Connector | None = None,
     store: Store | None = None,
 ) -> Runtime:
-    """Open everything a session needs; expired rollback points and old audit rows are collected first.
+    """Open everything a session needs; hitl's files are made private and expired rollback points and old audit
+    rows are collected first.
 
     `connect` opens a host's transport (default: local or SSH from the inventory). `store` is used instead of
     the one the paths name, as it is: whoever opened it keeps it (a fixed store in tests; later, a team store)."""
+    permissions_notice = secure_paths(paths)
     if store is None:
         store = open_store(paths)
         store.housekeep(time.time(), audit_retention=settings.audit_retention, snapshots_dir=paths.snapshots_dir)
@@ -135,4 +141,4 @@ def open_runtime(
         mode=mode,
         rules=effective_rules(paths.config_dir),
     )
-    return Runtime(session=session, hosts=hosts, memory=memory, paths=paths)
+    return Runtime(session=session, hosts=hosts, memory=memory, paths=paths, permissions_notice=permissions_notice)

@@ -235,6 +235,8 @@ class HitlApp(App[None]):
             paths, self.settings, self.approver, trust_prompt=tui_trust_prompt(self), mode=self._mode
         )
         self.runtime = self._opened = runtime
+        if runtime.permissions_notice:  # said once, out of the conversation's way
+            self.notify(runtime.permissions_notice, title="Files made private", severity="warning", timeout=15)
         runtime.session.set_host(self._host)
         selection = runtime.start_agent(history=history, environ=self._environ)
         self.agent = selection.agent

@@ -145,17 +145,22 @@ def test_remembered_approval_covers_write_without_terminal_and_can_be_revoked(tm
     from console.core.tiers import Tier
 
     book = RememberedApprovals(resolve_paths().remembered_approvals_file)
-    rule = book.add("touch /x", Tier.WRITE, scope=Scope.PREFIX, lifetime=Lifetime.DAY, now=time.time(), host="local")
     target = tmp_path / "made"
+    rule = book.add(
+        f"touch {target}", Tier.WRITE, scope=Scope.EXACT, lifetime=Lifetime.DAY, now=time.time(), host="local"
+    )
+    other = tmp_path / "not-made"
+    assert run("exec", "local", "--", "touch", str(other)).returncode == 3, "an exact rule covers no other file"
+    assert not other.exists()
     done = run("exec", "local", "--", "touch", str(target))
     assert done.returncode == 0, done.stderr
     assert target.exists()
     assert "rollback key: rb-" in done.stderr
     assert rule.id in run("approvals").stdout
     assert run("approvals", "revoke", rule.id).returncode == 0
-    other = tmp_path / "not-made"
-    assert run("exec", "local", "--", "touch", str(other)).returncode == 3
-    assert not other.exists()
+    target.unlink()
+    assert run("exec", "local", "--", "touch", str(target)).returncode == 3
+    assert not target.exists()
 
 
 def test_ctrl_c_at_the_prompt_exits_130_at_once_without_a_traceback(tmp_path: Path) -> None:

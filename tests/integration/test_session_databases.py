@@ -10,6 +10,7 @@ import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,30 @@ async def test_delete_without_where_is_undone_and_other_tables_untouched(
     assert undo.ok, undo.reason
     assert items(engine, "shop_delete") == "disk,fan,psu"
     assert engine.query("shop_delete", "SELECT id FROM audit ORDER BY id").split() == ["7", "8"]
+
+
+async def test_a_password_in_the_command_is_not_kept_and_the_restore_uses_the_hosts_credentials(
+    postgres: PostgresServer, hitl_home: Path, make_runtime: RuntimeFactory
+) -> None:
+    """PGPASSWORD and a URL password reach the dump before the change, never the rollback point; the review
+    of the rollback says the restore uses the host's own credentials (here: the cluster trusts local users)."""
+    engine = postgres_engine(postgres)
+    engine.create("shop_secret")
+    url = f"postgresql://{postgres.user}:Url-Secret-88@/shop_secret?host={postgres.socket_dir}&port={postgres.port}"
+    command = f"PGPASSWORD=Env-Secret-77 psql {shlex.quote(url)} -c {shlex.quote('DELETE FROM orders')}"
+    approver = ScriptedApprover(approve, approve)
+    rt = make_runtime(approver)
+    outcome = await rt.session.run_command("local", command)
+    assert outcome.ok, outcome.result
+    point = rt.memory.rollback_point(outcome.rollback_key or "")
+    assert point is not None
+    assert "Secret" not in repr(point.artifacts) and "Secret" not in point.command
+    undo = await rt.session.rollback([point.key])
+    assert undo.ok, undo.reason
+    review = approver.requests[-1]
+    assert review.diff and "host's own credentials" in review.diff
+    assert postgres.query("shop_secret", "SELECT count(*) FROM orders") == "3"
+    await rt.close()
+    for path in hitl_home.rglob("*"):
+        if path.is_file():
+            assert b"Secret-" not in path.read_bytes(), path

@@ -243,15 +243,17 @@ async def test_plan_steps_see_earlier_steps_changes_without_false_drift(
 async def test_remembered_write_is_not_asked_again_but_destructive_always_is(
     tmp_path: Path, make_runtime: RuntimeFactory
 ) -> None:
-    remember = RememberChoice(scope=Scope.PREFIX, lifetime=Lifetime.SESSION)
-    approver = ScriptedApprover(lambda r: Decision(approved=True, remember=remember), approve)
+    remember = RememberChoice(scope=Scope.EXACT, lifetime=Lifetime.SESSION)
+    approver = ScriptedApprover(lambda r: Decision(approved=True, remember=remember), approve, approve)
     rt = make_runtime(approver)
     await rt.session.run_command("local", f"touch {tmp_path}/one")
-    second = await rt.session.run_command("local", f"touch {tmp_path}/two")
+    second = await rt.session.run_command("local", f"touch {tmp_path}/one")
     assert second.decision == "remembered"
     assert len(approver.requests) == 1
+    await rt.session.run_command("local", f"touch {tmp_path}/two")
+    assert len(approver.requests) == 2, "an exact rule covers no other file"
     await rt.session.run_command("local", f"rm -rf {tmp_path}/one")
-    assert len(approver.requests) == 2
+    assert len(approver.requests) == 3
 
 
 async def test_sqlite_delete_without_where_is_undone(tmp_path: Path, make_runtime: RuntimeFactory) -> None:

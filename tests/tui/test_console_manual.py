@@ -244,3 +244,13 @@ async def test_esc_on_a_running_command_ends_it_and_records_it_interrupted_at_on
         assert app.runtime is not None
         action = app.runtime.memory.actions()[0]
         assert (action.command, action.state, action.ended) == ("sleep 30", "finished", "cancelled")
+
+
+async def test_files_made_private_at_start_up_are_said_once(console_app, hitl_home: Path) -> None:
+    hitl_home.chmod(0o755)
+    app = console_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, app.ready.is_set)
+        said = [n for n in app._notifications if n.title == "Files made private"]
+        assert len(said) == 1 and "private" in said[0].message
+    assert hitl_home.stat().st_mode & 0o077 == 0

@@ -43,6 +43,7 @@ from console.core.agent.base import (
 from console.core.agent.history import Conversation, tool_result
 from console.core.agent.prompt import build_system_prompt
 from console.core.agent.tools import TOOLS, ToolInputError, validate_tool_input
+from console.core.redact import redact
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
@@ -238,7 +239,7 @@ class AnthropicAgent:
                 context = await self._context_provider()
             except Exception as error:  # memory trouble must not stop the conversation
                 context = f"(hitl could not read its memory for this turn: {type(error).__name__})"
-        return build_system_prompt(context)
+        return build_system_prompt(redact(context))
 
     async def _handle_call(self, call: _Call) -> AsyncIterator[AgentEvent]:
         assert self._round_results is not None

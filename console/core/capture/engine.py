@@ -15,6 +15,7 @@ from typing import Any
 
 from console.core.capture.blobs import BlobError, BlobStore
 from console.core.capture.databases import (
+    HOST_CREDENTIALS,
     DatabaseCaptureError,
     DumpSnapshot,
     DumpTarget,
@@ -216,6 +217,8 @@ class Snapshot:
                     lines.append(f"{data['tool']} rules")
                 case "dump":
                     lines.append(f"{data['engine']} dump of {data['database']}.{data['table'] or '*'}")
+                    if data.get("credentials_dropped"):
+                        lines.append(HOST_CREDENTIALS)
         return lines
 
 
@@ -231,6 +234,7 @@ async def take_capture(
     the files are not hashed a second time."""
     items: list[dict[str, Any]] = []
     try:
+        store.check_room(sum(state.size for state in plan.path_states.values() if state.exists))
         if plan.paths:
             files = await take_files(transport, plan.paths, store, size_cap=size_cap, states=states)
             items.append({"strategy": "files", "data": files.to_json()})
@@ -370,6 +374,8 @@ async def snapshot_diff(
                     lines.append(
                         f"{data['engine']} {data['database']}: {table} will be replaced by the captured dump\n"
                     )
+                    if data.get("credentials_dropped"):
+                        lines.append(f"{data['engine']} {data['database']}: {HOST_CREDENTIALS}\n")
     except CaptureErrors as error:
         raise CaptureError(f"cannot compare with the current state: {error}") from None
     return "".join(lines) if lines else "No difference: the current state already equals the capture.\n"

@@ -7,10 +7,12 @@ ran (skipped) and actions the operator stopped (interrupted). How a closed actio
 
 - it ran: its exit status, how it ended, the output and the rollback key;
 - it was rejected or refused when decided: nothing more (the decision already says it never runs);
+- a plan step never reached (an earlier step failed, the plan was aborted): `skipped`, with the reason;
 - it was approved (or never decided) but did not run: `not started`, with the reason as its output;
 - it was stopped while running: `cancelled`.
 
-`Source` and `Verdict` are enums; `_recorded_source` and `decide` are the one mapping to what the store keeps.
+`Source` and `Verdict` are enums; `_recorded_source` and `decide` are the one mapping to what the store keeps
+(a remembered approval is the decision `remembered` with the rule's id).
 """
 
 from __future__ import annotations
@@ -115,12 +117,16 @@ class ActionJournal:
         digest: str | None = None,
         rule: str | None = None,
     ) -> None:
-        """Record how the action was decided; a remembered approval is kept as approved by `remembered ID`."""
-        stored, by = verdict, decided_by
-        if verdict is Verdict.REMEMBERED:
-            stored, by = Verdict.APPROVED, f"remembered {rule}"
+        """Record how the action was decided; a remembered approval names its rule."""
+        by = f"remembered {rule}" if verdict is Verdict.REMEMBERED else decided_by
         self._store.record_decision(
-            action.id, decision=stored.value, decided_by=by, latency=latency, reason=reason, digest=digest
+            action.id,
+            decision=verdict.value,
+            decided_by=by,
+            latency=latency,
+            reason=reason,
+            digest=digest,
+            rule_id=rule if verdict is Verdict.REMEMBERED else None,
         )
         action.verdict, action.rule = verdict, rule
 
@@ -159,6 +165,8 @@ class ActionJournal:
                 output=result.stdout + result.stderr,
                 rollback_key=rollback_key,
             )
+        elif status is Status.SKIPPED:
+            self._store.record_skipped(action.id, reason=reason or "not run")
         elif action.verdict is None or action.verdict.approved:
             ended = Ended.CANCELLED if action.started else Ended.NOT_STARTED
             self._store.record_finish(

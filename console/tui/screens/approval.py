@@ -44,12 +44,12 @@ REMEMBER_CHOICES: tuple[RememberChoice | None, ...] = (
 Mode = Literal["decide", "reason", "edit"]
 
 
-def describe_remember(choice: RememberChoice | None, host: str) -> str:
+def describe_remember(choice: RememberChoice | None, request: ApprovalRequest) -> str:
+    """The choice with the exact pattern it would remember (`ApprovalRequest.remember_pattern`)."""
     if choice is None:
         return "no — ask every time"
-    what = "this exact command" if choice.scope is Scope.EXACT else "this command and subcommand, any arguments"
     when = {Lifetime.SESSION: "for this session", Lifetime.DAY: "for 24 hours"}.get(choice.lifetime, "until revoked")
-    return f"{what} on {host}, {when}"
+    return f"{request.remember_pattern(choice.scope)} on {request.host}, {when}"
 
 
 class ApprovalScreen(ModalScreen[Decision | None]):
@@ -223,7 +223,7 @@ class ApprovalScreen(ModalScreen[Decision | None]):
         if self.can_remember:
             remember = self.query_one("#remember", Static)
             remember.update(
-                Text("Remember this approval (m): " + describe_remember(self.remember_choice, self.request.host))
+                Text("Remember this approval (m): " + describe_remember(self.remember_choice, self.request))
             )
             remember.set_class(self.remember_choice is not None, "-on")
         if self.request.requires_force:
@@ -288,6 +288,10 @@ class ApprovalScreen(ModalScreen[Decision | None]):
     def action_remember(self) -> None:
         if self.can_remember:
             self._remember_index = (self._remember_index + 1) % len(REMEMBER_CHOICES)
+            while (choice := REMEMBER_CHOICES[self._remember_index]) and not self.request.remember_pattern(
+                choice.scope
+            ):  # no "command and subcommand" for a program without real subcommands
+                self._remember_index = (self._remember_index + 1) % len(REMEMBER_CHOICES)
             self._refresh_controls()
 
     def action_force(self) -> None:
@@ -362,7 +366,7 @@ class CommandApprovalScreen(ApprovalScreen):
 
     @property
     def can_remember(self) -> bool:
-        return self.step.tier is Tier.WRITE
+        return self.step.tier is Tier.WRITE and self.request.remember_pattern(Scope.EXACT) is not None
 
     def title_text(self) -> Text:
         if self.step.tier is Tier.DESTRUCTIVE:

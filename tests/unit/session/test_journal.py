@@ -73,6 +73,16 @@ def test_approved_but_not_run_is_closed_as_not_started_with_the_reason(
     assert outcome.decision is Verdict.REFUSED  # the core refused what the operator had approved
 
 
+def test_a_plan_step_never_reached_is_recorded_as_skipped(store: MemoryStore, events: list[SessionEvent]) -> None:
+    book = journal(store, events)
+    action = book.open("web-1", WRITE.command, WRITE, OPERATOR, flow=Flow.PLAN, plan_id="plan-1a2b3c", index=3)
+    book.decide(action, Verdict.APPROVED, "operator")
+    outcome = book.close(action, Status.SKIPPED, reason="not run: step 2 failed")
+    record = store.action(action.id)
+    assert record is not None and (record.state, record.reason) == ("skipped", "not run: step 2 failed")
+    assert (outcome.status, outcome.index) == (Status.SKIPPED, 3)
+
+
 def test_an_action_closed_before_any_decision_is_not_left_open(store: MemoryStore, events: list[SessionEvent]) -> None:
     book = journal(store, events)
     action = book.open("web-1", "ls /", Classification("ls /", Tier.READ, ("ls lists",)), OPERATOR)
@@ -88,7 +98,7 @@ def test_a_remembered_approval_keeps_its_rule(store: MemoryStore, events: list[S
     book.start(action)
     outcome = book.close(action, Status.DONE, result=RunResult(0, "", "", 0.1, Ended.EXITED))
     record = store.action(action.id)
-    assert record is not None and (record.decision, record.decided_by) == ("approved", "remembered ra-1a2b3c")
+    assert record is not None and (record.decision, record.rule_id) == ("remembered", "ra-1a2b3c")
     assert (outcome.decision, outcome.rule) == (Verdict.REMEMBERED, "ra-1a2b3c")
 
 
