@@ -55,7 +55,6 @@ if sys.argv[1] == "hitl":
     from console.commands.context import load_context
     from console.core.themes import discover_themes
     from console.tui.app import HitlApp
-from console.tui.messages import SessionEvents
     context = load_context()
     app = HitlApp(context.settings, discover_themes(context.paths.user_themes_dir), paths=context.paths)
 else:
