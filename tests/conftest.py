@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.sshd",
     "tests.fixtures.postgres",
     "tests.fixtures.mariadb",
+    "tests.support.session",
 ]
 
 
