@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from console.core.errors import HitlError
 from console.core.tiers import Tier
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 DEFAULT_THEME = "hitl-dark"
 
 
-class ConfigError(Exception):
+class ConfigError(HitlError):
     """A configuration value that cannot be used. `str()` is the whole message for the operator."""
 
     def __init__(self, source: str, key: str, problem: str) -> None:

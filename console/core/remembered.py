@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from console.core.errors import HitlError
 from console.core.private_files import make_private_dir
 from console.core.tiers import Tier
 
@@ -83,7 +84,7 @@ class Scope(StrEnum):
     PREFIX = "prefix"
 
 
-class RememberError(ValueError):
+class RememberError(HitlError, ValueError):
     """A remembered approval that may not be created; the message says why."""
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from console.core.capture.blobs import BlobError, BlobStore
 from console.core.paths import resolve_paths
-from tests.support.session import ScriptedApprover, approve, runtime
+from tests.support.session import RuntimeFactory, ScriptedApprover, approve
 
 
 @pytest.fixture
@@ -27,16 +27,15 @@ def small_snapshots(hitl_home: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(snapshots)], check=True)
 
 
-async def test_a_capture_larger_than_the_free_space_refuses_the_command(small_snapshots: Path, tmp_path: Path) -> None:
+async def test_a_capture_larger_than_the_free_space_refuses_the_command(
+    small_snapshots: Path, tmp_path: Path, make_runtime: RuntimeFactory
+) -> None:
     target = tmp_path / "big.conf"
     content = os.urandom(1024 * 1024)
     target.write_bytes(content)
-    rt = runtime(ScriptedApprover(approve))
-    try:
-        outcome = await rt.session.run_command("local", f"truncate -s 0 {target}")
-        action = rt.memory.actions()[0]
-    finally:
-        await rt.close()
+    rt = make_runtime(ScriptedApprover(approve))
+    outcome = await rt.session.run_command("local", f"truncate -s 0 {target}")
+    action = rt.memory.actions()[0]
     assert outcome.decision == "refused" and not outcome.ran
     assert outcome.reason and "no space left for the capture" in outcome.reason, outcome.reason
     assert target.read_bytes() == content

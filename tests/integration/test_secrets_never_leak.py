@@ -24,7 +24,7 @@ from console.core.agent.base import AgentEvent
 from console.core.session_tools import SessionTools
 from tests.fakes.anthropic_server import FakeAnthropicServer, text_turn
 from tests.support.secret_kinds import TABLE
-from tests.support.session import ScriptedApprover, runtime
+from tests.support.session import RuntimeFactory, ScriptedApprover
 
 SECRETS = sorted({secret for kind in TABLE for secret in kind.secrets})
 
@@ -77,7 +77,7 @@ def _hitl(home: Path, *args: str) -> str:
 
 
 async def test_no_secret_of_the_table_reaches_the_model_or_the_disk(
-    fake_anthropic: Any, tmp_path: Path, hitl_home: Path
+    fake_anthropic: Any, tmp_path: Path, hitl_home: Path, make_runtime: RuntimeFactory
 ) -> None:
     samples = tmp_path / "samples"
     samples.mkdir()
@@ -87,32 +87,30 @@ async def test_no_secret_of_the_table_reaches_the_model_or_the_disk(
         path.write_text(kind.text + "\n", encoding="utf-8")
         files.append(path)
     server: FakeAnthropicServer = fake_anthropic(_script(files))
-    rt = runtime(ScriptedApprover())
-    try:
-        client = anthropic.AsyncAnthropic(api_key="sk-test", base_url=server.url, max_retries=0)
+    rt = make_runtime(ScriptedApprover())
+    client = anthropic.AsyncAnthropic(api_key="sk-test", base_url=server.url, max_retries=0)
 
-        async def context() -> str:
-            return rt.memory.build_context([rt.session.current_host], query="password token key")
+    async def context() -> str:
+        return rt.memory.build_context([rt.session.current_host], query="password token key")
 
-        agent = AnthropicAgent("claude-test", SessionTools(rt.session), context, client=client)
-        message = "Here is what I found on the box, please check it:\n" + "\n\n".join(kind.text for kind in TABLE)
-        events: list[AgentEvent] = []
-        async with contextlib.aclosing(agent.run_turn(message)) as stream:
-            events = [event async for event in stream]
-        assert len(server.requests) == 4, events[-3:]
-        rt.memory.save_conversation(rt.session.session_id, agent.history)
+    agent = AnthropicAgent("claude-test", SessionTools(rt.session), context, client=client)
+    message = "Here is what I found on the box, please check it:\n" + "\n\n".join(kind.text for kind in TABLE)
+    events: list[AgentEvent] = []
+    async with contextlib.aclosing(agent.run_turn(message)) as stream:
+        events = [event async for event in stream]
+    assert len(server.requests) == 4, events[-3:]
+    rt.memory.save_conversation(rt.session.session_id, agent.history)
 
-        assert len(rt.memory.notes(limit=500)) == len(TABLE)
-        outputs = [action.output for action in rt.memory.actions(limit=500) if action.command.startswith("cat ")]
-        assert len(outputs) == len(TABLE) and all("[REDACTED:" in output for output in outputs)
+    assert len(rt.memory.notes(limit=500)) == len(TABLE)
+    outputs = [action.output for action in rt.memory.actions(limit=500) if action.command.startswith("cat ")]
+    assert len(outputs) == len(TABLE) and all("[REDACTED:" in output for output in outputs)
 
-        for number, request in enumerate(server.requests, 1):
-            leaks = _leaks(repr(request.body))
-            assert not leaks, f"request {number} carries {len(leaks)} of {len(SECRETS)} secrets: {leaks[:5]}"
-        assert {"-wal", "-shm"} <= {path.name[-4:] for path in hitl_home.rglob("hitl.sqlite3-*")}
-        assert _files_leak(hitl_home) == {}, "while the store is open"
-    finally:
-        await rt.close()
+    for number, request in enumerate(server.requests, 1):
+        leaks = _leaks(repr(request.body))
+        assert not leaks, f"request {number} carries {len(leaks)} of {len(SECRETS)} secrets: {leaks[:5]}"
+    assert {"-wal", "-shm"} <= {path.name[-4:] for path in hitl_home.rglob("hitl.sqlite3-*")}
+    assert _files_leak(hitl_home) == {}, "while the store is open"
+    await rt.close()
     assert _files_leak(hitl_home) == {}, "after the store closed"
     for args in (("history", "--json", "--limit", "1000"), ("audit", "export"), ("audit", "export", "--format", "csv")):
         printed = _hitl(hitl_home, *args)

@@ -13,7 +13,7 @@ from console.core.private_files import secure_directories, secure_paths
 from console.core.remembered import Lifetime, RememberedApprovals, Scope
 from console.core.tiers import Tier
 from console.core.transport.trust import append_known_host
-from tests.support.session import ScriptedApprover, runtime
+from tests.support.session import RuntimeFactory, ScriptedApprover
 
 
 def _modes(root: Path) -> dict[str, int]:
@@ -32,23 +32,22 @@ def _not_private(root: Path) -> dict[str, str]:
     }
 
 
-async def test_everything_hitl_writes_is_created_private(hitl_home: Path, tmp_path: Path) -> None:
+async def test_everything_hitl_writes_is_created_private(
+    hitl_home: Path, tmp_path: Path, make_runtime: RuntimeFactory
+) -> None:
     os.umask(0o022)
     os.chmod(hitl_home, 0o700)
     paths = resolve_paths()
-    rt = runtime(ScriptedApprover())
-    try:
-        rt.memory.add_note("the database, its WAL and SHM")
-        BlobStore(paths.snapshots_dir).put_bytes(b"captured")
-        RememberedApprovals(paths.remembered_approvals_file).add(
-            "nginx -s reload", Tier.WRITE, scope=Scope.EXACT, lifetime=Lifetime.UNTIL_REVOKED, now=0, host="h"
-        )
-        append_known_host(paths.known_hosts_file, "web1", 22, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGej")
-        names = {path.name for path in hitl_home.rglob("*")}
-        assert {"hitl.sqlite3", "hitl.sqlite3-wal", "hitl.sqlite3-shm", "known_hosts"} <= names
-        assert _not_private(hitl_home) == {}
-    finally:
-        await rt.close()
+    rt = make_runtime(ScriptedApprover())
+    rt.memory.add_note("the database, its WAL and SHM")
+    BlobStore(paths.snapshots_dir).put_bytes(b"captured")
+    RememberedApprovals(paths.remembered_approvals_file).add(
+        "nginx -s reload", Tier.WRITE, scope=Scope.EXACT, lifetime=Lifetime.UNTIL_REVOKED, now=0, host="h"
+    )
+    append_known_host(paths.known_hosts_file, "web1", 22, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGej")
+    names = {path.name for path in hitl_home.rglob("*")}
+    assert {"hitl.sqlite3", "hitl.sqlite3-wal", "hitl.sqlite3-shm", "known_hosts"} <= names
+    assert _not_private(hitl_home) == {}
 
 
 def test_start_up_repairs_a_readable_tree_and_says_so_once(hitl_home: Path, tmp_path: Path) -> None:
@@ -74,18 +73,12 @@ def test_start_up_repairs_a_readable_tree_and_says_so_once(hitl_home: Path, tmp_
     assert secure_paths(paths) is None, "said once: nothing left to repair"
 
 
-async def test_open_runtime_carries_the_notice(hitl_home: Path) -> None:
+async def test_open_runtime_carries_the_notice(hitl_home: Path, make_runtime: RuntimeFactory) -> None:
     hitl_home.chmod(0o755)
-    rt = runtime(ScriptedApprover())
-    try:
-        assert rt.permissions_notice and "private" in rt.permissions_notice
-    finally:
-        await rt.close()
-    rt = runtime(ScriptedApprover())
-    try:
-        assert rt.permissions_notice is None
-    finally:
-        await rt.close()
+    rt = make_runtime(ScriptedApprover())
+    assert rt.permissions_notice and "private" in rt.permissions_notice
+    rt = make_runtime(ScriptedApprover())
+    assert rt.permissions_notice is None
 
 
 def test_nothing_to_check_before_hitl_made_its_directories(tmp_path: Path) -> None:

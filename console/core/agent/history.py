@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from console.core.errors import HitlError
 from console.core.redact import redact, redact_json
 
 INTERRUPTED_RESULT = (
@@ -28,7 +29,7 @@ INTERRUPTED_RESULT = (
 )
 
 
-class HistoryError(ValueError):
+class HistoryError(HitlError, ValueError):
     """A stored conversation that cannot be resumed; `str()` names what is wrong."""
 
 

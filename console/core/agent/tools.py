@@ -252,6 +252,41 @@ def untrusted(text: str, limit: int = DEFAULT_OUTPUT_CHARS) -> str:
     )
 
 
+SUMMARY_FACTS: Final = 6
+
+
+def _facts(
+    *, decision: str, exit_status: int | None, rollback_key: str | None, reason: str | None, note: str | None
+) -> list[str]:
+    lines = [f"decision: {decision}"]
+    if reason:
+        lines.append(f"operator's reason: {reason}")
+    if exit_status is not None:
+        lines.append(f"exit status: {exit_status}")
+    if rollback_key:
+        lines.append(f"rollback key: {rollback_key}")
+    if note:
+        lines += note.splitlines()
+    return lines
+
+
+def command_summary(
+    *,
+    tier: Tier,
+    decision: str,
+    exit_status: int | None = None,
+    rollback_key: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> str:
+    """The same facts on one line for the operator's chat (the output is in the host pane)."""
+    facts = [
+        f"tier: {tier.name}",
+        *_facts(decision=decision, exit_status=exit_status, rollback_key=rollback_key, reason=reason, note=note),
+    ]
+    return " · ".join(facts[:SUMMARY_FACTS])
+
+
 def format_command_result(
     *,
     tier: Tier,
@@ -265,15 +300,10 @@ def format_command_result(
 ) -> str:
     """The text the model reads after a command: tier, decision (with the operator's reason), exit status,
     rollback key and the bounded output, fenced as untrusted data. `output` must already be redacted."""
-    lines = [f"tier: {tier.name} (decided by hitl's classifier)", f"decision: {decision}"]
-    if reason:
-        lines.append(f"operator's reason: {reason}")
-    if exit_status is not None:
-        lines.append(f"exit status: {exit_status}")
-    if rollback_key:
-        lines.append(f"rollback key: {rollback_key}")
-    if note:
-        lines.append(note)
+    lines = [
+        f"tier: {tier.name} (decided by hitl's classifier)",
+        *_facts(decision=decision, exit_status=exit_status, rollback_key=rollback_key, reason=reason, note=note),
+    ]
     if output is not None:
         lines.append("output:" if output else "output: (none)")
         if output:

@@ -46,6 +46,7 @@ from console.core.capture.system_state import (
     take_firewall,
 )
 from console.core.classify.model import Classification
+from console.core.errors import HitlError
 from console.core.transport.base import Transport
 from console.core.transport.errors import TransportError
 
@@ -56,7 +57,7 @@ a file, a connection lost mid-stream). All become a `CaptureError`, so the sessi
 leaving a traceback and an action that never finishes."""
 
 
-class CaptureError(Exception):
+class CaptureError(HitlError):
     """Capture or restore failed; the message is for the operator."""
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from console.core.errors import StoreError
+
 # proposed -> decided (approved or auto, not yet run) -> running -> finished | interrupted (its process died)
 # proposed -> declined (rejected or refused: never runs); proposed/decided -> abandoned (its process died first)
 # proposed/decided -> skipped (a plan step that never ran: an earlier step failed, the plan was aborted)
@@ -17,7 +19,7 @@ SOURCES = ("operator", "model", "mcp", "plan", "rollback", "cli")
 """The documented kinds of `source` (who proposed an action); a plan step may carry `plan:<id>`."""
 
 
-class MemoryStoreError(Exception):
+class MemoryStoreError(StoreError):
     """The database cannot be used (unreadable, corrupt, newer schema, not hitl's). `str()` names the file."""
 
 

@@ -27,11 +27,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from console.core.approval import ApprovalRequest, Decision, RememberChoice, StepReview
-from console.core.remembered import Lifetime, Scope
+from console.core.approval import ApprovalRequest, Decision, Lifetime, RememberChoice, Scope, StepReview
 from console.core.tiers import Tier
 from console.tui.review import StepDetails, TierBadge, labelled, tier_class
-from console.tui.widgets import is_production
 
 REMEMBER_CHOICES: tuple[RememberChoice | None, ...] = (
     None,
@@ -54,8 +52,8 @@ def describe_remember(choice: RememberChoice | None, request: ApprovalRequest) -
     return f"{request.remember_pattern(choice.scope)} on {request.host}, {when}"
 
 
-class ApprovalScreen(ModalScreen[Decision]):
-    """Shows one request and returns the operator's `Decision`."""
+class ApprovalScreen(ModalScreen[Decision | None]):
+    """Shows one request and returns the operator's `Decision` (None: taken away unanswered)."""
 
     AUTO_FOCUS = "#cancel"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,7 +129,7 @@ class ApprovalScreen(ModalScreen[Decision]):
             with Horizontal(id="title-row"):
                 yield TierBadge(request.tier)
                 yield Static(self.title_text(), id="dialog-title")
-                if is_production(request.host_labels):
+                if request.production:
                     yield Label("PROD", classes="prod-badge")
             with VerticalScroll(id="dialog-body"):
                 host = labelled("Host: ", request.host)
