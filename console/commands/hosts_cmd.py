@@ -18,9 +18,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("hosts", help="list known hosts; `hosts check [NAME]` tests connections")
     parser.set_defaults(func=_list)
     actions = parser.add_subparsers(dest="hosts_action", metavar="ACTION")
-    check = actions.add_parser(
-        "check", help="connect and report reachability, latency, OS, sudo and read confinement"
-    )
+    check = actions.add_parser("check", help="connect and report reachability, latency, OS, sudo and read confinement")
     check.add_argument("name", nargs="?", help="host to check (default: every host)")
     check.add_argument("--timeout", type=float, default=15.0, help="seconds per host (default 15)")
     check.set_defaults(func=_check)

@@ -92,8 +92,7 @@ class InventoryHosts:
         timeout: float = 15.0,
     ) -> ProbeResult:
         """Connect to `name` afresh and report reachability, latency, OS, passwordless sudo and read confinement;
-        never raises for
-        an unreachable or untrusted host."""
+        never raises for an unreachable or untrusted host."""
         return await probe_host(
             self._spec(name),
             self.paths,
