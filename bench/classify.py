@@ -8,29 +8,23 @@ commands per second on one core.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from console.core.classify import classify, default_rules
 from console.core.classify.parse import parser
+from tests.support.labelled import corpus_path, load_labelled
 
-CORPUS = Path("/work/shared/corpus/commands.tsv")
-LOCAL_COPY = Path(__file__).resolve().parent.parent / "tests" / "unit" / "data" / "commands.tsv"
-PLACEHOLDERS = {"<LF>": "\n", "<CR>": "\r", "<NBSP>": "\u00a0", "<ZWSP>": "\u200b"}
 ROUNDS = 30
 
 
 def commands() -> list[str]:
-    source = CORPUS if CORPUS.exists() else LOCAL_COPY
-    result = []
-    for line in source.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            command = line.split("\t")[1]
-            for placeholder, char in PLACEHOLDERS.items():
-                command = command.replace(placeholder, char)
-            result.append(command)
-    return result
+    """The shared corpus beside the checkout, else the copy kept in the repository."""
+    return [command for _, command, _ in load_labelled(corpus_path())]
 
 
 def best_of(rounds: int, work: list[str], *runs: Callable[[str], object]) -> list[float]:

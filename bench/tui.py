@@ -32,10 +32,11 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Log, Markdown
 
-from console.core.approval import OutputLines
 from console.core.config import Settings
+from console.core.events import OutputLines
 from console.core.themes import discover_themes
 from console.tui.app import HitlApp
+from console.tui.messages import SessionEvents
 from tests.fakes.anthropic_server import FakeAnthropicServer, text_turn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,8 +136,10 @@ async def ingest_hitl(lines: list[str]) -> tuple[float, float, int]:
         chat_input = app.query_one("#chat-input", Input)
         last = lines[-1]
 
+        sink = SessionEvents(app)  # the session's sink, as the console makes it when a session opens
+
         def deliver(line: str) -> None:
-            app._session_event(OutputLines("local", "stdout", (line,)))
+            sink(OutputLines("local", "stdout", (line,)))
 
         started = time.perf_counter()
         flood = asyncio.create_task(feed(deliver, lines))

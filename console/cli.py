@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from console import __version__
-from console.core.config import ConfigError
+from console.commands.failures import EXIT_INTERRUPTED, report
+from console.core.errors import HitlError
 
 # Modules in console.commands, each with `register(subparsers)`; the order is the order in --help.
 SUBCOMMANDS = (
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The one place where errors become exit statuses (see `console.commands.failures`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -52,9 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_console(args)
         result: int = args.func(args)
         return result
-    except ConfigError as error:
-        print(f"hitl: configuration error: {error}", file=sys.stderr)
-        return 2
+    except HitlError as error:
+        return report(error)
     except KeyboardInterrupt:
         print("hitl: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`hitl audit export | head`): not an error; silence the final flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from console.core.paths import resolve_paths
-from console.core.remembered import RememberedApprovals, RememberError
+from console.core.stores import remembered_approvals
 
 
 def register(subparsers: Any) -> None:
@@ -20,16 +20,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_list)
 
 
-def _book() -> RememberedApprovals:
-    return RememberedApprovals(resolve_paths().remembered_approvals_file)
-
-
 def _list(_args: argparse.Namespace) -> int:
-    try:
-        rules = _book().active(time.time())
-    except RememberError as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return 2
+    rules = remembered_approvals(resolve_paths()).active(time.time())
     if not rules:
         print("no remembered approvals", file=sys.stderr)
     for rule in rules:
@@ -38,12 +30,7 @@ def _list(_args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    try:
-        revoked = _book().revoke(args.rule_id)
-    except RememberError as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return 2
-    if not revoked:
+    if not remembered_approvals(resolve_paths()).revoke(args.rule_id):
         print(f"hitl: no remembered approval {args.rule_id}", file=sys.stderr)
         return 1
     print(f"revoked {args.rule_id}")

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from console.commands.memory_access import open_existing_store, reporting_store_errors, since_argument
-from console.core.memory import EXPORT_FORMATS
+from console.commands.memory_access import open_existing_store, since_argument
+from console.core.stores import EXPORT_FORMATS
 
 
 def register(subparsers: Any) -> None:
@@ -16,13 +16,13 @@ def register(subparsers: Any) -> None:
     verify = actions.add_parser(
         "verify", help="check the hash chain; exit 0 if intact, 1 naming the first bad row otherwise"
     )
-    verify.set_defaults(func=reporting_store_errors(_verify))
+    verify.set_defaults(func=_verify)
     export = actions.add_parser("export", help="print audit events, oldest first")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl", help="jsonl (default) or csv")
     export.add_argument(
         "--since", type=since_argument, metavar="WHEN", help="a date (2025-01-31) or a duration ago (24h, 7d)"
     )
-    export.set_defaults(func=reporting_store_errors(_export))
+    export.set_defaults(func=_export)
 
 
 def _verify(_args: argparse.Namespace) -> int:
@@ -34,7 +34,7 @@ def _verify(_args: argparse.Namespace) -> int:
     if verdict.ok:
         print(f"audit: {verdict.message}")
         return 0
-    print(f"hitl: audit chain broken at row {verdict.first_bad_row}: {verdict.message}", file=sys.stderr)
+    print(f"hitl: audit chain broken at {verdict.where}: {verdict.message}", file=sys.stderr)
     return 1
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import replace
 
 from console.commands.context import load_context
@@ -15,14 +14,12 @@ def run_console(args: argparse.Namespace) -> int:
     settings = context.settings
     if args.theme:
         settings = replace(settings, theme=args.theme)
-    mode = settings.model if os.environ.get("ANTHROPIC_API_KEY") else "manual"
     from console.tui.app import HitlApp
 
     app = HitlApp(
         settings,
         discover_themes(context.paths.user_themes_dir),
         host=args.host,
-        mode=mode,
         paths=context.paths,
         resume=args.resume,
     )

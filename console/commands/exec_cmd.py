@@ -1,8 +1,8 @@
 """`hitl exec HOST -- COMMAND`: one command through the same gate, capture and memory as the console.
 
 Exit codes: the command's own; 3 when it was refused or rejected (no terminal, read-only, a wrong answer);
-124 when it timed out; 255 when the host could not be reached or the connection was lost; 2 for usage and
-configuration errors.
+124 when it timed out; 255 when the host could not be reached or the connection was lost; 2 for usage,
+configuration and memory store errors (see `console.commands.failures`).
 """
 
 from __future__ import annotations
@@ -12,14 +12,9 @@ import asyncio
 import sys
 from typing import Any
 
-from console.commands.context import load_context
-from console.commands.terminal import TerminalApprover, terminal_trust_prompt
-from console.core.approval import OutputLines, SessionEvent
-from console.core.transport.base import Ended
-
-EXIT_REFUSED = 3
-EXIT_TIMEOUT = 124
-EXIT_CONNECTION_LOST = 255
+from console.commands.failures import EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE
+from console.commands.session_access import terminal_session
+from console.core.outcome import Ended, Origin
 
 
 def register(subparsers: Any) -> None:
@@ -34,35 +29,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_exec)
 
 
-def print_output(event: SessionEvent) -> None:
-    if isinstance(event, OutputLines):
-        stream = sys.stdout if event.stream == "stdout" else sys.stderr
-        for line in event.lines:
-            stream.write(line + "\n")
-        stream.flush()
-
-
 async def _run(host: str, command: str) -> int:
-    from console.core.runtime import open_runtime
-    from console.core.session import HostUnreachable, SessionError
-
-    context = load_context()
-    runtime = open_runtime(
-        context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=terminal_trust_prompt
-    )
-    try:
-        classification = runtime.session.classify(command)
+    async with terminal_session() as session:
+        classification = session.classify(command)
         print(f"hitl: {classification.tier.name}: " + "; ".join(classification.reasons), file=sys.stderr)
-        try:
-            outcome = await runtime.session.run_command(host, command, source="cli")
-        except HostUnreachable as error:
-            print(f"hitl: {error}", file=sys.stderr)
-            return EXIT_CONNECTION_LOST
-        except SessionError as error:
-            print(f"hitl: {error}", file=sys.stderr)
-            return 2
-    finally:
-        await runtime.close()
+        outcome = await session.run_command(host, command, source=Origin.CLI)
     if outcome.result is None:
         print(f"hitl: not run ({outcome.decision}): {outcome.reason}", file=sys.stderr)
         return EXIT_REFUSED
@@ -74,7 +45,7 @@ async def _run(host: str, command: str) -> int:
         return EXIT_TIMEOUT
     if result.ended is Ended.CONNECTION_LOST:
         print(f"hitl: {result.error or 'connection lost'}", file=sys.stderr)
-        return EXIT_CONNECTION_LOST
+        return EXIT_UNREACHABLE
     if result.exit_status is None:
         print(f"hitl: {result.error or result.ended.value}", file=sys.stderr)
         return EXIT_REFUSED

@@ -8,8 +8,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from console.commands.memory_access import open_existing_store, reporting_store_errors, since_argument
-from console.core.memory import ActionRecord
+from console.commands.memory_access import open_existing_store, since_argument
+from console.core.memory.records import ActionRecord
 
 COMMAND_WIDTH = 80
 
@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N actions (default 50)")
     parser.add_argument("--json", action="store_true", help="one JSON object per action (JSON Lines)")
-    parser.set_defaults(func=reporting_store_errors(_history))
+    parser.set_defaults(func=_history)
 
 
 def _positive(text: str) -> int:

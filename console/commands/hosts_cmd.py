@@ -9,33 +9,32 @@ import sys
 from typing import Any
 
 from console.commands.terminal import terminal_trust_prompt
-from console.core.paths import Paths, resolve_paths
-from console.core.transport.inventory import HostSpec, InventoryError, load_inventory
-from console.core.transport.probe import probe_host
+from console.core.config import load_settings
+from console.core.hosts import InventoryHosts, open_hosts
+from console.core.paths import resolve_paths
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("hosts", help="list known hosts; `hosts check [NAME]` tests connections")
     parser.set_defaults(func=_list)
     actions = parser.add_subparsers(dest="hosts_action", metavar="ACTION")
-    check = actions.add_parser("check", help="connect and report reachability, latency, OS and sudo")
+    check = actions.add_parser("check", help="connect and report reachability, latency, OS, sudo and read confinement")
     check.add_argument("name", nargs="?", help="host to check (default: every host)")
     check.add_argument("--timeout", type=float, default=15.0, help="seconds per host (default 15)")
     check.set_defaults(func=_check)
 
 
-def _list(args: argparse.Namespace) -> int:
-    try:
-        inventory = load_inventory(resolve_paths())
-    except InventoryError as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return 2
-    for warning in inventory.warnings:
+def _warn(hosts: InventoryHosts) -> None:
+    for warning in hosts.warnings:
         print(f"hitl: warning: {warning}", file=sys.stderr)
+
+
+def _list(args: argparse.Namespace) -> int:
+    hosts = open_hosts(resolve_paths())
+    _warn(hosts)
     rows = [("NAME", "ADDRESS", "LABELS", "POLICY", "SOURCE")]
     rows += [
-        (spec.name, _address(spec), ",".join(spec.labels) or "-", spec.policy or "-", spec.source)
-        for spec in inventory.all()
+        (host.name, host.address, ",".join(host.labels) or "-", host.policy or "-", host.source) for host in hosts.all()
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:
@@ -43,39 +42,27 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _address(spec: HostSpec) -> str:
-    if spec.is_local:
-        return "this machine"
-    user = f"{spec.user}@" if spec.user else ""
-    port = f":{spec.port}" if spec.port else ""
-    return f"{user}{spec.hostname}{port}"
-
-
 def _check(args: argparse.Namespace) -> int:
     paths = resolve_paths()
-    try:
-        inventory = load_inventory(paths)
-        specs = [inventory.get(args.name)] if args.name else inventory.all()
-    except InventoryError as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return 2
-    for warning in inventory.warnings:
-        print(f"hitl: warning: {warning}", file=sys.stderr)
-    reachable = asyncio.run(_check_all(specs, paths, args.timeout))
+    hosts = open_hosts(paths)
+    names = [hosts.info(args.name).name] if args.name else hosts.names()
+    policy = load_settings(paths.config_file).read_confinement
+    _warn(hosts)
+    reachable = asyncio.run(_check_all(hosts, names, args.timeout, policy))
     return 0 if all(reachable) else 1
 
 
-async def _check_all(specs: list[HostSpec], paths: Paths, timeout: float) -> list[bool]:
-    return [await _check_one(spec, paths, timeout) for spec in specs]
-
-
-async def _check_one(spec: HostSpec, paths: Paths, timeout: float) -> bool:
-    result = await probe_host(
-        spec, paths, terminal_trust_prompt, passphrase_prompt=_terminal_passphrase, timeout=timeout
-    )
-    for line in result.lines():
-        print(line)
-    return result.reachable
+async def _check_all(hosts: InventoryHosts, names: list[str], timeout: float, policy: str) -> list[bool]:
+    reachable = []
+    for name in names:
+        result = await hosts.probe(
+            name, trust_prompt=terminal_trust_prompt, passphrase_prompt=_terminal_passphrase, timeout=timeout
+        )
+        for line in result.lines():
+            unused = policy == "off" and line.startswith("  read confinement: ")
+            print(line + " (not used: read_confinement = off)" if unused else line)
+        reachable.append(result.reachable)
+    return reachable
 
 
 async def _terminal_passphrase(prompt: str) -> str | None:

@@ -1,20 +1,19 @@
-"""Opening the memory store for a sub-command: the database from `paths.database_file`, errors as one line."""
+"""Opening the record store for a sub-command that only reads it (`history`, `audit`).
+
+A store that cannot be used raises `MemoryStoreError`, which `console.cli` reports as one line (exit 2).
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 
 from console.commands.context import load_context
-from console.core.memory import MemoryStore, MemoryStoreError
-from console.core.memory.since import parse_since
-
-# Exit status when the database cannot be used (unreadable, corrupt, newer schema): like a bad config.
-STORE_ERROR = 2
+from console.core.ports import Store
+from console.core.stores import open_existing_store as open_store_if_made
+from console.core.stores import parse_since
 
 
 def since_argument(text: str) -> float:
@@ -26,28 +25,11 @@ def since_argument(text: str) -> float:
 
 
 @contextmanager
-def open_existing_store() -> Iterator[MemoryStore | None]:
+def open_existing_store() -> Iterator[Store | None]:
     """The store, or None when hitl has not created its database yet (a read command creates nothing)."""
-    path = load_context().paths.database_file
-    if not path.exists():
+    store = open_store_if_made(load_context().paths)
+    if store is None:
         yield None
         return
-    with MemoryStore.open(path) as store:
+    with closing(store):
         yield store
-
-
-def reporting_store_errors(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Run `command`; a MemoryStoreError becomes one line on stderr (naming the file) and exit status 2."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except MemoryStoreError as error:
-            print(f"hitl: memory store: {error}", file=sys.stderr)
-            return STORE_ERROR
-        except BrokenPipeError:
-            # The reader went away (`hitl audit export | head`): not an error; silence the final flush.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-
-    return run

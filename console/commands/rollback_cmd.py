@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import sys
 import time
+from contextlib import closing
 from typing import Any
 
 from console.commands.context import load_context
-from console.commands.exec_cmd import EXIT_CONNECTION_LOST, EXIT_REFUSED
-from console.commands.terminal import TerminalApprover, terminal_trust_prompt
+from console.commands.failures import EXIT_REFUSED
+from console.commands.session_access import terminal_session
 
 
 def register(subparsers: Any) -> None:
@@ -24,24 +25,16 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=_rollbacks)
 
 
-def _expires_in(seconds: float) -> str:
-    if seconds <= 0:
-        return "expired"
-    hours, rest = divmod(int(seconds), 3600)
-    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
-
-
 def _rollbacks(args: argparse.Namespace) -> int:
-    from console.core.memory.store import MemoryStore
+    from console.core.runtime import rollback_views
+    from console.core.stores import open_existing_store
 
     context = load_context()
-    memory = MemoryStore.open(context.paths.database_file)
-    now = time.time()
-    try:
-        points = memory.rollback_points(host=args.host, include_expired=args.all)
-    finally:
-        memory.close()
-    shown = [p for p in points if args.all or (p.status == "live" and p.expires > now)]
+    store = open_existing_store(context.paths)
+    shown = []
+    if store is not None:
+        with closing(store):
+            shown = rollback_views(store, time.time(), host=args.host, restorable_only=not args.all)
     if not shown:
         print("no rollback points" + ("" if args.all else " that can be restored"), file=sys.stderr)
         return 0
@@ -49,39 +42,24 @@ def _rollbacks(args: argparse.Namespace) -> int:
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(point.created))
         print(
             f"{point.key}  {point.host:<12} {created}  {point.tier:<11} "
-            f"{_expires_in(point.expires - now):>8}  {point.status:<11} {point.command}"
+            f"{point.expires_in:>8}  {point.status:<11} {point.command}"
         )
     return 0
 
 
 async def _restore(keys: list[str], reason: str) -> int:
-    from console.commands.exec_cmd import print_output
-    from console.core.runtime import open_runtime
-    from console.core.session import HostUnreachable, SessionError
+    from console.core.outcome import Origin, Status
 
-    context = load_context()
-    runtime = open_runtime(
-        context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=terminal_trust_prompt
-    )
-    try:
-        outcomes = await runtime.session.rollback(keys, reason=reason, source="cli")
-    except HostUnreachable as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return EXIT_CONNECTION_LOST
-    except SessionError as error:
-        print(f"hitl: {error}", file=sys.stderr)
-        return 2
-    finally:
-        await runtime.close()
-    last = outcomes[-1]
-    if last.decision == "rejected":
-        print(f"hitl: not rolled back: {last.reason}", file=sys.stderr)
+    async with terminal_session() as session:
+        outcome = await session.rollback(keys, reason=reason, source=Origin.CLI)
+    if outcome.status is Status.REJECTED:
+        print(f"hitl: not rolled back: {outcome.reason}", file=sys.stderr)
         return EXIT_REFUSED
-    if not last.ok:
-        print(f"hitl: rollback failed: {last.reason}", file=sys.stderr)
+    if not outcome.ok:
+        print(f"hitl: rollback failed: {outcome.reason}", file=sys.stderr)
         return 1
-    if last.rollback_key:
-        print(f"rollback key: {last.rollback_key}  (undoes this rollback)", file=sys.stderr)
+    if outcome.rollback_key:
+        print(f"rollback key: {outcome.rollback_key}  (undoes this rollback)", file=sys.stderr)
     return 0
 
 

@@ -1,8 +1,9 @@
-"""The command line's Approver: plain prompts on the terminal, with the same rules as the TUI's dialogs.
+"""The command line's Approver: plain prompts on the terminal, with the same rules and words as the TUI's dialogs.
 
 WRITE asks `Approve WRITE on HOST? [y/N]`; DESTRUCTIVE states the consequence and asks for the typed
-challenge. Keys typed before the prompt (or before the DESTRUCTIVE dwell has passed) are discarded. Without a
-terminal nothing is approved.
+challenge; what cannot be undone is said as NO ROLLBACK, and a production host is marked PROD, in the core's
+words (`console.core.approval`). Keys typed before the prompt (or before the DESTRUCTIVE dwell has passed) are
+discarded. Without a terminal nothing is approved.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import sys
 import termios
 from typing import TextIO
 
-from console.core.approval import ApprovalRequest, Decision, StepReview
+from console.core.approval import NO_ROLLBACK, ApprovalRequest, Decision, StepReview, TrustRequest
 from console.core.tiers import Tier
-from console.core.transport.trust import TrustRequest
 
 NO_TERMINAL = "no terminal to ask on: WRITE and DESTRUCTIVE commands need an operator"
 
@@ -36,7 +36,12 @@ async def _read_line() -> str:
     loop = asyncio.get_running_loop()
     fd = sys.stdin.fileno()
     ready: asyncio.Future[None] = loop.create_future()
-    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+
+    def readable() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, readable)
     try:
         await ready
     finally:
@@ -61,12 +66,13 @@ def _show_step(step: StepReview, out: TextIO) -> None:
         out.write(f"      why: {reason}\n")
     if step.classification.targets:
         out.write("      targets: " + ", ".join(t.value for t in step.classification.targets) + "\n")
-    if step.tier is Tier.DESTRUCTIVE and step.classification.consequence:
-        out.write(f"      consequence: {step.classification.consequence}\n")
+    if step.tier is Tier.DESTRUCTIVE:
+        out.write(f"      consequence: {step.consequence}\n")
     for line in step.capture_lines:
         out.write(f"      captured first: {line}\n")
-    if step.no_rollback:
-        out.write(f"      NO ROLLBACK: {step.no_rollback}\n")
+    words = step.no_rollback_words
+    if step.tier is not Tier.READ and step.result is None and words:
+        out.write(f"      {NO_ROLLBACK}: {words}\n")
     if step.preview:
         out.write("      preview:\n" + "".join(f"        {line}\n" for line in step.preview.splitlines()))
     if step.result is not None:
@@ -83,7 +89,8 @@ class TerminalApprover:
         if not interactive():
             return Decision.reject(NO_TERMINAL)
         labels = f" [{', '.join(request.host_labels)}]" if request.host_labels else ""
-        out.write(f"\n{request.kind.upper()} on {request.host}{labels}: {request.title}\n")
+        production = " PROD" if request.production else ""
+        out.write(f"\n{request.kind.upper()} on {request.host}{labels}{production}: {request.title}\n")
         for warning in request.warnings:
             out.write(f"  WARNING: {warning}\n")
         for step in request.steps:

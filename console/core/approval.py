@@ -1,22 +1,51 @@
-"""The port between the session core and whoever approves: the TUI's modal screens or the CLI's prompts.
+"""The port between the session core and whoever approves: the TUI's modal screens, the CLI's prompts (and,
+later, an MCP bridge).
 
 The session builds an `ApprovalRequest` (everything the operator must see), the `Approver` answers with a
 `Decision`, and the session checks that decision itself — a DESTRUCTIVE step needs its typed challenge and a
 decision slower than the dwell whatever the UI did — before it grants an approval.
+
+The words both UIs show for what cannot be undone live here (`NO_ROLLBACK`, `StepReview.no_rollback_words`,
+`StepReview.consequence`), so the console and the CLI say the same. Trusting a host key is the other question
+the core asks the operator; its port (`TrustPrompt`, `TrustRequest`) is re-exported here for the same callers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from console.core.classify.model import Classification
-from console.core.remembered import Lifetime, Scope
+from console.core.remembered import Lifetime, Scope, pattern_text
 from console.core.tiers import Tier
 from console.core.transport.base import RunResult
+from console.core.transport.trust import PassphrasePrompt, TrustPrompt, TrustRequest
+from console.core.views import is_production
+
+__all__ = [
+    "CONSEQUENCE_FALLBACK",
+    "NOTHING_CAPTURED",
+    "NO_ROLLBACK",
+    "ApprovalRequest",
+    "Approver",
+    "Decision",
+    "Lifetime",
+    "PassphrasePrompt",
+    "RememberChoice",
+    "RequestKind",
+    "Scope",
+    "StepReview",
+    "TrustPrompt",
+    "TrustRequest",
+]
 
 RequestKind = Literal["command", "plan", "rollback"]
+
+NO_ROLLBACK = "NO ROLLBACK"
+"""How both UIs start the plain words for what cannot be undone."""
+NOTHING_CAPTURED = "nothing is captured before this step."
+CONSEQUENCE_FALLBACK = "This may not be reversible."
+"""Said for a DESTRUCTIVE step whose rule states no consequence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +71,17 @@ class StepReview:
     @property
     def tier(self) -> Tier:
         return self.classification.tier
+
+    @property
+    def consequence(self) -> str:
+        return self.classification.consequence or CONSEQUENCE_FALLBACK
+
+    @property
+    def no_rollback_words(self) -> str | None:
+        """What cannot be undone, said after `NO ROLLBACK: `; None when a rollback key will be issued."""
+        if self.no_rollback:
+            return self.no_rollback
+        return None if self.capture_lines else NOTHING_CAPTURED
 
     @classmethod
     def unprepared(
@@ -88,6 +128,10 @@ class ApprovalRequest:
         return max(step.tier for step in self.steps)
 
     @property
+    def production(self) -> bool:
+        return is_production(self.host_labels)
+
+    @property
     def challenges(self) -> tuple[str, ...]:
         return tuple(step.challenge for step in self.steps if step.challenge)
 
@@ -95,6 +139,14 @@ class ApprovalRequest:
     def pending_steps(self) -> tuple[StepReview, ...]:
         """The steps the approval is for (not the READ steps that already ran)."""
         return tuple(step for step in self.steps if step.result is None)
+
+    def remember_pattern(self, scope: Scope) -> str | None:
+        """The exact pattern a remembered approval with `scope` would allow, as the dialog shows it before `m`
+        confirms the choice; None when this request cannot be remembered that way (not a single WRITE command,
+        shell syntax, no real subcommand)."""
+        if self.kind != "command" or len(self.pending_steps) != 1 or self.tier is not Tier.WRITE:
+            return None
+        return pattern_text(self.pending_steps[0].command, scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,53 +178,3 @@ class Approver(Protocol):
     async def review(self, request: ApprovalRequest) -> Decision:
         """Show `request` and return the operator's decision. Must never approve by itself."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class StepStarted:
-    host: str
-    command: str
-    tier: Tier
-    plan_id: str | None = None
-    index: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OutputLines:
-    host: str
-    stream: Literal["stdout", "stderr"]
-    lines: Sequence[str]
-
-
-@dataclass(frozen=True, slots=True)
-class StepFinished:
-    host: str
-    command: str
-    tier: Tier
-    status: str
-    """done, failed, rejected, refused or skipped."""
-    result: RunResult | None = None
-    rollback_key: str | None = None
-    note: str | None = None
-    plan_id: str | None = None
-    index: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PlanChanged:
-    """The plan pane's source: the whole plan's state as JSON-ready data, sent on every change."""
-
-    plan: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    message: str
-    severity: Literal["information", "warning", "error"] = "information"
-
-
-SessionEvent = StepStarted | OutputLines | StepFinished | PlanChanged | Notice
-
-
-class EventSink(Protocol):
-    def __call__(self, event: SessionEvent) -> None: ...

@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from console.core.errors import HitlError
 from console.core.tiers import Tier
 
 ABSENT = "absent"
@@ -75,7 +76,7 @@ def drift(reviewed: ReviewSubject, current: ReviewSubject) -> list[str]:
     return changes
 
 
-class ApprovalRefused(Exception):
+class ApprovalRefused(HitlError):
     """An approval that cannot be used; the message says why."""
 
 

@@ -5,28 +5,21 @@ before the approval and the operator decides with their output in view. After ap
 runs in the order written — READ steps included, since a check after a change must see the change. The first
 failure (non-zero exit, timeout, lost connection, a refused re-check) stops the plan; steps after it are marked
 skipped and never run. Completed steps keep their rollback keys, so the plan can be rolled back in reverse.
+
+Every change of a plan's state is a method here; the plan flow calls them and sends `view()` to the console.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
 
 from console.core.classify.model import Classification
 from console.core.tiers import Tier
-from console.core.transport.base import RunResult
+from console.core.transport.base import Ended, RunResult
+from console.core.views import PlanView, StepStatus, StepView
 
-
-class StepStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    REFUSED = "refused"
-    SKIPPED = "skipped"
-    ROLLED_BACK = "rolled back"
+__all__ = ["Plan", "PlanStep", "StepStatus"]
 
 
 @dataclass
@@ -44,6 +37,18 @@ class PlanStep:
     @property
     def tier(self) -> Tier:
         return self.classification.tier
+
+    def view(self) -> StepView:
+        return StepView(
+            index=self.index,
+            command=self.command,
+            purpose=self.purpose,
+            tier=self.tier,
+            status=self.status,
+            exit_status=self.result.exit_status if self.result else None,
+            rollback_key=self.rollback_key,
+            note=self.note,
+        )
 
 
 @dataclass
@@ -86,6 +91,22 @@ class Plan:
     def needs_approval(self) -> bool:
         return self.tier is not Tier.READ
 
+    # --- state changes -----------------------------------------------------------------------------------
+
+    def start(self, step: PlanStep) -> None:
+        step.status = StepStatus.RUNNING
+
+    def finish(self, step: PlanStep, result: RunResult | None, rollback_key: str | None, why: str | None) -> None:
+        """The step ran (`result`) or could not run (`why`); a step that did not succeed stops the plan."""
+        step.result, step.rollback_key = result, rollback_key
+        if result is None:
+            self.stop_after(step, StepStatus.REFUSED, why or "refused")
+        elif not result.ok:
+            reason = f"exit status {result.exit_status}" if result.ended is Ended.EXITED else result.ended.value
+            self.stop_after(step, StepStatus.FAILED, reason)
+        else:
+            step.status = StepStatus.DONE
+
     def stop_after(self, failed: PlanStep, status: StepStatus, note: str) -> None:
         """Mark `failed` and skip every later step that has not run."""
         failed.status = status
@@ -95,6 +116,11 @@ class Plan:
                 step.status = StepStatus.SKIPPED
                 step.note = f"not run: step {failed.index} {status.value}"
 
+    def reject(self) -> None:
+        """The operator rejected the plan: nothing after the head READs runs."""
+        for step in self.after_approval():
+            step.status, step.note = StepStatus.SKIPPED, "not run: the plan was rejected"
+
     def abort(self) -> None:
         """Stop between steps at the operator's request."""
         self.aborted = True
@@ -103,27 +129,19 @@ class Plan:
                 step.status = StepStatus.SKIPPED
                 step.note = "not run: plan aborted"
 
+    def rolled_back(self) -> None:
+        for step in self.rollback_order():
+            step.status = StepStatus.ROLLED_BACK
+
     def rollback_order(self) -> list[PlanStep]:
         """Completed steps with a rollback key, last first: the order to undo them in."""
         return [s for s in reversed(self.steps) if s.status is StepStatus.DONE and s.rollback_key]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "host": self.host,
-            "aborted": self.aborted,
-            "steps": [
-                {
-                    "index": s.index,
-                    "command": s.command,
-                    "purpose": s.purpose,
-                    "tier": s.tier.name,
-                    "status": s.status.value,
-                    "exit_status": s.result.exit_status if s.result else None,
-                    "rollback_key": s.rollback_key,
-                    "note": s.note,
-                }
-                for s in self.steps
-            ],
-        }
+    def view(self) -> PlanView:
+        return PlanView(
+            id=self.id,
+            title=self.title,
+            host=self.host,
+            aborted=self.aborted,
+            steps=tuple(step.view() for step in self.steps),
+        )

@@ -1,8 +1,14 @@
 """Remembered approvals: "allow this again" for WRITE commands, narrowly.
 
-The operator can allow an exact command, or a command and subcommand prefix (`systemctl restart`), on one host
-or on every host carrying a label, for the session, for 24 hours or until revoked. The limits are the point:
+The operator can allow an exact command, or a command and subcommand (`systemctl restart`), on one host or on
+every host carrying a label, for the session, for 24 hours or until revoked. The limits are the point:
 
+- exact is the whole argument vector: `cp /tmp/a /tmp/b` covers that copy and no other, `chmod 644 x` never
+  covers `chmod 4755 x` or `chmod -R 777 /var/www`;
+- "command and subcommand" exists only for programs with real subcommands (`SUBCOMMANDS`: `systemctl restart`,
+  `apt-get install`, ...), and covers that prefix followed by plain names only: no option (so no `-o
+  Dpkg::Pre-Invoke::=...`, `-c`, `--config`, `--root`, hooks or other targets) except the few harmless ones
+  listed for the program (`-y`), and no path (`apt-get install ./evil.deb`);
 - never for DESTRUCTIVE, and never wider than the tier that was approved (a rule made for a WRITE covers a
   command only if that command classifies WRITE or lower now);
 - only for a single simple command: anything with shell syntax (`;`, `|`, `$(...)`, redirects, quotes that
@@ -11,7 +17,10 @@ or on every host carrying a label, for the session, for 24 hours or until revoke
   `sudo systemctl restart nginx` or `env X=1 systemctl restart nginx`, and one of `sudo systemctl restart`
   covers only that.
 
-Rules with a lifetime beyond the session are kept in a JSON file in the state directory (written atomically).
+`pattern_text(command, scope)` is the exact text the approval dialog shows before `m` confirms a choice, and
+what `describe()` shows afterwards. Rules with a lifetime beyond the session are kept in a JSON file in the
+state directory (written atomically, 0600); a stored prefix rule that these limits no longer allow (written by
+an older hitl) covers nothing.
 """
 
 from __future__ import annotations
@@ -27,12 +36,40 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from console.core.errors import HitlError
+from console.core.private_files import make_private_dir
 from console.core.tiers import Tier
 
 # Wrappers kept verbatim in a prefix pattern, with how many positional arguments they take before the command.
 _WRAPPERS = {"sudo": 0, "doas": 0, "env": 0, "nohup": 0, "nice": 0, "ionice": 0, "timeout": 1, "stdbuf": 0}
 _SUBCOMMAND = re.compile(r"[a-z][a-z0-9-]*")
 """A word that can be a subcommand (`restart`, `install`); a path or an option never is."""
+_NAME = re.compile(r"[A-Za-z0-9@][A-Za-z0-9@._+:=~-]*")
+"""An operand a prefix rule may cover: a unit, package or container name; never a path or an option."""
+
+_PACKAGES = frozenset({"install", "upgrade", "update", "remove", "autoremove", "clean", "autoclean", "makecache"})
+_PACKAGE_OPTIONS = frozenset({"-y", "--yes", "--assume-yes", "--assumeyes", "-q", "-qq", "--quiet"})
+_SERVICES = frozenset({"start", "stop", "restart", "reload", "try-restart", "reload-or-restart"})
+SUBCOMMANDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "systemctl": (_SERVICES | {"daemon-reload", "reset-failed"}, frozenset({"--no-block", "-q", "--quiet"})),
+    "apt-get": (_PACKAGES, _PACKAGE_OPTIONS | {"--no-install-recommends"}),
+    "apt": (_PACKAGES, _PACKAGE_OPTIONS | {"--no-install-recommends"}),
+    "dnf": (_PACKAGES, _PACKAGE_OPTIONS),
+    "yum": (_PACKAGES, _PACKAGE_OPTIONS),
+    "zypper": (frozenset({"install", "update", "refresh", "remove"}), frozenset({"-n", "--non-interactive"})),
+    "apk": (frozenset({"add", "del", "update", "upgrade"}), frozenset({"--no-cache"})),
+    "snap": (frozenset({"install", "refresh", "remove", "restart", "start", "stop"}), frozenset()),
+    "flatpak": (frozenset({"install", "update"}), frozenset({"-y"})),
+    "brew": (frozenset({"install", "upgrade", "update"}), frozenset()),
+    "docker": (frozenset({"start", "stop", "restart", "pull"}), frozenset()),
+    "podman": (frozenset({"start", "stop", "restart", "pull"}), frozenset()),
+    "supervisorctl": (_SERVICES | {"update", "reread"}, frozenset()),
+    "pm2": (_SERVICES, frozenset()),
+    "git": (frozenset({"pull", "fetch"}), frozenset({"--ff-only", "-q", "--quiet"})),
+    "certbot": (frozenset({"renew"}), frozenset({"-q", "--quiet"})),
+}
+"""Programs with real subcommands: the subcommands a "command and subcommand" rule may name, and the options
+(harmless ones: assume yes, quiet) it still covers after them. Anything else is remembered exactly or not at all."""
 _SHELL_SYNTAX = set(";&|<>()$`\\{}*?[]~!#\n\r")
 
 
@@ -47,7 +84,7 @@ class Scope(StrEnum):
     PREFIX = "prefix"
 
 
-class RememberError(ValueError):
+class RememberError(HitlError, ValueError):
     """A remembered approval that may not be created; the message says why."""
 
 
@@ -67,7 +104,7 @@ class RememberedApproval:
         return self.created + 24 * 3600 if self.lifetime is Lifetime.DAY else None
 
     def describe(self) -> str:
-        what = " ".join(self.words) + (" …" if self.scope is Scope.PREFIX else "")
+        what = f"exactly: {shlex.join(self.words)}" if self.scope is Scope.EXACT else _prefix_text(self.words)
         where = f"host {self.host}" if self.host else f"hosts labelled {self.label}"
         return f"{self.id}: {what} on {where} ({self.lifetime.value})"
 
@@ -101,6 +138,55 @@ def prefix_words(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(prefix)
 
 
+def _program_and_rest(prefix: Sequence[str], words: Sequence[str]) -> tuple[str, list[str]]:
+    """The program a prefix names (after its wrappers) and the words of `words` after the prefix."""
+    program = prefix[-2] if len(prefix) >= 2 else ""
+    return program.rsplit("/", 1)[-1], list(words[len(prefix) :])
+
+
+def subcommand_prefix(words: Sequence[str]) -> tuple[str, ...] | None:
+    """The "command and subcommand" pattern for `words` (wrappers included), or None when the program has no
+    real subcommands or the command does not use one of those."""
+    prefix = prefix_words(words)
+    if len(prefix) < 2:
+        return None
+    program, _rest = _program_and_rest(prefix, words)
+    allowed = SUBCOMMANDS.get(program)
+    if allowed is None or prefix[-1] not in allowed[0]:
+        return None
+    return prefix
+
+
+def covers_rest(prefix: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether `words`, which start with `prefix`, add only plain names and the program's harmless options."""
+    if tuple(words[: len(prefix)]) != tuple(prefix) or subcommand_prefix(prefix) != tuple(prefix):
+        return False
+    program, rest = _program_and_rest(prefix, words)
+    safe_options = SUBCOMMANDS[program][1]
+    return all(word in safe_options or (_NAME.fullmatch(word) is not None) for word in rest)
+
+
+def pattern_text(command: str, scope: Scope) -> str | None:
+    """What a rule made from `command` with `scope` allows, in the words the dialog shows; None when such a
+    rule cannot be made (shell syntax; no real subcommand for the "command and subcommand" scope)."""
+    words = simple_words(command)
+    if words is None:
+        return None
+    if scope is Scope.EXACT:
+        return f"exactly: {shlex.join(words)}"
+    prefix = subcommand_prefix(words)
+    if prefix is None:
+        return None
+    return _prefix_text(prefix)
+
+
+def _prefix_text(prefix: Sequence[str]) -> str:
+    program, _rest = _program_and_rest(prefix, prefix)
+    options = sorted(SUBCOMMANDS[program][1]) if program in SUBCOMMANDS else []
+    allowed = f"options {' '.join(options)} only" if options else "no options"
+    return f"{shlex.join(prefix)} NAME...  (plain names; {allowed}; no paths)"
+
+
 class RememberedApprovals:
     """The current rules; session-only ones live in memory, the others in `store_file`."""
 
@@ -131,9 +217,9 @@ class RememberedApprovals:
             raise RememberError(f"{self.store_file}: remembered approvals cannot be read: {error}") from None
 
     def _save(self) -> None:
-        self.store_file.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.store_file.parent)
         data = [{**asdict(rule), "tier": rule.tier.name} for rule in self._persistent]
-        fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")
+        fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")  # created 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1)
         os.replace(temp, self.store_file)
@@ -156,7 +242,16 @@ class RememberedApprovals:
         words = simple_words(command)
         if words is None:
             raise RememberError("only a single simple command (no pipes, lists, substitutions) can be remembered")
-        pattern = tuple(words) if scope is Scope.EXACT else prefix_words(words)
+        if scope is Scope.EXACT:
+            pattern = tuple(words)
+        else:
+            prefix = subcommand_prefix(words)
+            if prefix is None:
+                raise RememberError(
+                    f"{words[0]} has no subcommand that can be remembered ({', '.join(sorted(SUBCOMMANDS))} do):"
+                    " remember the exact command instead"
+                )
+            pattern = prefix
         rule = RememberedApproval(
             id="ra-" + secrets.token_hex(3),
             words=pattern,
@@ -201,11 +296,7 @@ class RememberedApprovals:
                 continue
             if not (rule.host == host or (rule.label is not None and rule.label in labels)):
                 continue
-            matched = (
-                tuple(words) == rule.words
-                if rule.scope is Scope.EXACT
-                else tuple(words[: len(rule.words)]) == rule.words
-            )
+            matched = tuple(words) == rule.words if rule.scope is Scope.EXACT else covers_rest(rule.words, words)
             if matched:
                 return rule
         return None

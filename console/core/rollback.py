@@ -1,5 +1,9 @@
-"""Rollback points as the session restores them: which keys are restorable, and how a rollback is described
-to the operator (it is itself a WRITE, approved like any other)."""
+"""Rollback points as the operator sees and restores them: which are restorable and why not, how long they have
+left, and how a rollback is described (it is itself a WRITE, approved like any other).
+
+"Restorable" is decided here only: live and unexpired. The session refuses with `refusal`'s words, the timeline
+shows them, `hitl rollbacks` and the model's `list_rollbacks` list what `restorable` keeps.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,18 @@ from collections.abc import Sequence
 
 from console.core.capture.engine import Snapshot
 from console.core.classify.model import Classification, Target
+from console.core.durations import remaining
+from console.core.errors import SessionError
 from console.core.memory.records import RollbackPoint
-from console.core.memory.store import MemoryStore
+from console.core.ports import Store
 from console.core.tiers import Tier
+from console.core.views import RollbackView
 
 ROLLBACK_KEY = re.compile(r"^rb-[0-9a-z]{6}$")
 _KEY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
-class RollbackError(Exception):
+class RollbackError(SessionError):
     """A rollback that cannot be done; the message says why."""
 
 
@@ -26,19 +33,68 @@ def new_rollback_key() -> str:
     return "rb-" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(6))
 
 
-def restorable_points(memory: MemoryStore, keys: Sequence[str], now: float) -> list[RollbackPoint]:
-    """The points for `keys`, all live, unexpired and on one host; raises `RollbackError` otherwise."""
+def is_expired(point: RollbackPoint, now: float) -> bool:
+    return point.status == "expired" or point.expires <= now
+
+
+def refusal(point: RollbackPoint, now: float) -> str | None:
+    """Why `point` cannot be rolled back now, or None when it can."""
+    if is_expired(point, now):
+        return f"{point.key} has expired: its captured data is gone, so there is nothing to roll back to"
+    if point.status != "live":
+        return f"{point.key} is {point.status}; only a live point can be rolled back"
+    return None
+
+
+def expires_in(point: RollbackPoint, now: float) -> str:
+    return "expired" if is_expired(point, now) else remaining(point.expires - now)
+
+
+def captured_lines(point: RollbackPoint) -> tuple[str, ...]:
+    try:
+        return tuple(Snapshot.from_json(point.artifacts).describe())
+    except (KeyError, TypeError, ValueError) as error:
+        return (f"(the capture record cannot be read: {error!r})",)
+
+
+def view(point: RollbackPoint, now: float) -> RollbackView:
+    return RollbackView(
+        key=point.key,
+        host=point.host,
+        command=point.command,
+        tier=point.tier,
+        strategies=point.strategies,
+        created=point.created,
+        status="expired" if is_expired(point, now) else point.status,
+        expires_in=expires_in(point, now),
+        refusal=refusal(point, now),
+        captured=captured_lines(point),
+    )
+
+
+def restorable(store: Store, host: str | None = None) -> list[RollbackPoint]:
+    """The points that can still be restored, newest first (the store's query already keeps live, unexpired)."""
+    return store.rollback_points(host=host, include_expired=False)
+
+
+def views(store: Store, now: float, *, host: str | None = None, restorable_only: bool = False) -> list[RollbackView]:
+    """The points as the timeline (every one) and `hitl rollbacks` (restorable ones, unless --all) list them."""
+    points = restorable(store, host) if restorable_only else store.rollback_points(host=host)
+    return [view(point, now) for point in points]
+
+
+def restorable_points(store: Store, keys: Sequence[str], now: float) -> list[RollbackPoint]:
+    """The points for `keys`, all restorable and on one host; raises `RollbackError` saying why not."""
     points = []
     for key in keys:
         if not ROLLBACK_KEY.match(key):
             raise RollbackError(f"{key!r} is not a rollback key (they look like rb-abc123)")
-        point = memory.rollback_point(key)
+        point = store.rollback_point(key)
         if point is None:
             raise RollbackError(f"no rollback point {key}")
-        if point.status != "live":
-            raise RollbackError(f"rollback point {key} is {point.status}; it can no longer be restored")
-        if point.expires <= now:
-            raise RollbackError(f"rollback point {key} expired; its captured data is gone")
+        why = refusal(point, now)
+        if why is not None:
+            raise RollbackError(why)
         points.append(point)
     if len({p.host for p in points}) != 1:
         raise RollbackError("a rollback covers one host at a time")

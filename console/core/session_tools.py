@@ -11,46 +11,55 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from console.core.agent.base import ToolResult
-from console.core.agent.tools import format_command_result, untrusted
+from console.core.agent.tools import command_summary, format_command_result, untrusted
+from console.core.errors import HitlError
+from console.core.outcome import Origin, Outcome, PlanOutcome, Verdict
 from console.core.redact import redact
-from console.core.session import Outcome, PlanOutcome, Session, SessionError
+from console.core.rollback import expires_in, restorable
+from console.core.session import Session
 from console.core.transport.base import RunResult
-from console.core.transport.errors import TransportError
 
 
 def _output(result: RunResult) -> str:
     return redact(result.stdout + (("\n[stderr]\n" + result.stderr) if result.stderr else ""))
 
 
-def _outcome_text(outcome: Outcome) -> str:
+def _command_result(outcome: Outcome, *, is_error: bool) -> ToolResult:
+    """The model's text for a command or a rollback, and the same facts on one line for the operator."""
     result = outcome.result
-    output = None
-    note = None
-    if result is not None:
-        output = _output(result)
-        if result.error:
-            note = f"ended: {result.ended.value}: {redact(result.error)}"
+    notes = []
+    if result is not None and result.error:
+        notes.append(f"ended: {result.ended.value}: {redact(result.error)}")
     if outcome.no_rollback and not outcome.rollback_key:
-        note = ((note + "\n") if note else "") + f"NO ROLLBACK: {outcome.no_rollback}"
+        notes.append(f"NO ROLLBACK: {outcome.no_rollback}")
     if outcome.edited_from:
-        note = ((note + "\n") if note else "") + f"the operator edited your command from: {outcome.edited_from}"
-    return format_command_result(
-        tier=outcome.classification.tier,
-        decision=outcome.decision,
-        exit_status=result.exit_status if result else None,
-        output=output,
-        rollback_key=outcome.rollback_key,
-        reason=redact(outcome.reason) if outcome.reason else None,
-        note=note,
+        notes.append(f"the operator edited your command from: {outcome.edited_from}")
+    facts: dict[str, Any] = {
+        "tier": outcome.tier,
+        "decision": outcome.decision.value,
+        "exit_status": result.exit_status if result else None,
+        "rollback_key": outcome.rollback_key,
+        "reason": redact(outcome.reason) if outcome.reason else None,
+        "note": "\n".join(notes) or None,
+    }
+    output = _output(result) if result is not None else None
+    return ToolResult(
+        format_command_result(**facts, output=output), is_error=is_error, summary=command_summary(**facts)
     )
 
 
-def _plan_text(outcome: PlanOutcome) -> str:
-    lines = [f"plan: {outcome.plan.title} on {outcome.plan.host}", f"decision: {outcome.decision}"]
+def _plan_result(outcome: PlanOutcome) -> ToolResult:
+    plan = outcome.plan
+    lines = [f"plan: {plan.title} on {plan.host}", f"decision: {outcome.decision}"]
+    summary = [lines[0], lines[1]]
     if outcome.reason:
         lines.append(f"operator's reason: {redact(outcome.reason)}")
-    for step in outcome.plan.steps:
+        summary.append(lines[-1])
+    for step in plan.steps:
         lines.append(f"\nstep {step.index} [{step.tier.name}] {step.status.value}: {step.command}")
+        summary.append(
+            f"step {step.index} {step.status.value}" + (f" ({step.rollback_key})" if step.rollback_key else "")
+        )
         if step.note:
             lines.append(f"note: {redact(step.note)}")
         if step.result is not None:
@@ -58,34 +67,38 @@ def _plan_text(outcome: PlanOutcome) -> str:
             if step.rollback_key:
                 lines.append(f"rollback key: {step.rollback_key}")
             lines.append(untrusted(_output(step.result)))
-    return "\n".join(lines)
+    is_error = outcome.decision in {Verdict.REJECTED, Verdict.REFUSED}
+    return ToolResult("\n".join(lines), is_error=is_error, summary=" · ".join(summary))
 
 
 class SessionTools:
-    """Implements `console.core.agent.base.ToolExecutor`."""
+    """Implements `console.core.agent.base.ToolExecutor`. `origin` is who is behind the calls: the model, or the
+    operator typing in manual mode (the same tools serve both, and the journal records which)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, origin: Origin = Origin.MODEL) -> None:
         self.session = session
+        self.origin = origin
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> ToolResult:
         try:
             return await self._call(name, arguments)
-        except (SessionError, TransportError) as error:
-            return ToolResult(redact(str(error)), is_error=True)
+        except HitlError as error:
+            message = redact(str(error))
+            return ToolResult(message, is_error=True, summary=message)
 
     async def _call(self, name: str, arguments: Mapping[str, Any]) -> ToolResult:
-        session = self.session
-        memory = session.memory
+        session, origin = self.session, self.origin
+        memory = session.store
         match name:
             case "run_command":
                 outcome = await session.run_command(
-                    arguments["host"], arguments["command"], purpose=arguments.get("purpose", ""), source="model"
+                    arguments["host"], arguments["command"], purpose=arguments.get("purpose", ""), source=origin
                 )
-                return ToolResult(_outcome_text(outcome), is_error=outcome.result is None)
+                return _command_result(outcome, is_error=outcome.result is None)
             case "propose_plan":
                 steps = [(s["command"], s.get("purpose", "")) for s in arguments["steps"]]
-                plan = await session.run_plan(arguments["title"], arguments["host"], steps, source="model")
-                return ToolResult(_plan_text(plan), is_error=plan.decision in {"rejected", "refused"})
+                plan = await session.run_plan(arguments["title"], arguments["host"], steps, source=origin)
+                return _plan_result(plan)
             case "remember":
                 tags: Sequence[str] = arguments.get("tags") or ()
                 note_id = memory.add_note(
@@ -98,36 +111,34 @@ class SessionTools:
                 )
                 if not hits:
                     return ToolResult("nothing found")
-                return ToolResult("\n".join(f"- [{h.kind} {h.id}] {redact(h.text)} ({redact(h.detail)})" for h in hits))
+                return ToolResult(
+                    "\n".join(f"- [{h.kind} {h.id}] {redact(h.text)} ({redact(h.detail)})" for h in hits),
+                    summary=f"{len(hits)} found",
+                )
             case "list_hosts":
                 lines = []
-                for host in session.hosts.names():
+                names = session.hosts.names()
+                for host in names:
                     info = session.hosts.info(host)
                     labels = ", ".join(info.labels) or "-"
                     policy = f" policy={info.policy}" if info.policy else ""
                     current = " (current)" if host == session.current_host else ""
                     lines.append(f"{host} labels={labels}{policy}{current}")
-                return ToolResult("\n".join(lines))
+                return ToolResult("\n".join(lines), summary=f"{len(names)} hosts: {', '.join(names)}")
             case "list_rollbacks":
                 now = time.time()
-                points = [
-                    p
-                    for p in memory.rollback_points(host=arguments.get("host"), include_expired=False)
-                    if p.status == "live" and p.expires > now
-                ]
+                points = restorable(memory, arguments.get("host"))
                 if not points:
                     return ToolResult("no rollback points can be restored")
                 return ToolResult(
                     "\n".join(
-                        f"{p.key} host={p.host} tier={p.tier} expires_in={int(p.expires - now)}s "
+                        f"{p.key} host={p.host} tier={p.tier} expires in {expires_in(p, now)} "
                         f"command: {redact(p.command)}"
                         for p in points
-                    )
+                    ),
+                    summary=f"{len(points)} can be restored: {', '.join(p.key for p in points)}",
                 )
             case "request_rollback":
-                outcomes = await session.rollback(
-                    [arguments["key"]], reason=arguments.get("reason", ""), source="model"
-                )
-                last = outcomes[-1]
-                return ToolResult(_outcome_text(last), is_error=not last.ok)
+                outcome = await session.rollback([arguments["key"]], reason=arguments.get("reason", ""), source=origin)
+                return _command_result(outcome, is_error=not outcome.ok)
         return ToolResult(f"unknown tool {name!r}", is_error=True)

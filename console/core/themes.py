@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import console
+from console.core.errors import HitlError
 
 COLOR_KEYS = (
     "primary",
@@ -46,7 +47,7 @@ _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-class ThemeFileError(Exception):
+class ThemeFileError(HitlError):
     """A theme file that cannot be used; the message names the file and the problem."""
 
 

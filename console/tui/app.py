@@ -3,8 +3,10 @@
 The first frame comes before anything heavy: the session core, the classifier and the agent (and with it
 `anthropic`) are imported in a thread after the first refresh, then the runtime is opened. A chat message
 runs one agent turn in a worker; the session runs inside it, so approval dialogs are awaited there
-(`TuiApprover`). The app renders agent events in the chat and session events in the plan and host panes; it
-holds no business rules (read-only mode is `session.set_read_only`, enforced in the core).
+(`TuiApprover`). Agent events are rendered in the chat as the turn yields them; the session's events arrive as
+`SessionUpdate` messages (`console.tui.messages`) and are the only thing that updates the status bar and the
+plan and host panes. The app holds no business rules: it asks the session (read-only mode, the current host,
+plans) and shows what the session says; the command palette runs the app's own actions.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
+from console.core.agent.mode import MANUAL, agent_mode
 from console.core.config import Settings
 from console.core.paths import Paths, resolve_paths
 from console.core.themes import ThemeCatalog
 from console.tui.approver import TuiApprover
-from console.tui.messages import HostSwitched, ReadOnlyChanged
+from console.tui.messages import SessionEvents, SessionUpdate
 from console.tui.theming import TIER_DEFAULTS, to_textual_theme
 from console.tui.widgets import ChatPane, HostPane, PlanPane, StatusBar
 
@@ -34,7 +38,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from console.core.agent.base import Agent, AgentEvent
-    from console.core.approval import SessionEvent, StepFinished
+    from console.core.outcome import Outcome
     from console.core.runtime import Runtime
 
 FALLBACK_THEME = "hitl-dark"
@@ -53,16 +57,10 @@ def tool_call_line(name: str, arguments: Mapping[str, Any]) -> str:
     return f"▸ {name}({shown})"
 
 
-def tool_outcome_line(name: str, content: str, is_error: bool) -> str:
-    """The facts of a tool result on one line (the output itself is in the host pane)."""
-    facts = []
-    for line in content.splitlines():
-        if line.startswith("output:") or line.startswith("<"):
-            break
-        facts.append(line.replace(" (decided by hitl's classifier)", ""))
-        if len(facts) == 6:
-            break
-    return f"{'✗' if is_error else '◂'} {name}: " + " · ".join(facts)
+def tool_outcome_line(name: str, summary: str, is_error: bool) -> str:
+    """A tool result on one line, in the words the session chose for the operator (the output is in the host
+    pane)."""
+    return f"{'✗' if is_error else '◂'} {name}: {summary}"
 
 
 def _hitl_commands() -> type[Provider]:
@@ -93,30 +91,32 @@ class HitlApp(App[None]):
         catalog: ThemeCatalog,
         *,
         host: str = "local",
-        mode: str = "manual",
+        mode: str | None = None,
         paths: Paths | None = None,
         resume: bool = False,
         connect: bool = True,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        """`connect=False` shows the screen without opening a session (only tests of the chrome use it)."""
+        """`mode` is what the status bar calls the agent until it is open (default: the core's choice for this
+        environment). `connect=False` shows the screen without opening a session (only tests of the chrome)."""
         super().__init__()
         self.settings = settings
         self._catalog = catalog
         self._theme_problems = list(catalog.errors)
         self._host = host
-        self._mode = mode
+        self._mode = mode or agent_mode(settings, environ)
         self._paths = paths
         self._resume = resume
         self._connect = connect
         self._environ = environ
-        self.runtime: Runtime | None = None
-        """The open session; the timeline, hosts screen and palette use it too."""
+        self._runtime: Runtime | None = None
         self._opened: Runtime | None = None
         self.agent: Agent | None = None
         self.ready = asyncio.Event()
         """Set once the session and the agent are open (or failed to open)."""
-        self.approver = TuiApprover(self, self._pending_changed)
+        self.approver = TuiApprover(self)
+        self.session_events: SessionEvents | None = None
+        """The session's event sink (made when the session opens)."""
         self._turn: Worker[None] | None = None
         self.turns_started = 0
         for spec in catalog.themes.values():
@@ -133,6 +133,19 @@ class HitlApp(App[None]):
             return wanted
         self._theme_problems.append(f"theme '{wanted}' is not available; using {FALLBACK_THEME}")
         return FALLBACK_THEME
+
+    @property
+    def runtime(self) -> Runtime | None:
+        """The open session; the timeline, hosts screen and palette use it too."""
+        return self._runtime
+
+    @runtime.setter
+    def runtime(self, runtime: Runtime) -> None:
+        """Follow `runtime`'s session: its events reach the screen through `SessionEvents` from now on (one
+        opened here, or one handed in from outside)."""
+        self._runtime = runtime
+        self.session_events = SessionEvents(self)
+        runtime.session.events.subscribe(self.session_events)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(TIER_DEFAULTS)
@@ -159,7 +172,6 @@ class HitlApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._host_pane = self.query_one(HostPane)
         self.query_one("#chat-input", Input).focus()
         for problem in self._theme_problems:
             self.notify(problem, title="Theme", severity="warning", timeout=8)
@@ -167,21 +179,28 @@ class HitlApp(App[None]):
             self.call_after_refresh(self._open_session)
 
     # --- panes ---------------------------------------------------------------------------------------------
+    # Looked up on the main screen, not the active one: session events keep arriving while a dialog, the
+    # timeline or the hosts screen is on top.
+
+    @property
+    def main_screen(self) -> Screen[object]:
+        return self.screen_stack[0]
 
     @property
     def chat(self) -> ChatPane:
-        return self.query_one(ChatPane)
+        return self.main_screen.query_one(ChatPane)
 
     @property
     def host_pane(self) -> HostPane:
-        return self.query_one(HostPane)
+        return self.main_screen.query_one(HostPane)
+
+    @property
+    def plan_pane(self) -> PlanPane:
+        return self.main_screen.query_one(PlanPane)
 
     @property
     def status_bar(self) -> StatusBar:
-        return self.query_one(StatusBar)
-
-    def _pending_changed(self, count: int) -> None:
-        self.status_bar.pending = count
+        return self.main_screen.query_one(StatusBar)
 
     # --- opening the session -------------------------------------------------------------------------------
 
@@ -197,19 +216,12 @@ class HitlApp(App[None]):
     async def _start(self) -> None:
         for module in HEAVY_MODULES:
             await asyncio.to_thread(importlib.import_module, module)
-        from console.core.agent.factory import create_agent
-        from console.core.memory.store import MemoryStore
-        from console.core.runtime import open_runtime
-        from console.core.session_tools import SessionTools
+        from console.core.runtime import last_conversation, open_runtime
 
         paths = self._paths or resolve_paths()
         history = None
         if self._resume:
-            previous = MemoryStore.open(paths.database_file)
-            try:
-                stored = previous.last_session()
-            finally:
-                previous.close()
+            stored = last_conversation(paths)
             if stored is None or not stored.messages:
                 await self.chat.add_notice("Nothing to resume: no earlier conversation is stored.", "warning")
             else:
@@ -220,36 +232,15 @@ class HitlApp(App[None]):
         from console.tui.screens.trust import tui_trust_prompt
 
         runtime = open_runtime(
-            paths,
-            self.settings,
-            self.approver,
-            events=self._session_event,
-            trust_prompt=tui_trust_prompt(self),
-            mode=self._mode,
+            paths, self.settings, self.approver, trust_prompt=tui_trust_prompt(self), mode=self._mode
         )
         self.runtime = self._opened = runtime
-        session = runtime.session
-        info = session.set_host(self._host)
-
-        async def context() -> str:
-            return runtime.memory.build_context([session.current_host])
-
-        async def host_names() -> list[str]:
-            return session.hosts.names()
-
-        selection = create_agent(
-            self.settings,
-            SessionTools(session),
-            context_provider=context,
-            history=history,
-            host=lambda: session.current_host,
-            host_names=host_names,
-            environ=self._environ,
-        )
+        if runtime.permissions_notice:  # said once, out of the conversation's way
+            self.notify(runtime.permissions_notice, title="Files made private", severity="warning", timeout=15)
+        runtime.session.set_host(self._host)
+        selection = runtime.start_agent(history=history, environ=self._environ)
         self.agent = selection.agent
-        status = self.status_bar
-        status.host, status.labels, status.mode = info.name, info.labels, selection.agent.label
-        status.read_only = session.read_only
+        self._mode = self.status_bar.mode = selection.agent.label
         if selection.notice:
             await self.chat.add_notice(selection.notice)
 
@@ -271,7 +262,7 @@ class HitlApp(App[None]):
             return
         event.input.clear()
         head, _, rest = text.partition(" ")
-        if head == "/plan" and self.status_bar.mode == "manual":
+        if head == "/plan" and self._mode == MANUAL:
             from console.tui.screens.plan_editor import PlanEditorScreen
 
             self.push_screen(PlanEditorScreen(rest), self._plan_written)
@@ -310,7 +301,6 @@ class HitlApp(App[None]):
             raise
         finally:
             self._save_conversation(agent)
-            self.status_bar.approvals = self._stats()
 
     def _save_conversation(self, agent: Agent) -> None:
         if self.runtime is not None:
@@ -325,8 +315,8 @@ class HitlApp(App[None]):
                 await chat.stream_text(text)
             case base.ToolCall(name=name, input=arguments):
                 await chat.add_line(tool_call_line(name, arguments), "tool-line")
-            case base.ToolOutcome(name=name, content=content, is_error=is_error):
-                await chat.add_line(tool_outcome_line(name, content, is_error), "tool-line")
+            case base.ToolOutcome(name=name, summary=summary, is_error=is_error):
+                await chat.add_line(tool_outcome_line(name, summary, is_error), "tool-line")
             case base.AgentStatus(message=message):
                 await chat.add_notice(message)
             case base.StreamRestarted(message=message):
@@ -342,50 +332,57 @@ class HitlApp(App[None]):
                     await chat.add_notice("The answer was cut off at the token limit.", "warning")
 
     def _host_changed(self, host: str) -> None:
-        if self.runtime is None:
-            return
-        info = self.runtime.session.set_host(host)
-        self.status_bar.host, self.status_bar.labels = info.name, info.labels
-
-    def _stats(self) -> str:
-        return self.runtime.session.stats.summary() if self.runtime else "no approvals yet"
+        if self.runtime is not None:
+            self.runtime.session.set_host(host)
 
     # --- session events ------------------------------------------------------------------------------------
 
-    def _session_event(self, event: SessionEvent) -> None:
-        """The session's `EventSink`: called on the event loop, from inside the turn's worker."""
-        from console.core.approval import Notice, OutputLines, PlanChanged, StepFinished, StepStarted
+    def on_session_update(self, message: SessionUpdate) -> None:
+        """The one place the session's state reaches the screen (see `console.tui.messages`)."""
+        from console.core import events as core
 
-        if isinstance(event, OutputLines):  # the hot path: one event per line of output
-            self._host_pane.add_lines(event.stream, event.lines)
+        if not self.screen_stack:  # the app is shutting down
             return
-        match event:
-            case StepStarted(host=host, command=command, tier=tier):
+        status = self.status_bar
+        match message.event:
+            case core.OutputLines(stream=stream, lines=lines):
+                self.host_pane.add_lines(stream, lines)
+            case core.StepStarted(host=host, command=command, tier=tier):
                 self.host_pane.begin(host, command, tier.name)
-            case StepFinished():
-                self._step_finished(event)
-            case PlanChanged(plan=plan):
-                self.query_one(PlanPane).show_plan(plan)
+            case core.ActionFinished(outcome=outcome):
+                self._action_finished(outcome)
+            case core.PlanChanged(plan=plan):
+                self.plan_pane.show_plan(plan)
                 self.refresh_bindings()
-            case Notice(message=message, severity=severity):
-                self.call_later(self.chat.add_notice, message, severity)
-                self.notify(message, severity=severity)
+            case core.CurrentHostChanged(host=host):
+                status.host, status.labels = host.name, host.labels
+            case core.ReadOnlyChanged(read_only=read_only):
+                status.read_only = read_only
+            case core.StatsChanged(summary=summary):
+                status.approvals = summary
+            case core.PendingApprovals(count=count):
+                status.pending = count
+            case core.Notice(message=text, severity=severity):
+                self.call_later(self.chat.add_notice, text, severity)
+                self.notify(text, severity=severity)
 
-    def _step_finished(self, event: StepFinished) -> None:
+    def _action_finished(self, outcome: Outcome) -> None:
+        """A command that ran (or was stopped while running) ends its block in the host pane."""
+        from console.core.outcome import Status
         from console.tui.review import result_summary
 
-        self.status_bar.approvals = self._stats()
-        if event.status not in ("done", "failed"):
+        if outcome.status not in (Status.DONE, Status.FAILED, Status.INTERRUPTED):
             return
-        summary = result_summary(event.result) if event.result else event.note or event.status
-        if event.rollback_key:
-            summary += f", rollback key {event.rollback_key}"
-        took = self.host_pane.finish(event.status, summary)
+        result = outcome.result
+        summary = result_summary(result) if result else outcome.reason or outcome.status.value
+        if outcome.rollback_key:
+            summary += f", rollback key {outcome.rollback_key}"
+        took = self.host_pane.finish(outcome.status.value, summary)
         if took >= LONG_COMMAND_SECONDS and self.looking_elsewhere:
             self.notify(
-                f"{event.command} on {event.host}: {summary}",
-                title=f"Command {event.status}",
-                severity="information" if event.status == "done" else "error",
+                f"{outcome.command} on {outcome.host}: {summary}",
+                title=f"Command {outcome.status.value}",
+                severity="information" if outcome.ok else "error",
             )
 
     @property
@@ -419,8 +416,19 @@ class HitlApp(App[None]):
             return
         session = self.runtime.session
         session.set_read_only(not session.read_only)
-        self.status_bar.read_only = session.read_only
         self.notify("Read-only: WRITE and DESTRUCTIVE commands are refused." if session.read_only else "Read-write.")
+
+    def action_switch_host(self, name: str) -> None:
+        from console.core.errors import HitlError
+
+        if self.runtime is None:
+            return
+        try:
+            info = self.runtime.session.set_host(name)
+        except HitlError as error:
+            self.notify(str(error), title="Host not changed", severity="error")
+            return
+        self.notify(f"Current host: {info.name}", title="Host")
 
     def action_timeline(self) -> None:
         if self.runtime is None:
@@ -438,12 +446,29 @@ class HitlApp(App[None]):
 
         self.push_screen(HostsScreen.for_runtime(self.runtime))
 
-    def on_host_switched(self, message: HostSwitched) -> None:
-        self.status_bar.host = message.info.name
-        self.status_bar.labels = message.info.labels
+    def action_export_audit(self) -> None:
+        from console.core.errors import HitlError
 
-    def on_read_only_changed(self, message: ReadOnlyChanged) -> None:
-        self.status_bar.read_only = message.read_only
+        if self.runtime is None:
+            return
+        try:
+            path = self.runtime.export_audit()
+        except HitlError as error:
+            self.notify(str(error), title="Audit log", severity="error")
+            return
+        self.notify(f"Exported to {path}", title="Audit log", timeout=15)
+
+    def action_show_stats(self) -> None:
+        if self.runtime is not None:
+            self.notify(self.runtime.session.stats.summary(), title="Approval statistics", timeout=10)
+
+    def action_set_theme(self, name: str) -> None:
+        from textual.app import InvalidThemeError
+
+        try:
+            self.theme = name
+        except InvalidThemeError:
+            self.notify(f"theme {name!r} is not available", title="Theme", severity="error")
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

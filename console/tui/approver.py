@@ -3,14 +3,13 @@
 The session runs inside a Textual worker (the chat turn), so `review` can await the dialog with
 `push_screen_wait`. Keys the operator typed before the dialog appeared are not taken as an answer: those still
 in the terminal's input queue are flushed here, those already read are discarded by the app
-(`ApprovalScreen.accepts_key`).
+(`ApprovalScreen.accepts_key`). How many requests wait is the session's to say (`PendingApprovals` events).
 """
 
 from __future__ import annotations
 
 import sys
 import termios
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -32,26 +31,18 @@ def flush_terminal_input() -> None:
 class TuiApprover:
     """Implements `console.core.approval.Approver`."""
 
-    def __init__(self, app: App[object], on_pending: Callable[[int], None] = lambda _count: None) -> None:
+    def __init__(self, app: App[None]) -> None:
         self._app = app
-        self._on_pending = on_pending
-        self._pending = 0
-
-    @property
-    def pending(self) -> int:
-        return self._pending
 
     async def review(self, request: ApprovalRequest) -> Decision:
         from console.tui.screens.approval import screen_for
 
         screen = screen_for(request)
-        self._set_pending(self._pending + 1)
         if not self._app.is_headless:
             flush_terminal_input()
         try:
             decision = await self._app.push_screen_wait(screen)
         finally:
-            self._set_pending(self._pending - 1)
             if screen.is_attached and screen in self._app.screen_stack:
                 # The turn was cancelled while the dialog was open: take it away, unanswered.
                 screen.dismiss(None)
@@ -60,7 +51,3 @@ class TuiApprover:
 
             return Decision.reject("the dialog was closed without an answer")
         return decision
-
-    def _set_pending(self, count: int) -> None:
-        self._pending = count
-        self._on_pending(count)

@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from console.core.approval import StepReview
+from console.core.approval import NO_ROLLBACK, StepReview
 from console.core.classify.model import Target
+from console.core.outcome import RunResult
 from console.core.tiers import Tier
-from console.core.transport.base import RunResult
 
 RESULT_TAIL_LINES = 12
 """How many output lines of a READ step that already ran are shown in the plan dialog."""
@@ -35,8 +35,8 @@ class TierBadge(Label):
     TierBadge.-destructive { background: $tier-destructive; }
     """
 
-    def __init__(self, tier: Tier, **kwargs: str) -> None:
-        super().__init__(tier.name, markup=False, classes=tier_class(tier), **kwargs)
+    def __init__(self, tier: Tier, *, id: str | None = None) -> None:
+        super().__init__(tier.name, markup=False, classes=tier_class(tier), id=id)
 
 
 def labelled(label: str, value: str, style: str = "bold") -> Text:
@@ -67,26 +67,20 @@ def result_tail(result: RunResult, lines: int = RESULT_TAIL_LINES) -> str:
 
 
 def capture_text(step: StepReview) -> Text:
-    """What is captured first, and plainly whether a rollback will exist."""
+    """What is captured first, and plainly whether a rollback will exist (the words are the core's)."""
     text = Text()
     if step.capture_lines:
         text.append("Captured first: ", "bold")
         text.append("; ".join(step.capture_lines))
-    if step.no_rollback:
+    words = step.no_rollback_words
+    if words:
         if text:
             text.append("\n")
-        text.append("NO ROLLBACK: ", "bold reverse")
-        text.append(step.no_rollback)
-    elif step.capture_lines:
+        text.append(f"{NO_ROLLBACK}: ", "bold reverse")
+        text.append(words)
+    else:
         text.append("\nA rollback key is issued when it has run.")
-    if not text:
-        text.append("NO ROLLBACK: ", "bold reverse")
-        text.append("nothing is captured before this step.")
     return text
-
-
-def consequence(step: StepReview) -> str:
-    return step.classification.consequence or "This may not be reversible."
 
 
 class StepDetails(Vertical):
@@ -129,7 +123,7 @@ class StepDetails(Vertical):
             yield Static(result_tail(step.result), markup=False, classes="output")
             return
         if step.tier is Tier.DESTRUCTIVE:
-            yield Static(labelled("Consequence: ", consequence(step)), classes="consequence")
+            yield Static(labelled("Consequence: ", step.consequence), classes="consequence")
         if step.tier is not Tier.READ and self.show_capture:
             yield Static(capture_text(step), classes="capture")
         if step.preview:

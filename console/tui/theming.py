@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
@@ -22,4 +24,5 @@ def to_textual_theme(spec: ThemeSpec) -> Theme:
             Color.parse(value)
         except ColorParseError as error:
             raise ValueError(f"{spec.source}: colour '{key}': {error}") from None
-    return Theme(name=spec.name, dark=spec.dark, variables=dict(spec.variables), **spec.colors)
+    colors: dict[str, Any] = dict(spec.colors)
+    return Theme(name=spec.name, dark=spec.dark, variables=dict(spec.variables), **colors)

@@ -1,13 +1,14 @@
 """The panes of the main screen: chat, plan, host output and the status bar.
 
-They only render: the app feeds them agent events and session events; no pane decides anything.
+They only render: the app feeds them agent events and session events (the plan as a frozen `PlanView`, the
+status bar through its reactive attributes); no pane decides anything.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -16,6 +17,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Log, Static
+
+from console.core.views import PlanView, StepStatus, StepView, is_production
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -28,14 +31,6 @@ WELCOME = Text.assemble(
     ("y", "bold"),
     ", DESTRUCTIVE waits for a typed confirmation.",
 )
-PRODUCTION_LABELS = frozenset({"prod", "production"})
-
-
-def is_production(labels: tuple[str, ...]) -> bool:
-    """Hosts labelled prod get a PROD badge wherever they are named."""
-    return any(label.lower() in PRODUCTION_LABELS for label in labels)
-
-
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STDERR_MARK = "▌"
 """Prefix of stderr lines in the host pane (and what the highlighter colours)."""
@@ -136,14 +131,14 @@ class PlanPane(Vertical):
     """The steps of the current plan: tier (a word on its colour), status, elapsed time, rollback key."""
 
     COLUMNS: ClassVar[tuple[str, ...]] = ("#", "Tier", "Status", "Time", "Rollback", "Step")
-    STATUS_MARKS: ClassVar[dict[str, str]] = {
-        "pending": "·",
-        "running": "▶",
-        "done": "✓",
-        "failed": "✗",
-        "refused": "⊘",
-        "skipped": "–",
-        "rolled back": "↺",
+    STATUS_MARKS: ClassVar[dict[StepStatus, str]] = {
+        StepStatus.PENDING: "·",
+        StepStatus.RUNNING: "▶",
+        StepStatus.DONE: "✓",
+        StepStatus.FAILED: "✗",
+        StepStatus.REFUSED: "⊘",
+        StepStatus.SKIPPED: "–",
+        StepStatus.ROLLED_BACK: "↺",
     }
 
     def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
@@ -152,7 +147,7 @@ class PlanPane(Vertical):
         self._plan_id: str | None = None
         self._started: dict[int, float] = {}
         self._elapsed: dict[int, float] = {}
-        self._steps: list[Mapping[str, Any]] = []
+        self._steps: tuple[StepView, ...] = ()
         self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -167,25 +162,24 @@ class PlanPane(Vertical):
         background = variables.get("background", "black")
         return Text(f" {tier} ", style=f"bold {background} on {colour}" if colour else "bold reverse")
 
-    def show_plan(self, plan: Mapping[str, Any]) -> None:
-        if plan.get("id") != self._plan_id:
-            self._plan_id = str(plan.get("id"))
+    def show_plan(self, plan: PlanView) -> None:
+        if plan.id != self._plan_id:
+            self._plan_id = plan.id
             self._started.clear()
             self._elapsed.clear()
         now = self.clock()
-        self._steps = list(plan.get("steps", []))
+        self._steps = plan.steps
         for step in self._steps:
-            index, status = int(step["index"]), step["status"]
-            if status == "running":
-                self._started.setdefault(index, now)
-            elif index in self._started and index not in self._elapsed:
-                self._elapsed[index] = now - self._started[index]
-        title = f"Plan: {plan.get('title', '')} on {plan.get('host', '')}"
-        if plan.get("aborted"):
+            if step.status is StepStatus.RUNNING:
+                self._started.setdefault(step.index, now)
+            elif step.index in self._started and step.index not in self._elapsed:
+                self._elapsed[step.index] = now - self._started[step.index]
+        title = f"Plan: {plan.title} on {plan.host}"
+        if plan.aborted:
             title += " (aborted)"
         self.query_one("#plan-title", Label).update(title)
         self._render_rows()
-        running = any(step["status"] == "running" for step in self._steps)
+        running = plan.running
         if running and self._ticker is None:
             self._ticker = self.set_interval(0.5, self._render_rows)
         elif not running and self._ticker is not None:
@@ -197,24 +191,23 @@ class PlanPane(Vertical):
         table.clear()
         now = self.clock()
         for step in self._steps:
-            index = int(step["index"])
-            status = str(step["status"])
+            index = step.index
             if index in self._elapsed:
                 took = elapsed_text(self._elapsed[index])
             elif index in self._started:
                 took = elapsed_text(now - self._started[index])
             else:
                 took = ""
-            status_text = f"{self.STATUS_MARKS.get(status, '?')} {status}"
-            if step.get("exit_status") not in (None, 0):
-                status_text += f" ({step['exit_status']})"
+            status_text = f"{self.STATUS_MARKS.get(step.status, '?')} {step.status.value}"
+            if step.exit_status not in (None, 0):
+                status_text += f" ({step.exit_status})"
             table.add_row(
                 str(index),
-                self._tier_cell(str(step["tier"])),
+                self._tier_cell(step.tier.name),
                 status_text,
                 took,
-                step.get("rollback_key") or "",
-                Text(str(step["command"])),
+                step.rollback_key or "",
+                Text(step.command),
                 key=str(index),
             )
 

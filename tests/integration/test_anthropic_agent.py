@@ -429,3 +429,24 @@ async def test_factory_agent_honours_the_environment_key_base_url_and_model(fake
     assert len(of_type(events, AgentStatus)) == 1, "the SDK must not retry on its own (max_retries=0)"
     assert [request.body["model"] for request in server.requests] == ["claude-from-env"] * 2
     assert "sk-from-env" in str(server.requests[0].headers)
+
+
+async def test_everything_sent_is_redacted_but_the_call_runs_as_the_model_sent_it(fake_anthropic) -> None:
+    """The operator's own message, the model's tool input kept in the history, the tool result and the memory
+    context reach the API redacted; the executor still receives the input the model sent."""
+    call = {"host": "local", "command": "echo 'export PGPASSWORD=Hunter2-Db'", "purpose": "token ghp_" + "a" * 36}
+    server = fake_anthropic([tool_turn("run_command", call), text_turn("Done.")])
+
+    async def context() -> str:
+        return "note: the deploy key is AKIAUFLXXMRH3LTA5OUO"
+
+    executor = RecordingExecutor()
+    agent = make_agent(server, executor, context_provider=context)
+    await collect(agent, "connect with PGPASSWORD=S3cret-Op psql and token ghp_" + "b" * 36)
+
+    assert executor.calls == [("run_command", call)]
+    bodies = [repr(request.body) for request in server.requests]
+    for secret in ("S3cret-Op", "b" * 36, "a" * 36, "Hunter2-Db", "AKIAUFLXXMRH3LTA5OUO"):
+        assert all(secret not in body for body in bodies), secret
+    assert "PGPASSWORD=[REDACTED:password]" in bodies[0]
+    assert all(secret not in repr(agent.history) for secret in ("S3cret-Op", "Hunter2-Db"))

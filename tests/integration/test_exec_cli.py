@@ -145,17 +145,22 @@ def test_remembered_approval_covers_write_without_terminal_and_can_be_revoked(tm
     from console.core.tiers import Tier
 
     book = RememberedApprovals(resolve_paths().remembered_approvals_file)
-    rule = book.add("touch /x", Tier.WRITE, scope=Scope.PREFIX, lifetime=Lifetime.DAY, now=time.time(), host="local")
     target = tmp_path / "made"
+    rule = book.add(
+        f"touch {target}", Tier.WRITE, scope=Scope.EXACT, lifetime=Lifetime.DAY, now=time.time(), host="local"
+    )
+    other = tmp_path / "not-made"
+    assert run("exec", "local", "--", "touch", str(other)).returncode == 3, "an exact rule covers no other file"
+    assert not other.exists()
     done = run("exec", "local", "--", "touch", str(target))
     assert done.returncode == 0, done.stderr
     assert target.exists()
     assert "rollback key: rb-" in done.stderr
     assert rule.id in run("approvals").stdout
     assert run("approvals", "revoke", rule.id).returncode == 0
-    other = tmp_path / "not-made"
-    assert run("exec", "local", "--", "touch", str(other)).returncode == 3
-    assert not other.exists()
+    target.unlink()
+    assert run("exec", "local", "--", "touch", str(target)).returncode == 3
+    assert not target.exists()
 
 
 def test_ctrl_c_at_the_prompt_exits_130_at_once_without_a_traceback(tmp_path: Path) -> None:
@@ -189,3 +194,26 @@ def test_an_unreachable_host_is_one_line_and_exit_255(hitl_home: Path) -> None:
         done = run("exec", "dead", "--", command)
         assert done.returncode == 255, done.stderr
         assert "cannot connect to host 'dead'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_store_that_cannot_be_used_is_one_line_and_exit_2_for_every_sub_command() -> None:
+    from console.core.paths import resolve_paths
+
+    database = resolve_paths().database_file
+    database.parent.mkdir(parents=True, exist_ok=True)
+    database.write_bytes(b"this is not a database\n" * 200)
+    for args in (("exec", "local", "--", "true"), ("rollback", "rb-abc234"), ("history",), ("rollbacks",)):
+        done = run(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.startswith("hitl: memory store: "), (args, done.stderr)
+        assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_the_prompt_says_prod_and_no_rollback_as_the_console_does(sshd, hitl_home: Path) -> None:  # type: ignore[no-untyped-def]
+    (hitl_home / "hosts.toml").write_text(sshd.host_entry("box") + 'labels = ["prod", "web"]\n')
+    term = Terminal("exec", "box", "--", "curl -X POST https://example.invalid/api/restart")
+    term.expect(r"on box \[prod, web\] PROD: ")
+    term.expect(r"NO ROLLBACK: \S")
+    term.expect(r"\[y/N\] ")
+    term.send("n\n")
+    assert term.wait() == 3

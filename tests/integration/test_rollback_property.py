@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.session import ScriptedApprover, approve, runtime, tree_state
+from tests.support.session import ScriptedApprover, approve, opened_runtime, tree_state
 
 NAMES = st.sampled_from(["a.conf", "b.txt", "sub/c.ini", "sub/deep/d.json", "e"])
 CONTENT = st.text(alphabet="abcxyz\n =#", max_size=40)
@@ -60,9 +60,8 @@ def test_random_changes_roll_back_to_the_identical_tree(tmp_path: Path, ops: lis
     before = tree_state(root)
 
     async def scenario() -> None:
-        rt = runtime(ScriptedApprover(*([approve] * (2 * len(ops)))))
         keys: list[str] = []
-        try:
+        async with opened_runtime(ScriptedApprover(*([approve] * (2 * len(ops))))) as rt:
             for op in ops:
                 outcome = await rt.session.run_command("local", command_for(root, op))
                 assert outcome.decision in {"approved", "auto"}, outcome
@@ -70,9 +69,7 @@ def test_random_changes_roll_back_to_the_identical_tree(tmp_path: Path, ops: lis
                     keys.append(outcome.rollback_key)
             for key in reversed(keys):
                 undo = await rt.session.rollback([key])
-                assert undo[-1].ok, undo[-1].reason
-        finally:
-            await rt.close()
+                assert undo.ok, undo.reason
 
     asyncio.run(scenario())
     assert tree_state(root) == before

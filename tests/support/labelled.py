@@ -8,16 +8,28 @@ from pathlib import Path
 from console.core.classify import classify
 from console.core.tiers import Tier
 
-SHARED_CORPUS = Path("/work/shared/corpus/commands.tsv")
-LOCAL_CORPUS = Path(__file__).resolve().parents[1] / "unit" / "data" / "commands.tsv"
+REPOSITORY = Path(__file__).resolve().parents[2]
+SHARED_CORPUS = Path("shared") / "corpus" / "commands.tsv"
+"""Where the shared corpus lives relative to a directory that holds the checkout (the team keeps `shared/`
+beside the repository; a git worktree may sit one or more levels further down)."""
+LOCAL_CORPUS = REPOSITORY / "tests" / "unit" / "data" / "commands.tsv"
 PLACEHOLDERS = {"<LF>": "\n", "<CR>": "\r", "<NBSP>": "\u00a0", "<ZWSP>": "\u200b"}
 
 Case = tuple[Tier, str, str]
 
 
+def shared_corpus(repository: Path = REPOSITORY) -> Path | None:
+    """`shared/corpus/commands.tsv` in the nearest directory above the repository that has one, or None."""
+    for parent in repository.parents:
+        candidate = parent / SHARED_CORPUS
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def corpus_path() -> Path:
     """The shared corpus when it is beside the checkout, else the copy kept in the repository."""
-    return SHARED_CORPUS if SHARED_CORPUS.exists() else LOCAL_CORPUS
+    return shared_corpus() or LOCAL_CORPUS
 
 
 def decode(command: str) -> str:

@@ -1,4 +1,5 @@
-"""Driving a real Session in tests: a scripted Approver (the port the TUI and CLI implement) and tree checks."""
+"""Driving a real Session in tests: a scripted Approver (the port the TUI and CLI implement), the runtime
+factory fixture, a host that fails like a remote one, and tree checks."""
 
 from __future__ import annotations
 
@@ -6,15 +7,22 @@ import hashlib
 import os
 import stat
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from console.core.approval import ApprovalRequest, Decision, SessionEvent
+import pytest
+
+from console.core.approval import ApprovalRequest, Decision
 from console.core.config import Settings
+from console.core.events import SessionEvent
 from console.core.paths import resolve_paths
+from console.core.ports import Store
 from console.core.runtime import Runtime, open_runtime
-from console.core.transport.base import Ended, RunResult
+from console.core.transport.base import Ended, RunResult, Transport
 from console.core.transport.errors import TransportError
+from console.core.transport.factory import open_transport
+from console.core.transport.inventory import HostSpec
 from console.core.transport.local import LocalTransport
 
 Answer = Decision | Callable[[ApprovalRequest], Decision | Awaitable[Decision]]
@@ -46,9 +54,55 @@ class ScriptedApprover:
 FAST = Settings(destructive_dwell=0.0, write_key_delay=0.0)
 
 
-def runtime(approver: ScriptedApprover, settings: Settings = FAST, events: list[SessionEvent] | None = None) -> Runtime:
-    sink = events.append if events is not None else None
-    return open_runtime(resolve_paths(), settings, approver, events=sink)
+class RuntimeFactory:
+    """Opens runtimes on the test's HITL_HOME and closes them all at the end (the `make_runtime` fixture)."""
+
+    def __init__(self) -> None:
+        self.opened: list[Runtime] = []
+
+    def __call__(
+        self,
+        approver: ScriptedApprover,
+        settings: Settings = FAST,
+        events: list[SessionEvent] | None = None,
+        *,
+        transport: Transport | None = None,
+        store: Store | None = None,
+    ) -> Runtime:
+        """`transport` is used for the host of its name instead of the one the inventory would open; `store`
+        instead of the test's HITL_HOME database."""
+        paths = resolve_paths()
+
+        def connect(spec: HostSpec) -> Transport:
+            if transport is not None and spec.name == transport.name:
+                return transport
+            return open_transport(spec, paths)
+
+        sink = events.append if events is not None else None
+        rt = open_runtime(paths, settings, approver, events=sink, connect=connect, store=store)
+        self.opened.append(rt)
+        return rt
+
+    async def close_all(self) -> None:
+        while self.opened:
+            await self.opened.pop().close()
+
+
+@pytest.fixture
+async def make_runtime() -> AsyncIterator[RuntimeFactory]:
+    factory = RuntimeFactory()
+    yield factory
+    await factory.close_all()
+
+
+@asynccontextmanager
+async def opened_runtime(approver: ScriptedApprover, settings: Settings = FAST) -> AsyncIterator[Runtime]:
+    """For tests that run their own event loop (property tests under `asyncio.run`)."""
+    factory = RuntimeFactory()
+    try:
+        yield factory(approver, settings)
+    finally:
+        await factory.close_all()
 
 
 def with_settings(**changes: object) -> Settings:
@@ -74,7 +128,8 @@ def tree_state(root: Path) -> dict[str, tuple[object, ...]]:
 
 class FlakyTransport(LocalTransport):
     """The local host failing the way a remote one does: tar streams that raise `TransportError`, and a host
-    that stops answering (every later command ends CONNECTION_LOST) once a given command has run."""
+    that stops answering (every later command ends CONNECTION_LOST) once a given command has run. `failing`
+    can be changed while the test runs (healthy for the change, failing for the rollback)."""
 
     def __init__(self, *, failing: Sequence[str] = (), down_after: str | None = None) -> None:
         super().__init__("local")
@@ -100,8 +155,3 @@ class FlakyTransport(LocalTransport):
         if "tar_in" in self.failing:
             raise TransportError(f"extracting into {directory} failed on host 'local': Read-only file system")
         await super().tar_in(chunks, directory=directory)
-
-
-def use_transport(rt: Runtime, transport: LocalTransport) -> None:
-    """Make the session reach `local` through `transport`."""
-    rt.hosts._open[transport.name] = transport

@@ -1,28 +1,15 @@
-"""Helpers for the Pilot tests of the timeline, hosts and palette screens."""
+"""A bare themed app for the Pilot tests of the timeline, hosts and palette screens."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
-from textual.pilot import Pilot
 from textual.screen import Screen
 
 from console.core.themes import discover_themes
 from console.tui.theming import TIER_DEFAULTS, to_textual_theme
-
-
-async def wait_for(pilot: Pilot[object], predicate: Callable[[], object], *, timeout: float = 15.0) -> None:
-    """Let the app run until `predicate()` holds (workers talk to real hosts, so no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {getattr(predicate, '__name__', predicate)}")
-        await pilot.pause(0.02)
-        await asyncio.sleep(0)
 
 
 class ThemedApp(App[None]):

@@ -151,13 +151,41 @@ async def test_edit_returns_the_edited_command(make_app) -> None:
         assert decision.edited_command == "crontab -l"
 
 
-async def test_remember_is_off_unless_chosen(make_app) -> None:
+async def test_remember_is_off_unless_chosen_and_shows_the_exact_pattern(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 32)) as pilot:
+        screen, decided = await open_dialog(app, pilot, write_request("systemctl restart nginx"))
+        remember = screen.query_one("#remember", Static)
+        assert "no — ask every time" in str(remember.render())
+        await pilot.press("m")
+        assert "exactly: systemctl restart nginx on web1, for this session" in str(remember.render())
+        await pilot.press("m", "m")
+        shown = str(remember.render())
+        assert "systemctl restart NAME...  (plain names; options --no-block --quiet -q only; no paths)" in shown
+        await pilot.press("y")
+        assert (await decided).remember == RememberChoice(Scope.PREFIX, Lifetime.SESSION)
+
+
+async def test_no_command_and_subcommand_choice_for_a_program_without_subcommands(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 32)) as pilot:
+        screen, decided = await open_dialog(app, pilot, write_request("cp /tmp/a /etc/app.conf"))
+        seen = []
+        for _ in range(7):
+            await pilot.press("m")
+            seen.append(str(screen.query_one("#remember", Static).render()))
+        assert all("exactly: cp /tmp/a /etc/app.conf" in text or "ask every time" in text for text in seen), seen
+        await pilot.press("y")
+        assert (await decided).remember in (None, *[RememberChoice(Scope.EXACT, life) for life in Lifetime])
+
+
+async def test_a_pipeline_offers_no_remembering(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
-        _, decided = await open_dialog(app, pilot, write_request())
-        await pilot.press("m", "m")
-        await pilot.press("y")
-        assert (await decided).remember == RememberChoice(Scope.EXACT, Lifetime.DAY)
+        screen, decided = await open_dialog(app, pilot, write_request())
+        assert not screen.query("#remember")
+        await pilot.press("m", "y")
+        assert (await decided).remember is None
 
 
 async def test_shell_text_is_not_markup(make_app) -> None:

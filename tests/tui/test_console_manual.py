@@ -8,7 +8,7 @@ from textual.widgets import Log, Static
 
 from console.tui.app import HitlApp
 from console.tui.widgets import StatusBar
-from tests.tui.conftest import dialog, say, turn_done, wait_for
+from tests.tui.pilot import dialog, say, turn_done, wait_for
 
 
 def chat_text(app: HitlApp) -> str:
@@ -25,8 +25,10 @@ async def test_write_waits_for_y_then_changes_the_file(console_app, tmp_path: Pa
         screen = await dialog(pilot)
         assert not target.exists(), "the WRITE ran before it was approved"
         assert screen.request.tier.name == "WRITE"
+        await wait_for(pilot, lambda: "1 approval pending" in str(app.status_bar.render()))
         await pilot.press("y")
         await turn_done(pilot)
+        assert app.status_bar.pending == 0
         assert target.read_text() == "patched\n"
         assert "rollback key" in chat_text(app)
         assert "1/1 approved" in str(app.query_one(StatusBar).render())
@@ -228,3 +230,27 @@ async def test_ctrl_b_aborts_a_running_plan_before_its_next_step(console_app, tm
         statuses = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert statuses[0] == "✓ done" and "skipped" in statuses[1]
         assert not app.runtime.session.plan_running
+
+
+async def test_esc_on_a_running_command_ends_it_and_records_it_interrupted_at_once(console_app) -> None:
+    app = console_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, "!sleep 30")
+        await wait_for(pilot, lambda: app.host_pane.running)
+        await pilot.press("escape")
+        await turn_done(pilot)
+        await wait_for(pilot, lambda: not app.host_pane.running)
+        assert "interrupted" in str(app.query_one("#host-title", Static).render())
+        assert app.runtime is not None
+        action = app.runtime.memory.actions()[0]
+        assert (action.command, action.state, action.ended) == ("sleep 30", "finished", "cancelled")
+
+
+async def test_files_made_private_at_start_up_are_said_once(console_app, hitl_home: Path) -> None:
+    hitl_home.chmod(0o755)
+    app = console_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, app.ready.is_set)
+        said = [n for n in app._notifications if n.title == "Files made private"]
+        assert len(said) == 1 and "private" in said[0].message
+    assert hitl_home.stat().st_mode & 0o077 == 0

@@ -12,7 +12,7 @@ import pytest
 
 from console.tui.app import HitlApp
 from tests.fakes.anthropic_server import error_turn, text_turn, tool_turn
-from tests.tui.conftest import dialog, say, turn_done, wait_for
+from tests.tui.pilot import dialog, say, turn_done, wait_for
 
 
 def chat_text(app: HitlApp) -> str:

@@ -19,8 +19,9 @@ from console.tui.screens.hosts import CURRENT, AddHostDialog, HostsScreen
 from console.tui.screens.trust import TrustDialog, tui_trust_prompt
 from console.tui.widgets import StatusBar
 from tests.fixtures.sshd import SshdServer
-from tests.support.session import ScriptedApprover, runtime
-from tests.tui.screens_support import ThemedApp, wait_for
+from tests.support.session import RuntimeFactory, ScriptedApprover
+from tests.tui.pilot import wait_for
+from tests.tui.screens_support import ThemedApp
 
 
 @pytest.fixture
@@ -164,45 +165,41 @@ def hosts_toml(hitl_home: Path) -> Path:
     return path
 
 
-async def test_hosts_screen_lists_the_inventory(hosts_toml: Path) -> None:
-    rt = runtime(ScriptedApprover())
-    try:
-        app = ThemedApp(lambda: HostsScreen(rt.session, rt.hosts))
-        async with app.run_test(size=(120, 30)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
-            screen = app.screen
-            assert isinstance(screen, HostsScreen)
-            names = host_rows(screen)
-            assert names[:3] == ["local", "web-1", "db-1"]
-            assert screen.selected_name == "local"
-            assert host_cell(screen, "local", "current") == CURRENT
-            assert host_cell(screen, "web-1", "address") == "deploy@10.0.0.5"
-            assert host_cell(screen, "web-1", "labels") == "prod, web"
-            assert host_cell(screen, "db-1", "address") == "10.0.0.6:2222"
-            assert host_cell(screen, "db-1", "policy") == "read-only"
-            assert host_cell(screen, "db-1", "source") == str(hosts_toml)
-            assert host_cell(screen, "local", "source") == "built-in"
-    finally:
-        await rt.close()
+async def test_hosts_screen_lists_the_inventory(hosts_toml: Path, make_runtime: RuntimeFactory) -> None:
+    rt = make_runtime(ScriptedApprover())
+    app = ThemedApp(lambda: HostsScreen(rt.session, rt.hosts))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
+        screen = app.screen
+        assert isinstance(screen, HostsScreen)
+        names = host_rows(screen)
+        assert names[:3] == ["local", "web-1", "db-1"]
+        assert screen.selected_name == "local"
+        assert host_cell(screen, "local", "current") == CURRENT
+        assert host_cell(screen, "web-1", "address") == "deploy@10.0.0.5"
+        assert host_cell(screen, "web-1", "labels") == "prod, web"
+        assert host_cell(screen, "db-1", "address") == "10.0.0.6:2222"
+        assert host_cell(screen, "db-1", "policy") == "read-only"
+        assert host_cell(screen, "db-1", "source") == str(hosts_toml)
+        assert host_cell(screen, "local", "source") == "built-in"
 
 
-async def test_picking_a_host_makes_it_current_and_updates_the_status_bar(make_app, hosts_toml: Path) -> None:
-    rt = runtime(ScriptedApprover())
+async def test_picking_a_host_makes_it_current_and_updates_the_status_bar(
+    make_app, hosts_toml: Path, make_runtime: RuntimeFactory
+) -> None:
+    rt = make_runtime(ScriptedApprover())
     app = make_app()
     app.runtime = rt
-    try:
-        async with app.run_test(size=(120, 30)) as pilot:
-            await pilot.press("ctrl+o")
-            await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
-            await pilot.press("down", "enter")
-            await wait_for(pilot, lambda: not isinstance(app.screen, HostsScreen))
-            assert rt.session.current_host == "web-1"
-            status = app.query_one(StatusBar)
-            await wait_for(pilot, lambda: status.host == "web-1")
-            assert status.labels == ("prod", "web")
-            assert "host: web-1" in str(status.render())
-    finally:
-        await rt.close()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HostsScreen))
+        assert rt.session.current_host == "web-1"
+        status = app.query_one(StatusBar)
+        await wait_for(pilot, lambda: status.host == "web-1")
+        assert status.labels == ("prod", "web")
+        assert "host: web-1" in str(status.render())
 
 
 async def fill_form(pilot, app: ThemedApp, **values: str) -> None:  # type: ignore[no-untyped-def]
@@ -219,64 +216,63 @@ async def fill_form(pilot, app: ThemedApp, **values: str) -> None:  # type: igno
     await pilot.pause()
 
 
-async def test_add_host_appends_to_hosts_toml_and_refuses_bad_input(hosts_toml: Path) -> None:
+async def test_add_host_appends_to_hosts_toml_and_refuses_bad_input(
+    hosts_toml: Path, make_runtime: RuntimeFactory
+) -> None:
     before = hosts_toml.read_text()
-    rt = runtime(ScriptedApprover())
-    try:
-        app = ThemedApp(lambda: HostsScreen(rt.session, rt.hosts))
-        async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
-            await pilot.press("a")
-            await wait_for(pilot, lambda: isinstance(app.screen, AddHostDialog) and app.focused is not None)
+    rt = make_runtime(ScriptedApprover())
+    app = ThemedApp(lambda: HostsScreen(rt.session, rt.hosts))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddHostDialog) and app.focused is not None)
 
-            # A duplicate name is refused with a clear message; nothing is written; the form keeps its values.
-            await fill_form(pilot, app, name="web-1", hostname="10.9.9.9")
-            await pilot.press("enter")
-            error = app.screen.query_one("#add-host-error", Label)
-            assert "already" in str(error.render()) and "web-1" in str(error.render())
-            assert hosts_toml.read_text() == before
-            assert app.screen.query_one("#add-host-hostname", Input).value == "10.9.9.9"
+        # A duplicate name is refused with a clear message; nothing is written; the form keeps its values.
+        await fill_form(pilot, app, name="web-1", hostname="10.9.9.9")
+        await pilot.press("enter")
+        error = app.screen.query_one("#add-host-error", Label)
+        assert "already" in str(error.render()) and "web-1" in str(error.render())
+        assert hosts_toml.read_text() == before
+        assert app.screen.query_one("#add-host-hostname", Input).value == "10.9.9.9"
 
-            await fill_form(pilot, app, name="cache-1", hostname="10.0.0.7", port="70000")
-            await pilot.press("enter")
-            assert "port" in str(app.screen.query_one("#add-host-error", Label).render())
-            assert hosts_toml.read_text() == before
+        await fill_form(pilot, app, name="cache-1", hostname="10.0.0.7", port="70000")
+        await pilot.press("enter")
+        assert "port" in str(app.screen.query_one("#add-host-error", Label).render())
+        assert hosts_toml.read_text() == before
 
-            await fill_form(
-                pilot,
-                app,
-                name="cache-1",
-                hostname="10.0.0.7",
-                port="2200",
-                user="ops",
-                identity_file="~/.ssh/id_cache",
-                labels="prod, cache",
-            )
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
-            screen = app.screen
-            assert isinstance(screen, HostsScreen)
-            assert "cache-1" in host_rows(screen)
-            assert screen.selected_name == "cache-1"
-        text = hosts_toml.read_text()
-        assert text.startswith(before)  # the comment and the existing hosts are kept as they were
-        data = tomllib.loads(text)
-        assert data["hosts"]["cache-1"] == {
-            "hostname": "10.0.0.7",
-            "port": 2200,
-            "user": "ops",
-            "identity_file": "~/.ssh/id_cache",
-            "labels": ["prod", "cache"],
-        }
-        assert set(data["hosts"]) == {"web-1", "db-1", "cache-1"}
-        assert rt.session.set_host("cache-1").labels == ("prod", "cache")
-        assert [p.name for p in hosts_toml.parent.iterdir() if p.name.endswith(".tmp")] == []
-    finally:
-        await rt.close()
+        await fill_form(
+            pilot,
+            app,
+            name="cache-1",
+            hostname="10.0.0.7",
+            port="2200",
+            user="ops",
+            identity_file="~/.ssh/id_cache",
+            labels="prod, cache",
+        )
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
+        screen = app.screen
+        assert isinstance(screen, HostsScreen)
+        assert "cache-1" in host_rows(screen)
+        assert screen.selected_name == "cache-1"
+    text = hosts_toml.read_text()
+    assert text.startswith(before)  # the comment and the existing hosts are kept as they were
+    data = tomllib.loads(text)
+    assert data["hosts"]["cache-1"] == {
+        "hostname": "10.0.0.7",
+        "port": 2200,
+        "user": "ops",
+        "identity_file": "~/.ssh/id_cache",
+        "labels": ["prod", "cache"],
+    }
+    assert set(data["hosts"]) == {"web-1", "db-1", "cache-1"}
+    assert rt.session.set_host("cache-1").labels == ("prod", "cache")
+    assert [p.name for p in hosts_toml.parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
 async def test_check_connectivity_asks_trust_for_an_unknown_key_and_reports(
-    sshd_factory, hitl_home: Path, tmp_path: Path
+    sshd_factory, hitl_home: Path, tmp_path: Path, make_runtime: RuntimeFactory
 ) -> None:
     server = sshd_factory()
     spec = unknown_key_spec(server, tmp_path)
@@ -284,30 +280,27 @@ async def test_check_connectivity_asks_trust_for_an_unknown_key_and_reports(
         server.host_entry("fresh").replace(str(server.known_hosts), str(spec.known_hosts))
         + '\n[hosts.nowhere]\nhostname = "127.0.0.1"\nport = 9\n'
     )
-    rt = runtime(ScriptedApprover())
+    rt = make_runtime(ScriptedApprover())
     paths = resolve_paths()
-    try:
-        app = ThemedApp(lambda: HostsScreen(rt.session, rt.hosts))
-        async with app.run_test(size=(120, 30)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
-            screen = app.screen
-            assert isinstance(screen, HostsScreen)
-            detail = screen.query_one("#hosts-detail", Static)
-            await pilot.press("down")
-            assert screen.selected_name == "fresh"
-            await pilot.press("c")
-            await wait_for(pilot, lambda: isinstance(app.screen, TrustDialog) and isinstance(app.focused, Input))
-            await pilot.press(*"yes", "enter")
-            await wait_for(pilot, lambda: "reachable" in str(detail.render()))
-            report = str(detail.render())
-            assert "fresh: reachable, round trip" in report
-            assert "os: " in report and "passwordless sudo: " in report
-            assert known_hosts_line(server) in paths.known_hosts_file.read_text()
+    app = ThemedApp(lambda: HostsScreen(rt.session, rt.hosts))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HostsScreen))
+        screen = app.screen
+        assert isinstance(screen, HostsScreen)
+        detail = screen.query_one("#hosts-detail", Static)
+        await pilot.press("down")
+        assert screen.selected_name == "fresh"
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrustDialog) and isinstance(app.focused, Input))
+        await pilot.press(*"yes", "enter")
+        await wait_for(pilot, lambda: "reachable" in str(detail.render()))
+        report = str(detail.render())
+        assert "fresh: reachable, round trip" in report
+        assert "os: " in report and "passwordless sudo: " in report
+        assert known_hosts_line(server) in paths.known_hosts_file.read_text()
 
-            await pilot.press("down")
-            assert screen.selected_name == "nowhere"
-            await pilot.press("c")
-            await wait_for(pilot, lambda: "unreachable" in str(detail.render()))
-            assert str(detail.render()).startswith("nowhere: unreachable")
-    finally:
-        await rt.close()
+        await pilot.press("down")
+        assert screen.selected_name == "nowhere"
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "unreachable" in str(detail.render()))
+        assert str(detail.render()).startswith("nowhere: unreachable")

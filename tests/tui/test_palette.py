@@ -14,8 +14,8 @@ from console.tui.app import HitlApp
 from console.tui.screens.hosts import HostsScreen
 from console.tui.screens.timeline import TimelineScreen
 from console.tui.widgets import StatusBar
-from tests.support.session import ScriptedApprover, approve, runtime
-from tests.tui.screens_support import wait_for
+from tests.support.session import RuntimeFactory, ScriptedApprover, approve
+from tests.tui.pilot import wait_for
 
 
 async def run_command(pilot, app: HitlApp, query: str) -> None:  # type: ignore[no-untyped-def]
@@ -41,14 +41,12 @@ def notes(app: HitlApp) -> list[str]:
 
 
 @pytest.fixture
-async def app_with_session(make_app, hitl_home: Path):  # type: ignore[no-untyped-def]
+def app_with_session(make_app, hitl_home: Path, make_runtime: RuntimeFactory):  # type: ignore[no-untyped-def]
     (hitl_home / "hosts.toml").write_text('[hosts.web-1]\nhostname = "10.0.0.5"\nlabels = ["prod"]\n')
-    approver = ScriptedApprover(approve)
-    rt = runtime(approver)
+    rt = make_runtime(ScriptedApprover(approve))
     app = make_app()
     app.runtime = rt
-    yield app, rt
-    await rt.close()
+    return app, rt
 
 
 async def test_toggle_read_only_goes_through_the_session(app_with_session) -> None:  # type: ignore[no-untyped-def]

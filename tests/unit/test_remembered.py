@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from console.core.remembered import Lifetime, RememberedApprovals, RememberError, Scope, prefix_words
+from console.core.remembered import (
+    Lifetime,
+    RememberedApprovals,
+    RememberError,
+    Scope,
+    pattern_text,
+    prefix_words,
+)
 from console.core.tiers import Tier
 
 
@@ -76,3 +84,80 @@ def test_corrupt_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RememberError, match=re.escape(str(store))):
         RememberedApprovals(store)
     assert store.read_text() == "{nope"
+
+
+# (command remembered, scope, command that must NOT be covered)
+WIDENINGS = [
+    ("cp /tmp/a /tmp/b", Scope.EXACT, "cp /tmp/evil /usr/local/bin/backup"),
+    ("cp /tmp/a /tmp/b", Scope.EXACT, "cp /tmp/a /tmp/b /etc/cron.d/"),
+    ("chmod 644 /srv/app/config.yml", Scope.EXACT, "chmod 4755 /srv/app/config.yml"),
+    ("chmod 644 /srv/app/config.yml", Scope.EXACT, "chmod -R 777 /var/www"),
+    ("chown www-data /srv/app", Scope.EXACT, "chown www-data /etc/shadow"),
+    ("sed -i s/a/b/ /etc/app.conf", Scope.EXACT, "sed -i s/a/b/ /etc/sudoers"),
+    ("apt-get install nginx", Scope.PREFIX, "apt-get install -o Dpkg::Pre-Invoke::=/tmp/evil.sh nginx"),
+    ("apt-get install nginx", Scope.PREFIX, "apt-get install --option=Dpkg::Post-Invoke::=/tmp/x nginx"),
+    ("apt-get install nginx", Scope.PREFIX, "apt-get install -c /tmp/apt.conf nginx"),
+    ("apt-get install nginx", Scope.PREFIX, "apt-get install ./evil.deb"),
+    ("apt-get install nginx", Scope.PREFIX, "apt-get install /tmp/evil.deb"),
+    ("apt-get install nginx", Scope.PREFIX, "apt-get install --allow-unauthenticated nginx"),
+    ("apt-get install nginx", Scope.PREFIX, "apt-get remove nginx"),
+    ("yum install httpd", Scope.PREFIX, "yum install --setopt=tsflags=noscripts httpd"),
+    ("yum install httpd", Scope.PREFIX, "yum install --installroot=/ httpd"),
+    ("systemctl restart nginx", Scope.PREFIX, "systemctl restart --root=/tmp/fake nginx"),
+    ("systemctl restart nginx", Scope.PREFIX, "systemctl restart -H prod-db nginx"),
+    ("systemctl restart nginx", Scope.PREFIX, "systemctl restart --host=prod-db nginx"),
+    ("systemctl restart nginx", Scope.PREFIX, "systemctl restart /etc/systemd/system/evil.service"),
+    ("systemctl restart nginx", Scope.PREFIX, "systemctl disable nginx"),
+    ("git pull", Scope.PREFIX, "git pull --upload-pack=/tmp/evil origin main"),
+    ("git pull", Scope.PREFIX, "git pull -c core.hooksPath=/tmp/hooks"),
+    ("git pull", Scope.PREFIX, "git -c core.hooksPath=/tmp/hooks pull"),
+    ("docker restart web", Scope.PREFIX, "docker restart -H tcp://prod:2375 web"),
+    ("docker restart web", Scope.PREFIX, "docker --config /tmp/evil restart web"),
+    ("docker restart web", Scope.PREFIX, "docker run --privileged alpine"),
+]
+
+
+@pytest.mark.parametrize(("remembered", "scope", "other"), WIDENINGS)
+def test_a_remembered_approval_never_covers_a_wider_command(
+    book: RememberedApprovals, remembered: str, scope: Scope, other: str
+) -> None:
+    book.add(remembered, Tier.WRITE, scope=scope, lifetime=Lifetime.SESSION, now=0, host="h")
+    assert book.covering(remembered, Tier.WRITE, host="h", labels=(), now=1)
+    assert book.covering(other, Tier.WRITE, host="h", labels=(), now=1) is None
+
+
+@pytest.mark.parametrize(
+    "command", ["cp /tmp/a /tmp/b", "chmod 644 x", "touch /etc/x", "nginx -s reload", "sed -i s/a/b/ f"]
+)
+def test_programs_without_real_subcommands_are_remembered_exactly_or_not_at_all(
+    book: RememberedApprovals, command: str
+) -> None:
+    assert pattern_text(command, Scope.PREFIX) is None
+    with pytest.raises(RememberError, match="exact"):
+        book.add(command, Tier.WRITE, scope=Scope.PREFIX, lifetime=Lifetime.SESSION, now=0, host="h")
+
+
+def test_a_subcommand_rule_still_covers_plain_names_and_harmless_options(book: RememberedApprovals) -> None:
+    book.add("apt-get install -y nginx", Tier.WRITE, scope=Scope.PREFIX, lifetime=Lifetime.SESSION, now=0, host="h")
+    for command in ("apt-get install nginx-extras", "apt-get install -y redis-server=5:7.0.15-1", "apt-get install"):
+        assert book.covering(command, Tier.WRITE, host="h", labels=(), now=1), command
+
+
+def test_the_pattern_text_is_what_the_rule_allows(book: RememberedApprovals) -> None:
+    assert pattern_text("cp '/tmp/a b' /tmp/c", Scope.EXACT) == "exactly: cp '/tmp/a b' /tmp/c"
+    text = pattern_text("sudo systemctl restart nginx", Scope.PREFIX)
+    assert text == "sudo systemctl restart NAME...  (plain names; options --no-block --quiet -q only; no paths)"
+    rule = book.add(
+        "sudo systemctl restart nginx", Tier.WRITE, scope=Scope.PREFIX, lifetime=Lifetime.SESSION, now=0, host="h"
+    )
+    assert text in rule.describe()
+    assert pattern_text("systemctl restart nginx; rm -rf /", Scope.EXACT) is None
+
+
+def test_an_old_stored_prefix_rule_for_a_program_without_subcommands_covers_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "remembered.json"
+    old = [{"id": "ra-abc123", "words": ["cp"], "scope": "prefix", "host": "h", "label": None, "tier": "WRITE",
+            "created": 0, "lifetime": "until revoked"}]  # fmt: skip
+    store.write_text(json.dumps(old))
+    book = RememberedApprovals(store)
+    assert book.covering("cp /tmp/evil /usr/local/bin/backup", Tier.WRITE, host="h", labels=(), now=1) is None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -43,6 +43,7 @@ from console.core.agent.base import (
 from console.core.agent.history import Conversation, tool_result
 from console.core.agent.prompt import build_system_prompt
 from console.core.agent.tools import TOOLS, ToolInputError, validate_tool_input
+from console.core.redact import redact
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
@@ -166,7 +167,7 @@ class AnthropicAgent:
             )
         return self._client
 
-    async def run_turn(self, user_text: str) -> AsyncIterator[AgentEvent]:
+    async def run_turn(self, user_text: str) -> AsyncGenerator[AgentEvent]:
         if self._active_turn is not None:  # an earlier turn's iterator was abandoned without being closed
             self._repair_after_interruption()
         turn = self._active_turn = object()
@@ -238,20 +239,20 @@ class AnthropicAgent:
                 context = await self._context_provider()
             except Exception as error:  # memory trouble must not stop the conversation
                 context = f"(hitl could not read its memory for this turn: {type(error).__name__})"
-        return build_system_prompt(context)
+        return build_system_prompt(redact(context))
 
     async def _handle_call(self, call: _Call) -> AsyncIterator[AgentEvent]:
         assert self._round_results is not None
         if call.refusal is not None:
             self._round_results.append(tool_result(call.id, call.refusal, is_error=True))
-            yield ToolOutcome(call.id, call.name, call.refusal, is_error=True)
+            yield ToolOutcome(call.id, call.name, call.refusal, is_error=True, summary=call.refusal)
             return
         try:
             validated = validate_tool_input(call.name, call.raw_input)
         except ToolInputError as error:
             message = f"Refused by hitl, not run: {error}."
             self._round_results.append(tool_result(call.id, message, is_error=True))
-            yield ToolOutcome(call.id, call.name, message, is_error=True)
+            yield ToolOutcome(call.id, call.name, message, is_error=True, summary=message)
             return
         yield ToolCall(call.id, call.name, validated.arguments)
         try:
@@ -260,7 +261,7 @@ class AnthropicAgent:
             result = ToolResult(f"hitl failed while handling this call ({type(error).__name__}: {error}).", True)
         content = "\n".join(part for part in (validated.ignored_note(), result.content) if part)
         self._round_results.append(tool_result(call.id, content, is_error=result.is_error))
-        yield ToolOutcome(call.id, call.name, content, result.is_error)
+        yield ToolOutcome(call.id, call.name, content, result.is_error, summary=result.operator_line)
 
     async def _request(self, system: str, response: _Response) -> AsyncIterator[AgentEvent]:
         """Stream one assistant message into `response`, retrying as described in the module docstring."""

@@ -14,7 +14,7 @@ an abandoned turn when the next one starts.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -41,12 +41,14 @@ class ToolCall:
 
 @dataclass(frozen=True, slots=True)
 class ToolOutcome:
-    """What the model is told about a tool call: the executor's result, or why the call was refused."""
+    """What the model is told about a tool call: the executor's result, or why the call was refused; and the one
+    line the operator's chat shows for it."""
 
     id: str
     name: str
     content: str
     is_error: bool
+    summary: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +107,16 @@ AgentEvent = TextDelta | ToolCall | ToolOutcome | AgentStatus | StreamRestarted 
 
 @dataclass(frozen=True, slots=True)
 class ToolResult:
-    """The executor's answer to one tool call: the text the model reads, and whether it is an error."""
+    """The executor's answer to one tool call: the text the model reads, whether it is an error, and one line
+    for the operator (when empty, the first line of `content`)."""
 
     content: str
     is_error: bool = False
+    summary: str = ""
+
+    @property
+    def operator_line(self) -> str:
+        return self.summary or (self.content.splitlines() or [""])[0]
 
 
 class ToolExecutor(Protocol):
@@ -144,6 +152,6 @@ class Agent(Protocol):
         constructor to resume."""
         ...
 
-    def run_turn(self, user_text: str) -> AsyncIterator[AgentEvent]:
+    def run_turn(self, user_text: str) -> AsyncGenerator[AgentEvent]:
         """Answer one operator message. Ends with `TurnEnded` unless cancelled."""
         ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -10,6 +9,7 @@ from typing import Any, Final
 from console.core.agent.anthropic_agent import AnthropicAgent
 from console.core.agent.base import Agent, ContextProvider, ToolExecutor
 from console.core.agent.manual import HostNames, ManualAgent
+from console.core.agent.mode import uses_model
 from console.core.config import Settings
 
 MANUAL_NOTICE: Final = (
@@ -36,7 +36,6 @@ def create_agent(
 ) -> AgentSelection:
     """The model is `settings.model` (`HITL_MODEL` overrides it); the SDK reads `ANTHROPIC_API_KEY` and
     `ANTHROPIC_BASE_URL` itself. Building the agent does not import `anthropic`."""
-    env = os.environ if environ is None else environ
-    if env.get("ANTHROPIC_API_KEY", "").strip():
+    if uses_model(environ):
         return AgentSelection(AnthropicAgent(settings.model, executor, context_provider, history=history), None)
     return AgentSelection(ManualAgent(executor, host=host, history=history, host_names=host_names), MANUAL_NOTICE)

@@ -5,6 +5,12 @@ next user message, or in which an assistant message is empty. A turn can stop an
 a crash before a resume), so every mutation here keeps those rules, and `Conversation.close_dangling` answers
 any `tool_use` left without a result. Consecutive user inputs (an answer that never came) are merged into one
 user message rather than sent as two.
+
+Everything that enters the conversation is redacted on the way in (`console.core.redact`): the operator's own
+messages, the model's text and tool inputs (a plan's title and purposes, a note), tool results, and a resumed
+history. The conversation is what is sent to the model and what is saved, so neither ever holds a secret; the
+operator still sees what they typed, since the console shows its own copy. Tool calls run with the input the
+model sent, not the redacted copy kept here.
 """
 
 from __future__ import annotations
@@ -14,19 +20,22 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from console.core.errors import HitlError
+from console.core.redact import redact, redact_json
+
 INTERRUPTED_RESULT = (
     "No result: the turn was interrupted before this call finished. Whether it ran is unknown to you; "
     "use recall or list_rollbacks to find out before repeating it."
 )
 
 
-class HistoryError(ValueError):
+class HistoryError(HitlError, ValueError):
     """A stored conversation that cannot be resumed; `str()` names what is wrong."""
 
 
 class Conversation:
     def __init__(self, messages: Iterable[dict[str, Any]] | None = None) -> None:
-        self._messages: list[dict[str, Any]] = validate_history(list(messages or []))
+        self._messages: list[dict[str, Any]] = validate_history(redact_json(list(messages or [])))
         self.close_dangling(INTERRUPTED_RESULT)
 
     @property
@@ -41,7 +50,7 @@ class Conversation:
         return len(self._messages)
 
     def add_user_text(self, text: str) -> None:
-        block = {"type": "text", "text": text}
+        block = {"type": "text", "text": redact(text)}
         if self._messages and self._messages[-1]["role"] == "user":
             last = self._messages[-1]
             content = last["content"]
@@ -56,11 +65,11 @@ class Conversation:
         """Append an assistant message; empty text blocks are dropped and nothing is added if none remain."""
         kept = [block for block in blocks if not (block.get("type") == "text" and not block.get("text", "").strip())]
         if kept:
-            self._messages.append({"role": "assistant", "content": kept})
+            self._messages.append({"role": "assistant", "content": redact_json(kept)})
 
     def add_tool_results(self, results: list[dict[str, Any]]) -> None:
         if results:
-            self._messages.append({"role": "user", "content": results})
+            self._messages.append({"role": "user", "content": redact_json(results)})
 
     def dangling_tool_use_ids(self) -> list[str]:
         """Ids of `tool_use` blocks in the last message that have no `tool_result` yet."""

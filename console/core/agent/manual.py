@@ -7,7 +7,7 @@ Nothing here decides anything about safety: a `!COMMAND` goes to the executor ex
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, Final
 
 from console.core.agent.base import (
@@ -75,7 +75,7 @@ class ManualAgent:
     def history(self) -> list[dict[str, Any]]:
         return self._conversation.snapshot()
 
-    async def run_turn(self, user_text: str) -> AsyncIterator[AgentEvent]:
+    async def run_turn(self, user_text: str) -> AsyncGenerator[AgentEvent]:
         text = user_text.strip()
         if not text:
             yield TurnEnded("end_turn")
@@ -182,4 +182,4 @@ class ManualAgent:
             result = await self._executor.call_tool(name, arguments)
         except Exception as error:  # shown in the chat; the console and the history stay usable
             result = ToolResult(f"hitl failed while handling this call ({type(error).__name__}: {error}).", True)
-        yield ToolOutcome(call_id, name, result.content, result.is_error)
+        yield ToolOutcome(call_id, name, result.content, result.is_error, summary=result.operator_line)

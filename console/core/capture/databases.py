@@ -2,12 +2,17 @@
 
 The connection is the one the operator's command uses: the options given to `psql` / `mysql` (host, port,
 user, database, socket) and what stands before the client (`sudo -u postgres`, `PGPASSWORD=...`) are carried
-over to the dump and to the restore, so no credentials are stored by hitl. A dump of one table is made with
-`--clean`-style drops, so the restore replaces the table whether the change dropped it or deleted rows.
+over to the dump taken right before the change. What the rollback point keeps for the restore has no password:
+secret assignments (`PGPASSWORD=`, `MYSQL_PWD=`), password options (`-pSECRET`, `--password=`), the password of a
+connection URL (`postgresql://app:SECRET@db/app`) and of a conninfo string (`password=SECRET`) are dropped, and
+the restore relies on the host's own credentials (`~/.pgpass`, `~/.my.cnf`, peer authentication); the rollback
+review says so when it happens. A dump of one table is made with `--clean`-style drops, so the restore replaces
+the table whether the change dropped it or deleted rows.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -78,6 +83,26 @@ _OTHER_OPTIONS_WITH_VALUE = {
 }
 
 
+_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^/?#:@]*):[^/?#]*@", re.IGNORECASE)
+_QUERY_PASSWORD = re.compile(r"([?&])password=[^&#]*&?", re.IGNORECASE)
+_CONNINFO_PASSWORD = re.compile(r"\bpassword\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)\s*", re.IGNORECASE)
+HOST_CREDENTIALS = (
+    "restored with the host's own credentials (~/.pgpass, ~/.my.cnf or peer authentication): "
+    "hitl kept no database password"
+)
+
+
+def without_password(value: str) -> str:
+    """A connection URL or conninfo string without its password (`postgresql://app@db/app`)."""
+    value = _URL_PASSWORD.sub(r"\1@", value)
+    value = _QUERY_PASSWORD.sub(lambda m: m.group(1) if m.group(0).endswith("&") else "", value)
+    return _CONNINFO_PASSWORD.sub("", value).strip() if "=" in value and "://" not in value else value
+
+
+def _is_secret_assignment(word: str) -> bool:
+    return "=" in word and is_sensitive_name(word.partition("=")[0])
+
+
 class DatabaseCaptureError(Exception):
     """A dump or restore failed, or the connection could not be worked out from the command."""
 
@@ -87,6 +112,8 @@ class Connection:
     prefix: tuple[str, ...]
     options: tuple[str, ...]
     database: str | None
+    password_option: bool = False
+    """The command gave a password as an option (`-pSECRET`, `--password=`), which is never carried over."""
 
 
 def _prefix(before: list[str]) -> tuple[str, ...]:
@@ -116,11 +143,14 @@ def connection_from_command(command: str, engine: Engine) -> Connection:
     options: list[str] = []
     database: str | None = None
     known = _CONNECTION_OPTIONS[engine]
+    password_option = False
     index = start + 1
     while index < len(words) and words[index] not in _SEPARATORS:
         word = words[index]
         index += 1
         value: str | None = None
+        if engine == "mysql" and word.startswith(("-p", "--password")) and word not in ("-p", "--password"):
+            password_option = True
         if word.startswith("--") and "=" in word:
             name, value = word.split("=", 1)
         elif word in known or word in _OTHER_OPTIONS_WITH_VALUE:
@@ -141,7 +171,7 @@ def connection_from_command(command: str, engine: Engine) -> Connection:
             database = value
         else:
             options.extend([name] if value is None else [name, value])
-    return Connection(prefix=prefix, options=tuple(options), database=database)
+    return Connection(prefix=prefix, options=tuple(options), database=database, password_option=password_option)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,18 +183,23 @@ class DumpSnapshot:
     options: tuple[str, ...]
     blob: str | None
     """None: the table did not exist when captured."""
+    credentials_dropped: bool = False
+    """The command carried a password that the rollback point does not keep: the restore uses the host's own."""
 
     def to_json(self) -> dict[str, Any]:
-        """What the rollback point stores: without secret assignments (`PGPASSWORD=...`) from the prefix. The
-        dump right before the change ran with them; the restore relies on the host's own credentials
-        (`~/.pgpass`, peer authentication), since hitl stores no database credentials."""
+        """What the rollback point stores: the connection without any password (see the module docstring). The
+        dump right before the change ran with it; the restore relies on the host's own credentials."""
+        prefix = [word for word in self.prefix if not _is_secret_assignment(word)]
+        database = without_password(self.database)
+        dropped = self.credentials_dropped or len(prefix) != len(self.prefix) or database != self.database
         return {
             "engine": self.engine,
-            "database": self.database,
+            "database": database,
             "table": self.table,
-            "prefix": [w for w in self.prefix if not ("=" in w and is_sensitive_name(w.partition("=")[0]))],
+            "prefix": prefix,
             "options": list(self.options),
             "blob": self.blob,
+            "credentials_dropped": dropped,
         }
 
     @property
@@ -181,6 +216,7 @@ class DumpSnapshot:
             prefix=tuple(data["prefix"]),
             options=tuple(data["options"]),
             blob=data["blob"],
+            credentials_dropped=bool(data.get("credentials_dropped", False)),
         )
 
 
@@ -242,7 +278,7 @@ class DumpTarget:
     connection: Connection
 
     def __str__(self) -> str:
-        return self.database + (f".{self.table}" if self.table else "")
+        return without_password(self.database) + (f".{self.table}" if self.table else "")
 
 
 def dump_target(command: str, engine: Engine, target: str) -> DumpTarget:
@@ -265,6 +301,7 @@ async def take_dump(transport: Transport, target: DumpTarget, store: BlobStore) 
         prefix=target.connection.prefix,
         options=target.connection.options,
         blob=None if data is None else store.put_bytes(data),
+        credentials_dropped=target.connection.password_option,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from console.core.capture.blobs import BlobError, BlobStore
 from console.core.capture.databases import (
+    HOST_CREDENTIALS,
     DatabaseCaptureError,
     DumpSnapshot,
     DumpTarget,
@@ -45,6 +46,7 @@ from console.core.capture.system_state import (
     take_firewall,
 )
 from console.core.classify.model import Classification
+from console.core.errors import HitlError
 from console.core.transport.base import Transport
 from console.core.transport.errors import TransportError
 
@@ -55,7 +57,7 @@ a file, a connection lost mid-stream). All become a `CaptureError`, so the sessi
 leaving a traceback and an action that never finishes."""
 
 
-class CaptureError(Exception):
+class CaptureError(HitlError):
     """Capture or restore failed; the message is for the operator."""
 
 
@@ -215,6 +217,8 @@ class Snapshot:
                     lines.append(f"{data['tool']} rules")
                 case "dump":
                     lines.append(f"{data['engine']} dump of {data['database']}.{data['table'] or '*'}")
+                    if data.get("credentials_dropped"):
+                        lines.append(HOST_CREDENTIALS)
         return lines
 
 
@@ -230,6 +234,7 @@ async def take_capture(
     the files are not hashed a second time."""
     items: list[dict[str, Any]] = []
     try:
+        store.check_room(sum(state.size for state in plan.path_states.values() if state.exists))
         if plan.paths:
             files = await take_files(transport, plan.paths, store, size_cap=size_cap, states=states)
             items.append({"strategy": "files", "data": files.to_json()})
@@ -369,6 +374,8 @@ async def snapshot_diff(
                     lines.append(
                         f"{data['engine']} {data['database']}: {table} will be replaced by the captured dump\n"
                     )
+                    if data.get("credentials_dropped"):
+                        lines.append(f"{data['engine']} {data['database']}: {HOST_CREDENTIALS}\n")
     except CaptureErrors as error:
         raise CaptureError(f"cannot compare with the current state: {error}") from None
     return "".join(lines) if lines else "No difference: the current state already equals the capture.\n"

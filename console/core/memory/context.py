@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from console.core.durations import remaining
 from console.core.memory.records import ActionRecord, RecallHit, RollbackPoint
 
 CHARS_PER_TOKEN = 4
@@ -21,12 +22,6 @@ def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%MZ")
 
 
-def _remaining(seconds: float) -> str:
-    if seconds < 3600:
-        return f"{max(int(seconds // 60), 0)}m"
-    return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"
-
-
 def _one_line(text: str, width: int = LINE_CHARS) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
@@ -34,7 +29,7 @@ def _one_line(text: str, width: int = LINE_CHARS) -> str:
 
 def rollback_line(point: RollbackPoint, now: float) -> str:
     return _one_line(
-        f"- {point.key} ({point.host}, {point.tier}, expires in {_remaining(point.expires - now)}): {point.command}"
+        f"- {point.key} ({point.host}, {point.tier}, expires in {remaining(point.expires - now)}): {point.command}"
     )
 
 

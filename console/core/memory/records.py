@@ -5,15 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from console.core.errors import StoreError
+
 # proposed -> decided (approved or auto, not yet run) -> running -> finished | interrupted (its process died)
 # proposed -> declined (rejected or refused: never runs); proposed/decided -> abandoned (its process died first)
-ActionState = Literal["proposed", "decided", "declined", "running", "finished", "interrupted", "abandoned"]
+# proposed/decided -> skipped (a plan step that never ran: an earlier step failed, the plan was aborted)
+ActionState = Literal["proposed", "decided", "declined", "running", "finished", "interrupted", "abandoned", "skipped"]
 RollbackStatus = Literal["live", "rolled back", "expired", "failed"]
 ROLLBACK_STATUSES: tuple[RollbackStatus, ...] = ("live", "rolled back", "expired", "failed")
-DECISIONS = ("approved", "rejected", "auto", "refused")
+DECISIONS = ("approved", "rejected", "auto", "refused", "remembered")
+"""`remembered`: approved by a remembered approval, whose id is the action's `rule_id`."""
+SOURCES = ("operator", "model", "mcp", "plan", "rollback", "cli")
+"""The documented kinds of `source` (who proposed an action); a plan step may carry `plan:<id>`."""
 
 
-class MemoryStoreError(Exception):
+class MemoryStoreError(StoreError):
     """The database cannot be used (unreadable, corrupt, newer schema, not hitl's). `str()` names the file."""
 
 
@@ -50,6 +56,8 @@ class ActionRecord:
     exit_status: int | None
     output: str
     rollback_key: str | None
+    rule_id: str | None = None
+    """The remembered approval that decided this action (decision `remembered`)."""
 
     @property
     def outcome(self) -> str:
@@ -95,4 +103,12 @@ class AuditVerdict:
     ok: bool
     rows: int
     first_bad_row: int | None
+    """The audit row where the chain breaks, or the one that last recorded a tampered record."""
     message: str
+    record: str | None = None
+    """The record that does not match the chain (`actions row 7`, `rollback_points row rb-abc123`), if any."""
+
+    @property
+    def where(self) -> str:
+        """What to name in a one-line failure: the record, else the audit row."""
+        return self.record or f"row {self.first_bad_row}"

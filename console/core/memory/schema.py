@@ -104,6 +104,14 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE audit_chain SET head_id = NEW.id, head_hash = NEW.hash;
     END;
     """,
+    # 2: the rows people read are covered by the chain (console.core.memory.rows): the store records each
+    # touched row's digest in the audit payload, and migrating appends one `rows-checkpoint` event for the rows
+    # already there (see `store._migrate`). `rule_id`: the remembered approval that decided an action.
+    """
+    ALTER TABLE actions ADD COLUMN rule_id TEXT;
+    """,
 )
+ROWS_CHAINED_FROM = 2
+"""The schema version from which every write records the digests of the rows it touched."""
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -20,7 +20,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -43,8 +43,17 @@ from console.core.memory.records import (
     RollbackStatus,
     StoredSession,
 )
-from console.core.memory.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
-from console.core.redact import is_sensitive_name, redact
+from console.core.memory.rows import (
+    RowRef,
+    current_rows,
+    first_bad_blob,
+    first_row_mismatch,
+    recorded_rows,
+    rows_payload,
+)
+from console.core.memory.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, ROWS_CHAINED_FROM
+from console.core.private_files import create_private_file, keep_private, make_private_dir
+from console.core.redact import redact, redact_json
 
 BUSY_TIMEOUT = 30.0
 # Rollback blobs written this recently are never collected: a capture may be about to reference one again.
@@ -54,25 +63,9 @@ _HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 _ACTION_COLUMNS = (
     "id, session_id, host, command, tier, reasons, source, proposed, state, decision, decided_by, latency, "
-    "reason, digest, started, finished, ended, exit_status, output, rollback_key"
+    "reason, digest, started, finished, ended, exit_status, output, rollback_key, rule_id"
 )
 _ROLLBACK_COLUMNS = "key, host, action_id, command, tier, strategies, artifacts, created, expires, status"
-
-
-def redact_json(value: Any) -> Any:
-    """`value` with every string in it redacted, and string values under a secret-looking key replaced."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, Mapping):
-        return {
-            key: "[REDACTED:secret]"
-            if isinstance(item, str) and item and is_sensitive_name(str(key))
-            else redact_json(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [redact_json(item) for item in value]
-    return value
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -120,6 +113,7 @@ def _action(row: sqlite3.Row) -> ActionRecord:
         exit_status=row[17],
         output=row[18],
         rollback_key=row[19],
+        rule_id=row[20],
     )
 
 
@@ -165,7 +159,9 @@ class MemoryStore:
         if path.exists() and not path.is_file():
             raise MemoryStoreError(f"{path}: exists but is not a file")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(path.parent)
+            create_private_file(path)
+            keep_private(path, Path(f"{path}-wal"), Path(f"{path}-shm"))
         except OSError as error:
             raise MemoryStoreError(f"{path}: cannot create its directory: {error.strerror}") from None
         try:
@@ -245,15 +241,17 @@ class MemoryStore:
             except sqlite3.Error as error:
                 raise MemoryStoreError(_describe(self.path, error)) from None
 
-    def _audit(self, connection: sqlite3.Connection, kind: str, payload: Mapping[str, Any], ts: float) -> None:
-        """Append to the chain; call only inside `_write` (the IMMEDIATE lock makes the head read safe)."""
-        # One statement: the row follows the head, its hash is computed by audit.row_hash (registered as an SQL
-        # function on open), and a trigger advances the head.
-        connection.execute(
-            "INSERT INTO audit (id, ts, kind, payload, prev, hash) SELECT head_id + 1, ?1, ?2, ?3, head_hash,"
-            " hitl_audit_hash(head_hash, head_id + 1, ?1, ?2, ?3) FROM audit_chain",
-            (ts, kind, audit_chain.canonical_payload(payload)),
-        )
+    def _audit(
+        self,
+        connection: sqlite3.Connection,
+        kind: str,
+        payload: Mapping[str, Any],
+        ts: float,
+        rows: Iterable[RowRef] = (),
+    ) -> None:
+        """Append to the chain, with the digests of the chained `rows` this write touched; call only inside
+        `_write` (the IMMEDIATE lock makes the head read safe)."""
+        _append_audit(connection, kind, payload, ts, rows)
 
     # -- sessions -----------------------------------------------------------------------------------------
 
@@ -264,7 +262,8 @@ class MemoryStore:
                 "INSERT INTO sessions (host, mode, started, updated) VALUES (?, ?, ?, ?)", (host, mode, now, now)
             )
             session_id = cast(int, cursor.lastrowid)
-            self._audit(db, "session-started", {"session": session_id, "host": host, "mode": mode}, now)
+            payload = {"session": session_id, "host": host, "mode": mode}
+            self._audit(db, "session-started", payload, now, [("sessions", session_id)])
         return session_id
 
     def save_conversation(self, session_id: int, messages: list[dict[str, Any]]) -> None:
@@ -282,7 +281,7 @@ class MemoryStore:
                 "messages": len(messages),
                 "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             }
-            self._audit(db, "conversation-saved", payload, now)
+            self._audit(db, "conversation-saved", payload, now, [("sessions", session_id)])
 
     def last_session(self) -> StoredSession | None:
         with self._read() as db:
@@ -322,7 +321,7 @@ class MemoryStore:
                 "reasons": clean_reasons,
                 "source": source,
             }
-            self._audit(db, "action-proposed", payload, now)
+            self._audit(db, "action-proposed", payload, now, [("actions", action_id)])
         return action_id
 
     def record_decision(
@@ -334,19 +333,24 @@ class MemoryStore:
         latency: float | None,
         reason: str | None,
         digest: str | None,
+        rule_id: str | None = None,
     ) -> None:
-        """approved / rejected (by the operator), auto (READ), refused (by policy); with the operator's reason."""
+        """approved / rejected (by the operator), auto (READ), refused (by policy), remembered (by the remembered
+        approval `rule_id`); with the operator's reason."""
         if decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r} (known: {', '.join(DECISIONS)})")
+        if (decision == "remembered") != (rule_id is not None):
+            raise ValueError("a remembered decision names its rule id, and only a remembered one does")
         reason = redact(reason) if reason else None
         now = self._clock()
-        state = "decided" if decision in ("approved", "auto") else "declined"
+        state = "decided" if decision in ("approved", "auto", "remembered") else "declined"
         with self._write() as db:
             _update_action(
                 db,
                 action_id,
-                "state = ?, decision = ?, decided_by = ?, decided_at = ?, latency = ?, reason = ?, digest = ?",
-                (state, decision, decided_by, now, latency, reason, digest),
+                "state = ?, decision = ?, decided_by = ?, decided_at = ?, latency = ?, reason = ?, digest = ?,"
+                " rule_id = ?",
+                (state, decision, decided_by, now, latency, reason, digest, rule_id),
                 searchable=reason,
             )
             payload = {
@@ -356,15 +360,24 @@ class MemoryStore:
                 "latency": latency,
                 "reason": reason,
                 "digest": digest,
+                "rule": rule_id,
             }
-            self._audit(db, "action-decided", payload, now)
+            self._audit(db, "action-decided", payload, now, [("actions", action_id)])
+
+    def record_skipped(self, action_id: int, *, reason: str) -> None:
+        """A plan step that never ran (an earlier step failed or was refused, the plan was aborted)."""
+        reason = redact(reason)
+        now = self._clock()
+        with self._write() as db:
+            _update_action(db, action_id, "state = 'skipped', finished = ?, reason = ?", (now, reason))
+            self._audit(db, "action-skipped", {"action": action_id, "reason": reason}, now, [("actions", action_id)])
 
     def record_start(self, action_id: int) -> None:
         """The command is about to run; if this process dies before `record_finish`, it becomes interrupted."""
         now = self._clock()
         with self._write() as db:
             _update_action(db, action_id, "state = 'running', started = ?, owner = ?", (now, self._owner))
-            self._audit(db, "action-started", {"action": action_id}, now)
+            self._audit(db, "action-started", {"action": action_id}, now, [("actions", action_id)])
 
     def record_finish(
         self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
@@ -388,7 +401,7 @@ class MemoryStore:
                 "excerpt_sha256": hashlib.sha256(excerpt.encode("utf-8")).hexdigest(),
                 "rollback_key": rollback_key,
             }
-            self._audit(db, "action-finished", payload, now)
+            self._audit(db, "action-finished", payload, now, [("actions", action_id)])
 
     def mark_interrupted(self) -> int:
         """Actions left unfinished by a process that no longer exists: running ones become "interrupted",
@@ -411,7 +424,8 @@ class MemoryStore:
                 ).rowcount
                 if changed:
                     marked += 1
-                    self._audit(db, f"action-{new_state}", {"action": action_id, "was": state}, now)
+                    payload = {"action": action_id, "was": state}
+                    self._audit(db, f"action-{new_state}", payload, now, [("actions", action_id)])
         return marked
 
     def action(self, action_id: int) -> ActionRecord | None:
@@ -479,7 +493,7 @@ class MemoryStore:
                 "blobs": len(blobs),
                 "expires": expires_at,
             }
-            self._audit(db, "rollback-point-added", payload, now)
+            self._audit(db, "rollback-point-added", payload, now, [("rollback_points", key)])
 
     def rollback_point(self, key: str) -> RollbackPoint | None:
         with self._read() as db:
@@ -505,7 +519,7 @@ class MemoryStore:
         with self._write() as db:
             if not db.execute("UPDATE rollback_points SET status = ? WHERE key = ?", (status, key)).rowcount:
                 raise ValueError(f"unknown rollback key {key!r}")
-            self._audit(db, "rollback-status", {"key": key, "status": status}, now)
+            self._audit(db, "rollback-status", {"key": key, "status": status}, now, [("rollback_points", key)])
 
     def expire_rollback_points(self, now: float, snapshots_dir: Path) -> int:
         """Mark live points past their expiry as expired, and delete the blobs no unexpired point refers to.
@@ -545,9 +559,16 @@ class MemoryStore:
                 except OSError as error:
                     raise MemoryStoreError(f"{blob}: cannot delete expired rollback data: {error.strerror}") from None
                 collected.append(digest)
+            marks = ", ".join("?" * len(collected))
+            touched = keys + [
+                row[0]
+                for row in db.execute(f"SELECT DISTINCT key FROM rollback_blobs WHERE digest IN ({marks})", collected)
+            ]
             db.executemany("DELETE FROM rollback_blobs WHERE digest = ?", [(d,) for d in collected])
             if keys or collected:
-                self._audit(db, "rollback-points-expired", {"keys": keys, "blobs_deleted": len(collected)}, now)
+                payload = {"keys": keys, "blobs_deleted": len(collected)}
+                refs = [("rollback_points", key) for key in touched]
+                self._audit(db, "rollback-points-expired", payload, now, refs)
         return len(keys)
 
     def housekeep(self, now: float, *, audit_retention: float, snapshots_dir: Path) -> tuple[int, int]:
@@ -578,7 +599,7 @@ class MemoryStore:
                 "INSERT INTO notes_fts (rowid, text, tags) VALUES (?, ?, ?)", (note_id, text, " ".join(clean_tags))
             )
             payload = {"note": note_id, "host": host, "tags": clean_tags, "author": author, "text": text}
-            self._audit(db, "note-added", payload, now)
+            self._audit(db, "note-added", payload, now, [("notes", note_id)])
         return note_id
 
     def recall(self, query: str, *, host: str | None = None, limit: int = 10) -> list[RecallHit]:
@@ -694,15 +715,32 @@ class MemoryStore:
         with self._write() as db:
             self._audit(db, kind, clean, now)
 
-    def verify_audit(self) -> AuditVerdict:
+    def verify_audit(self, snapshots_dir: Path | None = None) -> AuditVerdict:
+        """Check the chain itself, then that every chained row is as the chain last recorded it, then that the
+        blobs of live rollback points match their checksums (`snapshots_dir`, by default the `snapshots`
+        directory beside the database). The first failure is reported, naming the row."""
+        snapshots = self.path.parent / "snapshots" if snapshots_dir is None else snapshots_dir
         with self._read() as db:
             base_id, base_hash, head_id, head_hash = db.execute(
                 "SELECT base_id, base_hash, head_id, head_hash FROM audit_chain"
             ).fetchone()
             rows = (audit_chain.AuditRow(*row) for row in db.execute("SELECT * FROM audit ORDER BY id"))
-            return audit_chain.verify_chain(
+            verdict = audit_chain.verify_chain(
                 rows, base_id=base_id, base_hash=base_hash, head_id=head_id, head_hash=head_hash
             )
+            if not verdict.ok:
+                return verdict
+            latest = recorded_rows(db.execute("SELECT id, payload FROM audit WHERE payload LIKE '%\"rows\":%'"))
+            mismatch = first_row_mismatch(db, latest)
+            if mismatch is not None:
+                record, audit_id, message = mismatch
+                return AuditVerdict(False, verdict.rows, audit_id, message, record=record)
+            bad_blob = first_bad_blob(db, snapshots, self._clock())
+            if bad_blob is not None:
+                return AuditVerdict(False, verdict.rows, None, bad_blob[1], record=bad_blob[0])
+        return AuditVerdict(
+            True, verdict.rows, None, verdict.message + "; every history row and rollback point matches"
+        )
 
     def export_audit(self, fmt: audit_chain.ExportFormat, since: float | None = None) -> Iterator[str]:
         """Rows from `since` (all when None), oldest first, as JSON Lines or CSV; read in pages."""
@@ -737,10 +775,27 @@ class MemoryStore:
             ).fetchone()
             if last is None:
                 return 0
+            carried = _digests_only_in(db, through=last[0])
             deleted = db.execute("DELETE FROM audit WHERE id <= ?", (last[0],)).rowcount
             db.execute("UPDATE audit_chain SET base_id = ?, base_hash = ?", (last[0], last[1]))
-            self._audit(db, "audit-pruned", {"through": last[0], "rows": deleted, "before": older_than}, now)
+            payload = {"through": last[0], "deleted": deleted, "before": older_than, "rows": carried}
+            self._audit(db, "audit-pruned", payload, now)
         return int(deleted)
+
+
+def _append_audit(
+    connection: sqlite3.Connection, kind: str, payload: Mapping[str, Any], ts: float, rows: Iterable[RowRef] = ()
+) -> None:
+    # One statement: the row follows the head, its hash is computed by audit.row_hash (registered as an SQL
+    # function on open), and a trigger advances the head.
+    refs = list(rows)
+    if refs:
+        payload = {**payload, "rows": rows_payload(connection, refs)}
+    connection.execute(
+        "INSERT INTO audit (id, ts, kind, payload, prev, hash) SELECT head_id + 1, ?1, ?2, ?3, head_hash,"
+        " hitl_audit_hash(head_hash, head_id + 1, ?1, ?2, ?3) FROM audit_chain",
+        (ts, kind, audit_chain.canonical_payload(payload)),
+    )
 
 
 def _host_since(host_column: str, host: str | None, time_column: str, since: float | None) -> tuple[str, list[Any]]:
@@ -773,6 +828,8 @@ def _migrate(path: Path, connection: sqlite3.Connection) -> None:
         for script in MIGRATIONS[version:]:
             for statement in _statements(script):
                 connection.execute(statement)
+        if 0 < version < ROWS_CHAINED_FROM:  # a fresh database has no rows to vouch for
+            _checkpoint(connection, time.time())
         if version < LATEST_VERSION:
             connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             connection.execute(f"PRAGMA user_version = {LATEST_VERSION}")
@@ -781,6 +838,20 @@ def _migrate(path: Path, connection: sqlite3.Connection) -> None:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
         raise
+
+
+def _digests_only_in(db: sqlite3.Connection, *, through: int) -> list[list[Any]]:
+    """The row digests recorded last by audit rows up to `through` (about to be pruned), to record again."""
+    query = "SELECT id, payload FROM audit WHERE id {} ? AND payload LIKE '%\"rows\":%' ORDER BY id"
+    pruned = recorded_rows(db.execute(query.format("<="), (through,)))
+    kept = recorded_rows(db.execute(query.format(">"), (through,)))
+    return [[table, key, digest] for (table, key), (digest, _id) in pruned.items() if (table, key) not in kept]
+
+
+def _checkpoint(connection: sqlite3.Connection, ts: float) -> None:
+    """Record every chained row as it stands: the chain covers the rows of a database written before it did."""
+    rows = [[table, key, digest] for table, key, digest in current_rows(connection)]
+    _append_audit(connection, "rows-checkpoint", {"rows": rows}, ts)
 
 
 def _update_action(

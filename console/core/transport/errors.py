@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from console.core.errors import HostError
 
-class TransportError(Exception):
+
+class TransportError(HostError):
     """A host could not be reached, or a file operation on it failed."""
 
 

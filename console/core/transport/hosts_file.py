@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.core.private_files import make_private_dir
 from console.core.transport.inventory import LOCAL_NAME, HostSpec, InventoryError, _host_from_table
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -115,7 +116,7 @@ def add_host(path: Path, host: NewHost, *, taken: Mapping[str, str] | None = Non
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     try:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:

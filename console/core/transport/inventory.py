@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from console.core.errors import HitlError
 from console.core.paths import Paths
 
 LOCAL_NAME = "local"
@@ -23,7 +24,7 @@ DEFAULT_SSH_CONFIG = Path("~/.ssh/config")
 _FIELDS = {"hostname", "port", "user", "identity_file", "known_hosts", "labels", "policy"}
 
 
-class InventoryError(Exception):
+class InventoryError(HitlError):
     """hosts.toml cannot be used; the message names the file and, where it applies, the host."""
 
 

@@ -8,10 +8,12 @@ hitl's own known_hosts, never to the user's. A key that differs from a known one
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.core.private_files import FILE_MODE, make_private_dir
 from console.core.transport.errors import ConnectError
 
 
@@ -74,9 +76,10 @@ def known_hosts_pattern(hostname: str, port: int) -> str:
 
 def append_known_host(path: Path, hostname: str, port: int, public_key_line: str) -> None:
     """Record an accepted key (`public_key_line` is `TYPE BASE64`) in hitl's own known_hosts file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     existing = path.read_text() if path.exists() else ""
     separator = "" if not existing or existing.endswith("\n") else "\n"
-    with path.open("a") as handle:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    with os.fdopen(fd, "a") as handle:
         handle.write(f"{separator}{known_hosts_pattern(hostname, port)} {public_key_line}\n")
-    path.chmod(0o600)
+    path.chmod(FILE_MODE)

@@ -27,11 +27,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from console.core.approval import ApprovalRequest, Decision, RememberChoice, StepReview
-from console.core.remembered import Lifetime, Scope
+from console.core.approval import ApprovalRequest, Decision, Lifetime, RememberChoice, Scope, StepReview
 from console.core.tiers import Tier
 from console.tui.review import StepDetails, TierBadge, labelled, tier_class
-from console.tui.widgets import is_production
 
 REMEMBER_CHOICES: tuple[RememberChoice | None, ...] = (
     None,
@@ -46,16 +44,16 @@ REMEMBER_CHOICES: tuple[RememberChoice | None, ...] = (
 Mode = Literal["decide", "reason", "edit"]
 
 
-def describe_remember(choice: RememberChoice | None, host: str) -> str:
+def describe_remember(choice: RememberChoice | None, request: ApprovalRequest) -> str:
+    """The choice with the exact pattern it would remember (`ApprovalRequest.remember_pattern`)."""
     if choice is None:
         return "no — ask every time"
-    what = "this exact command" if choice.scope is Scope.EXACT else "this command and subcommand, any arguments"
     when = {Lifetime.SESSION: "for this session", Lifetime.DAY: "for 24 hours"}.get(choice.lifetime, "until revoked")
-    return f"{what} on {host}, {when}"
+    return f"{request.remember_pattern(choice.scope)} on {request.host}, {when}"
 
 
-class ApprovalScreen(ModalScreen[Decision]):
-    """Shows one request and returns the operator's `Decision`."""
+class ApprovalScreen(ModalScreen[Decision | None]):
+    """Shows one request and returns the operator's `Decision` (None: taken away unanswered)."""
 
     AUTO_FOCUS = "#cancel"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,7 +129,7 @@ class ApprovalScreen(ModalScreen[Decision]):
             with Horizontal(id="title-row"):
                 yield TierBadge(request.tier)
                 yield Static(self.title_text(), id="dialog-title")
-                if is_production(request.host_labels):
+                if request.production:
                     yield Label("PROD", classes="prod-badge")
             with VerticalScroll(id="dialog-body"):
                 host = labelled("Host: ", request.host)
@@ -225,7 +223,7 @@ class ApprovalScreen(ModalScreen[Decision]):
         if self.can_remember:
             remember = self.query_one("#remember", Static)
             remember.update(
-                Text("Remember this approval (m): " + describe_remember(self.remember_choice, self.request.host))
+                Text("Remember this approval (m): " + describe_remember(self.remember_choice, self.request))
             )
             remember.set_class(self.remember_choice is not None, "-on")
         if self.request.requires_force:
@@ -290,6 +288,10 @@ class ApprovalScreen(ModalScreen[Decision]):
     def action_remember(self) -> None:
         if self.can_remember:
             self._remember_index = (self._remember_index + 1) % len(REMEMBER_CHOICES)
+            while (choice := REMEMBER_CHOICES[self._remember_index]) and not self.request.remember_pattern(
+                choice.scope
+            ):  # no "command and subcommand" for a program without real subcommands
+                self._remember_index = (self._remember_index + 1) % len(REMEMBER_CHOICES)
             self._refresh_controls()
 
     def action_force(self) -> None:
@@ -364,7 +366,7 @@ class CommandApprovalScreen(ApprovalScreen):
 
     @property
     def can_remember(self) -> bool:
-        return self.step.tier is Tier.WRITE
+        return self.step.tier is Tier.WRITE and self.request.remember_pattern(Scope.EXACT) is not None
 
     def title_text(self) -> Text:
         if self.step.tier is Tier.DESTRUCTIVE:

@@ -17,26 +17,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
-from console.core.hosts import InventoryHosts
-from console.core.paths import Paths
+from console.core.approval import TrustPrompt
+from console.core.errors import HitlError
+from console.core.hosts import InventoryHosts, NewHost
 from console.core.runtime import Runtime
-from console.core.session import Session, SessionError
-from console.core.transport.hosts_file import NewHost, add_host
-from console.core.transport.inventory import HostSpec, InventoryError, load_inventory
-from console.core.transport.probe import probe_host
-from console.core.transport.trust import TrustPrompt
-from console.tui.messages import HostSwitched
+from console.core.session import Session
+from console.core.views import HostInfo
 from console.tui.screens.trust import tui_trust_prompt
 
 CURRENT = "●"
-
-
-def address(spec: HostSpec) -> str:
-    if spec.is_local:
-        return "this machine"
-    user = f"{spec.user}@" if spec.user else ""
-    port = f":{spec.port}" if spec.port else ""
-    return f"{user}{spec.hostname}{port}"
 
 
 class HostsScreen(Screen[str | None]):
@@ -74,9 +63,8 @@ class HostsScreen(Screen[str | None]):
         super().__init__()
         self.session = session
         self.hosts = hosts
-        self.paths: Paths = hosts.paths
         self._trust_prompt = trust_prompt
-        self._specs: list[HostSpec] = []
+        self._specs: list[HostInfo] = []
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> HostsScreen:
@@ -95,21 +83,21 @@ class HostsScreen(Screen[str | None]):
     def on_mount(self) -> None:
         self.render_hosts(select=self.session.current_host)
         self.query_one(DataTable).focus()
-        warnings = self.hosts.inventory.warnings
+        warnings = self.hosts.warnings
         if warnings:
             self.query_one("#hosts-detail", Static).update(Text("\n".join(warnings), style="yellow"))
 
     def render_hosts(self, *, select: str | None = None) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
         keep = select or self.selected_name
-        self._specs = self.hosts.inventory.all()
+        self._specs = self.hosts.all()
         table.clear()
         for spec in self._specs:
             current = spec.name == self.session.current_host
             table.add_row(
                 Text(CURRENT if current else ""),
                 Text(spec.name, style="bold" if current else ""),
-                Text(address(spec)),
+                Text(spec.address),
                 Text(", ".join(spec.labels) or "-"),
                 Text(spec.policy or "-"),
                 Text(spec.source),
@@ -119,7 +107,7 @@ class HostsScreen(Screen[str | None]):
         table.move_cursor(row=names.index(keep) if keep in names else 0)
 
     @property
-    def selected(self) -> HostSpec | None:
+    def selected(self) -> HostInfo | None:
         row = self.query_one(DataTable).cursor_row
         return self._specs[row] if 0 <= row < len(self._specs) else None
 
@@ -137,10 +125,9 @@ class HostsScreen(Screen[str | None]):
             return
         try:
             info = self.session.set_host(spec.name)
-        except SessionError as error:
+        except HitlError as error:
             self.notify(str(error), title="Host not changed", severity="error")
             return
-        self.app.post_message(HostSwitched(info))
         self.notify(f"Current host: {info.name}", title="Host")
         self.dismiss(info.name)
 
@@ -154,28 +141,22 @@ class HostsScreen(Screen[str | None]):
         self._check(spec)
 
     @work(group="hosts-check", exclusive=True, exit_on_error=False)
-    async def _check(self, spec: HostSpec) -> None:
+    async def _check(self, spec: HostInfo) -> None:
         prompt = self._trust_prompt or tui_trust_prompt(self.app)
-        result = await probe_host(spec, self.paths, prompt)
+        result = await self.hosts.probe(spec.name, trust_prompt=prompt)
         style = "green" if result.reachable else "bold red"
         self.query_one("#hosts-detail", Static).update(Text("\n".join(result.lines()), style=style))
 
     # --- add a host --------------------------------------------------------------------------------------
 
     def action_add(self) -> None:
-        taken = {spec.name: spec.source for spec in self.hosts.inventory.all()}
-        self.app.push_screen(AddHostDialog(self.paths, taken), self._added)
+        self.app.push_screen(AddHostDialog(self.hosts), self._added)
 
-    def _added(self, spec: HostSpec | None) -> None:
-        if spec is None:
+    def _added(self, info: HostInfo | None) -> None:
+        if info is None:
             return
-        try:
-            self.hosts.inventory = load_inventory(self.paths)
-        except InventoryError as error:
-            self.notify(str(error), title="hosts.toml", severity="error")
-            return
-        self.render_hosts(select=spec.name)
-        self.notify(f"{spec.name} added to {self.paths.hosts_file}", title="Host added")
+        self.render_hosts(select=info.name)
+        self.notify(f"{info.name} added to {self.hosts.hosts_file}", title="Host added")
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -191,8 +172,9 @@ FIELDS = (
 )
 
 
-class AddHostDialog(ModalScreen[HostSpec | None]):
-    """A form for a new `[hosts.NAME]` entry. Errors are shown in the form, which keeps what was typed."""
+class AddHostDialog(ModalScreen[HostInfo | None]):
+    """A form for a new `[hosts.NAME]` entry, added by the host directory (which checks it and reads the
+    inventory again). Errors are shown in the form, which keeps what was typed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="add-host.cancel"),
@@ -230,14 +212,13 @@ class AddHostDialog(ModalScreen[HostSpec | None]):
     }
     """
 
-    def __init__(self, paths: Paths, taken: dict[str, str]) -> None:
+    def __init__(self, hosts: InventoryHosts) -> None:
         super().__init__()
-        self.paths = paths
-        self.taken = taken
+        self.hosts = hosts
 
     def compose(self) -> ComposeResult:
         with Vertical(id="add-host-box"):
-            yield Label(f"Add a host to {self.paths.hosts_file}")
+            yield Label(f"Add a host to {self.hosts.hosts_file}")
             for key, label, placeholder in FIELDS:
                 with Horizontal(classes="add-host-row"):
                     yield Label(label)
@@ -259,11 +240,11 @@ class AddHostDialog(ModalScreen[HostSpec | None]):
         event.stop()
         host = NewHost(**{key: self._value(key) for key, _, _ in FIELDS})
         try:
-            spec = add_host(self.paths.hosts_file, host, taken=self.taken)
-        except InventoryError as error:
+            info = self.hosts.add(host)
+        except HitlError as error:
             self.query_one("#add-host-error", Label).update(Text(str(error)))
             return
-        self.dismiss(spec)
+        self.dismiss(info)
 
     @on(Button.Pressed, "#add-host-cancel")
     def action_cancel(self) -> None:

@@ -1,8 +1,9 @@
 """The rollback timeline (`ctrl+t`): every rollback point, newest first, with what was captured, the diff
 against the current state, and `r` to roll the selected point back through the session's WRITE approval.
 
-Expired points stay in the list, greyed, so the history is complete; they have no action. The screen is
-given the memory store and the session (whose hosts and blob store it uses for the diff) by its creator.
+Expired points stay in the list, greyed, so the history is complete; they have no action. Which points can be
+rolled back, and why not, how long each has left, and the diff are the session's answers (`Session.timeline`,
+`Session.rollback_preview`); the screen only shows them.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
-from console.core.capture.engine import CaptureError, Snapshot, snapshot_diff
-from console.core.memory.records import RollbackPoint
-from console.core.memory.store import MemoryStore
+from console.core.errors import HitlError
+from console.core.outcome import Status
 from console.core.runtime import Runtime
-from console.core.session import Session, SessionError
-from console.core.transport.errors import TransportError
+from console.core.session import Session
+from console.core.views import RollbackView
 from console.tui.theming import TIER_DEFAULTS
 
 COMMAND_WIDTH = 36
@@ -42,36 +42,7 @@ COLUMNS = (
 )
 
 
-def is_expired(point: RollbackPoint, now: float) -> bool:
-    return point.status == "expired" or point.expires <= now
-
-
-def refusal(point: RollbackPoint, now: float) -> str | None:
-    """Why `r` cannot roll this point back, or None when it can."""
-    if is_expired(point, now):
-        return f"{point.key} has expired: its captured data is gone, so there is nothing to roll back to"
-    if point.status != "live":
-        return f"{point.key} is {point.status}; only a live point can be rolled back"
-    return None
-
-
-def expires_in(point: RollbackPoint, now: float) -> str:
-    if is_expired(point, now):
-        return "expired"
-    left = int(point.expires - now)
-    days, rest = divmod(left, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {seconds:02d}s"
-    return f"{seconds}s"
-
-
-def matches(point: RollbackPoint, host: str, text: str) -> bool:
+def matches(point: RollbackView, host: str, text: str) -> bool:
     if host not in (ALL_HOSTS, point.host):
         return False
     needle = text.strip().lower()
@@ -130,7 +101,6 @@ class TimelineScreen(Screen[None]):
 
     def __init__(
         self,
-        memory: MemoryStore,
         session: Session,
         *,
         clock: Callable[[], float] = time.time,
@@ -138,16 +108,15 @@ class TimelineScreen(Screen[None]):
         id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
-        self.memory = memory
         self.session = session
         self.clock = clock
-        self._points: list[RollbackPoint] = []
-        self._shown: list[RollbackPoint] = []
+        self._points: list[RollbackView] = []
+        self._shown: list[RollbackView] = []
         self._detail_key: str | None = None
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> TimelineScreen:
-        return cls(runtime.memory, runtime.session)
+        return cls(runtime.session)
 
     # --- layout ------------------------------------------------------------------------------------------
 
@@ -175,7 +144,7 @@ class TimelineScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read the points again (after a rollback, or as time passes) keeping the selection."""
-        self._points = self.memory.rollback_points()
+        self._points = self.session.timeline(self.clock())
         hosts = sorted({point.host for point in self._points})
         select = self.query_one("#timeline-host", Select)
         chosen = select.value
@@ -194,10 +163,9 @@ class TimelineScreen(Screen[None]):
         keep = keep or self.selected_key
         text = self.query_one("#timeline-text", Input).value
         self._shown = [p for p in self._points if matches(p, self.host_filter, text)]
-        now = self.clock()
         table.clear()
         for point in self._shown:
-            table.add_row(*self._cells(point, now), key=point.key)
+            table.add_row(*self._cells(point), key=point.key)
         keys = [p.key for p in self._shown]
         table.move_cursor(row=keys.index(keep) if keep in keys else 0)
         empty = self.query_one("#timeline-empty", Label)
@@ -210,8 +178,8 @@ class TimelineScreen(Screen[None]):
         empty.display = not self._shown
         self._show_detail(self.selected_point, force=False)
 
-    def _cells(self, point: RollbackPoint, now: float) -> Sequence[Text]:
-        expired = is_expired(point, now)
+    def _cells(self, point: RollbackView) -> Sequence[Text]:
+        expired = point.expired
         style = "dim" if expired else ""
         when = datetime.fromtimestamp(point.created).strftime("%m-%d %H:%M:%S")
         return (
@@ -220,8 +188,8 @@ class TimelineScreen(Screen[None]):
             Text(clip(point.command, COMMAND_WIDTH), style=style),
             self._tier_badge(point.tier, expired),
             Text(point.key, style=style),
-            Text(expires_in(point, now), style=style),
-            Text("expired" if expired else point.status, style=style),
+            Text(point.expires_in, style=style),
+            Text(point.status, style=style),
         )
 
     def _tier_badge(self, tier: str, expired: bool) -> Text:
@@ -233,7 +201,7 @@ class TimelineScreen(Screen[None]):
         return Text(f" {tier} ", style=f"bold black on {colour}")
 
     @property
-    def selected_point(self) -> RollbackPoint | None:
+    def selected_point(self) -> RollbackView | None:
         row = self.query_one(DataTable).cursor_row
         return self._shown[row] if 0 <= row < len(self._shown) else None
 
@@ -248,7 +216,7 @@ class TimelineScreen(Screen[None]):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail(self.selected_point, force=False)
 
-    def _show_detail(self, point: RollbackPoint | None, *, force: bool) -> None:
+    def _show_detail(self, point: RollbackView | None, *, force: bool) -> None:
         key = point.key if point else None
         if key == self._detail_key and not force:
             return
@@ -260,14 +228,13 @@ class TimelineScreen(Screen[None]):
             diff.update("")
             return
         summary.update(self._summary(point))
-        why = refusal(point, self.clock())
-        if is_expired(point, self.clock()):
-            diff.update(Text(f"No action: {why}.", style="dim"))
+        if point.expired:
+            diff.update(Text(f"No action: {point.refusal}.", style="dim"))
             return
         diff.update(Text("Computing the difference with the current state…", style="italic"))
-        self._compute_diff(point, why)
+        self._compute_diff(point)
 
-    def _summary(self, point: RollbackPoint) -> Text:
+    def _summary(self, point: RollbackView) -> Text:
         text = Text()
         text.append(point.key, style="bold")
         text.append(f" — {point.tier} on {point.host}, {point.status}\n")
@@ -275,28 +242,23 @@ class TimelineScreen(Screen[None]):
         text.append(point.command + "\n")
         text.append("Captured: ", style="bold")
         text.append((", ".join(point.strategies) or "nothing") + "\n")
-        try:
-            lines = Snapshot.from_json(point.artifacts).describe()
-        except (KeyError, TypeError, ValueError) as error:
-            lines = [f"(the capture record cannot be read: {error!r})"]
-        for line in lines:
+        for line in point.captured:
             text.append(f"• {line}\n")
         return text
 
     @work(group="timeline-diff", exclusive=True, exit_on_error=False)
-    async def _compute_diff(self, point: RollbackPoint, why: str | None) -> None:
+    async def _compute_diff(self, point: RollbackView) -> None:
         """The diff a rollback would apply, computed on the host; failures are shown, never raised."""
         try:
-            transport = await self.session.hosts.transport(point.host)
-            body = await snapshot_diff(Snapshot.from_json(point.artifacts), transport, self.session.blobs)
-        except (SessionError, TransportError, CaptureError, OSError, KeyError, TypeError, ValueError) as error:
+            body = await self.session.rollback_preview(point.key)
+        except HitlError as error:
             result = Text(f"Cannot compute the difference with the current state: {error}", style="bold red")
         else:
             result = Text()
             result.append("What a rollback would change (current -> captured):\n", style="bold")
             result.append(body or "nothing: the current state is the captured state\n")
-            if why:
-                result.append(f"\nNo action: {why}.", style="dim")
+            if point.refusal:
+                result.append(f"\nNo action: {point.refusal}.", style="dim")
         if self._detail_key == point.key:
             self.query_one("#timeline-diff", Static).update(result)
 
@@ -327,28 +289,28 @@ class TimelineScreen(Screen[None]):
         if point is None:
             self.notify("No rollback point is selected.", severity="warning")
             return
-        why = refusal(point, self.clock())
-        if why:
-            self.notify(why, title="No rollback", severity="warning")
+        if point.refusal:
+            self.notify(point.refusal, title="No rollback", severity="warning")
             return
         self._rollback(point)
 
     @work(group="timeline-rollback", exclusive=True, exit_on_error=False)
-    async def _rollback(self, point: RollbackPoint) -> None:
+    async def _rollback(self, point: RollbackView) -> None:
         """Through the session: it shows the diff in the WRITE approval and captures the current state first."""
         try:
-            outcomes = await self.session.rollback([point.key], reason="requested from the rollback timeline")
-        except (SessionError, TransportError, CaptureError) as error:
+            outcome = await self.session.rollback([point.key], reason="requested from the rollback timeline")
+        except HitlError as error:
             self.notify(str(error), title=f"Rollback of {point.key} failed", severity="error")
             return
         finally:
             self.reload()
             self._show_detail(self.selected_point, force=True)
-        last = outcomes[-1]
-        if last.decision == "rejected":
-            self.notify(last.reason or "rejected", title=f"Rollback of {point.key} not approved")
-        elif last.ok:
-            undo = f"; undo it with {last.rollback_key}" if last.rollback_key else ""
+        if outcome.status is Status.REJECTED:
+            self.notify(outcome.reason or "rejected", title=f"Rollback of {point.key} not approved")
+        elif outcome.ok:
+            undo = f"; undo it with {outcome.rollback_key}" if outcome.rollback_key else ""
             self.notify(f"{point.key} restored and verified{undo}", title="Rolled back")
         else:
-            self.notify(last.reason or "the restore failed", title=f"Rollback of {point.key} failed", severity="error")
+            self.notify(
+                outcome.reason or "the restore failed", title=f"Rollback of {point.key} failed", severity="error"
+            )

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from console.core.transport.trust import TrustPrompt, TrustRequest
+from console.core.approval import TrustPrompt, TrustRequest
 
 CONFIRMATION = "yes"
 
@@ -100,6 +100,7 @@ def tui_trust_prompt(app: App[Any]) -> TrustPrompt:
     (the session's commands run in workers), because `push_screen_wait` needs one."""
 
     async def prompt(request: TrustRequest) -> bool:
-        return bool(await app.push_screen_wait(TrustDialog(request)))
+        trusted: bool | None = await app.push_screen_wait(TrustDialog(request))
+        return bool(trusted)
 
     return prompt

@@ -39,7 +39,7 @@ def test_context_holds_live_keys_recent_actions_and_notes_for_the_hosts(store: M
     store.add_note("all hosts use UTC")
 
     block = store.build_context(["web1"])
-    assert "rb-live" in block and "expires in 1h00m" in block
+    assert "rb-live" in block and "expires in 1h 00m" in block
     assert "rb-gone" not in block and "rb-db" not in block
     assert "systemctl restart nginx" in block and "rollback rb-live" in block
     assert "READ auto exit 1: cat /etc/hosts" in block

@@ -1,0 +1,117 @@
+"""The one channel from the core to whoever shows it (the console, the CLI): a typed event for every change.
+
+Events are frozen records, emitted on the event loop, synchronously, in the order things happened:
+
+- `CurrentHostChanged`, `ReadOnlyChanged`: the session's state, whoever changed it;
+- `StatsChanged`, `PendingApprovals`: the approval desk's counters (the status bar);
+- `StepStarted`, `OutputLines`, `ActionFinished`: one action's life (the host pane; the CLI prints the output);
+  every action that is opened is closed by exactly one `ActionFinished`;
+- `PlanChanged`: a plan's state (the plan pane);
+- `Notice`: something the operator should read (the chat and a toast; the CLI ignores it).
+
+A sink must be quick and must not raise: `OutputLines` arrives once per line of output. The console's adapter
+(`console.tui.events`) turns events into Textual messages; the CLI prints `OutputLines`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from console.core.outcome import Outcome
+from console.core.tiers import Tier
+from console.core.transport.base import Stream
+from console.core.views import HostInfo, PlanView
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentHostChanged:
+    host: HostInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOnlyChanged:
+    read_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StatsChanged:
+    """The approval statistics after a decision: `summary` is what the status bar shows."""
+
+    summary: str
+    count: int
+    approved: int
+    fast_approvals: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingApprovals:
+    """How many approval requests are waiting for the operator right now."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepStarted:
+    host: str
+    command: str
+    tier: Tier
+    plan_id: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputLines:
+    host: str
+    stream: Stream
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFinished:
+    """An action was closed: it ran, or was rejected, refused or skipped. Sent once per action."""
+
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChanged:
+    plan: PlanView
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    message: str
+    severity: Literal["information", "warning", "error"] = "information"
+
+
+SessionEvent = (
+    CurrentHostChanged
+    | ReadOnlyChanged
+    | StatsChanged
+    | PendingApprovals
+    | StepStarted
+    | OutputLines
+    | ActionFinished
+    | PlanChanged
+    | Notice
+)
+
+
+class EventSink(Protocol):
+    def __call__(self, event: SessionEvent) -> None: ...
+
+
+class EventChannel:
+    """Where the core emits; callers subscribe sinks (the console's adapter, the CLI's printer, a test)."""
+
+    def __init__(self, *sinks: EventSink) -> None:
+        self._sinks: list[EventSink] = list(sinks)
+
+    def subscribe(self, sink: EventSink) -> None:
+        self._sinks.append(sink)
+
+    def __call__(self, event: SessionEvent) -> None:
+        for sink in self._sinks:
+            sink(event)

@@ -1,0 +1,163 @@
+"""The rows people read, covered by the audit chain.
+
+`hitl history`, the rollback timeline, recall and a resumed conversation read the `sessions`, `actions`,
+`rollback_points` (with the blobs each references) and `notes` tables, not the audit rows. So every write to
+those tables records, in the same transaction, the sha256 of each row it touched as it now stands (`rows` in
+the audit payload: `[table, key, digest]`, digest None for a row deleted on purpose). Verification replays the
+chain to the last digest of every row and compares it with the row as stored: a row changed, added or deleted
+behind the chain's back is named. Rollback blobs are checked against their sha256 names too, so a changed
+capture fails verification before a restore would use it.
+
+The full-text indexes are derived from these rows (search only) and are not covered, nor is an action's
+`owner` (which process runs it: bookkeeping for marking a dead process's actions, itself recorded in the
+chain). A database written before the rows were covered gets one `rows-checkpoint` event on migration (trust
+on first use of what it then holds); pruning old audit rows re-records, in the `audit-pruned` event, the last
+digests the pruned rows held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+# table -> (key column, the columns a digest covers, in order)
+CHAINED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sessions": ("id", ("id", "host", "mode", "started", "updated", "messages")),
+    "actions": (
+        "id",
+        (
+            "id",
+            "session_id",
+            "host",
+            "command",
+            "tier",
+            "reasons",
+            "source",
+            "proposed",
+            "state",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "latency",
+            "reason",
+            "digest",
+            "started",
+            "finished",
+            "ended",
+            "exit_status",
+            "output",
+            "rollback_key",
+            "rule_id",
+        ),
+    ),
+    "rollback_points": (
+        "key",
+        ("key", "host", "action_id", "command", "tier", "strategies", "artifacts", "created", "expires", "status"),
+    ),
+    "notes": ("id", ("id", "text", "host", "tags", "author", "created")),
+}
+RowRef = tuple[str, Any]
+"""(table, key) of a chained row."""
+
+
+def _digest(table: str, values: Iterable[Any]) -> str:
+    text = json.dumps([table, *values], ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _blobs(db: sqlite3.Connection, key: Any) -> list[str]:
+    return [row[0] for row in db.execute("SELECT digest FROM rollback_blobs WHERE key = ? ORDER BY digest", (key,))]
+
+
+def row_digest(db: sqlite3.Connection, table: str, key: Any) -> str | None:
+    """The digest of one row as stored now (a rollback point with the blobs it references); None if absent."""
+    key_column, columns = CHAINED[table]
+    row = db.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    extra = [_blobs(db, key)] if table == "rollback_points" else []
+    return _digest(table, [*row, *extra])
+
+
+def current_rows(db: sqlite3.Connection) -> Iterator[tuple[str, Any, str]]:
+    """(table, key, digest) of every chained row, table by table, keys in order."""
+    blobs: dict[Any, list[str]] = {}
+    for key, digest in db.execute("SELECT key, digest FROM rollback_blobs ORDER BY key, digest"):
+        blobs.setdefault(key, []).append(digest)
+    for table, (key_column, columns) in CHAINED.items():
+        for row in db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key_column}"):
+            extra = [blobs.get(row[0], [])] if table == "rollback_points" else []
+            yield table, row[0], _digest(table, [*row, *extra])
+
+
+def rows_payload(db: sqlite3.Connection, refs: Iterable[RowRef]) -> list[list[Any]]:
+    """The `rows` entry of an audit payload for the rows a write touched (call after the write)."""
+    return [[table, key, row_digest(db, table, key)] for table, key in dict.fromkeys(refs)]
+
+
+def recorded_rows(payloads: Iterable[tuple[int, str]]) -> dict[tuple[str, Any], tuple[str | None, int]]:
+    """The last digest the chain records for each row, and the audit row id that recorded it; `payloads` are
+    (id, payload) pairs in chain order."""
+    latest: dict[tuple[str, Any], tuple[str | None, int]] = {}
+    for audit_id, payload in payloads:
+        for table, key, digest in json.loads(payload).get("rows", ()):
+            latest[(table, key)] = (digest, audit_id)
+    return latest
+
+
+def _sort_key(item: tuple[str, Any]) -> tuple[int, str, Any]:
+    table, key = item
+    return (list(CHAINED).index(table), type(key).__name__, key)
+
+
+def first_row_mismatch(
+    db: sqlite3.Connection, latest: dict[tuple[str, Any], tuple[str | None, int]]
+) -> tuple[str, int | None, str] | None:
+    """(record, audit row, message) for the first row that differs from what the chain recorded, or None."""
+    current = {(table, key): digest for table, key, digest in current_rows(db)}
+    for table, key in sorted(set(current) | set(latest), key=_sort_key):
+        record = f"{table} row {key}"
+        now = current.get((table, key))
+        recorded, audit_id = latest.get((table, key), (None, None))
+        if now == recorded:
+            continue
+        if recorded is None:
+            return record, None, f"{record} is not in the audit chain: it was added behind the chain's back"
+        if now is None:
+            return record, audit_id, f"{record} was deleted behind the chain's back (audit row {audit_id} recorded it)"
+        return record, audit_id, f"{record} was changed after audit row {audit_id} recorded it"
+    return None
+
+
+def _file_sha256(path: Path) -> str | None:
+    hasher = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                hasher.update(chunk)
+    except OSError:
+        return None
+    return hasher.hexdigest()
+
+
+def first_bad_blob(db: sqlite3.Connection, snapshots_dir: Path, now: float | None = None) -> tuple[str, str] | None:
+    """(record, message) for the first live rollback point whose captured data is missing or altered."""
+    now = time.time() if now is None else now
+    rows = db.execute(
+        "SELECT b.key, b.digest FROM rollback_blobs b JOIN rollback_points p ON p.key = b.key"
+        " WHERE p.status = 'live' AND p.expires > ? ORDER BY p.created, b.key, b.digest",
+        (now,),
+    ).fetchall()
+    for key, digest in rows:
+        record = f"rollback_points row {key}"
+        found = _file_sha256(snapshots_dir / "sha256" / digest[:2] / digest)
+        if found is None:
+            return record, f"{record}: its captured data {digest[:12]} is missing from {snapshots_dir}"
+        if found != digest:
+            return record, f"{record}: its captured data {digest[:12]} was altered (its checksum no longer matches)"
+    return None

@@ -1,0 +1,108 @@
+"""What the session needs from its surroundings, as protocols: the record store and the hosts.
+
+The session and the sub-commands depend on these, not on SQLite or the inventory: `MemoryStore` (SQLite) and
+`InventoryHosts` implement them today; a team store on PostgreSQL, or a fleet of hosts, can be dropped in
+behind the same methods. (The third port, the `Approver`, is in `console.core.approval`; events leave through
+`console.core.events.EventSink`.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from console.core.memory.audit import ExportFormat
+from console.core.memory.records import ActionRecord, AuditVerdict, RecallHit, RollbackPoint, StoredSession
+from console.core.transport.base import Transport
+from console.core.views import HostInfo
+
+
+class Store(Protocol):
+    """Where everything that happens is recorded, and what the timeline, history and audit read back."""
+
+    def close(self) -> None: ...
+
+    def housekeep(self, now: float, *, audit_retention: float, snapshots_dir: Path) -> tuple[int, int]: ...
+
+    # sessions and conversations
+    def start_session(self, *, host: str, mode: str) -> int: ...
+
+    def save_conversation(self, session_id: int, messages: list[dict[str, Any]]) -> None: ...
+
+    def last_session(self) -> StoredSession | None: ...
+
+    # actions: written by the session's journal only
+    def record_proposal(
+        self, *, session_id: int | None, host: str, command: str, tier: str, reasons: Sequence[str], source: str
+    ) -> int: ...
+
+    def record_decision(
+        self,
+        action_id: int,
+        *,
+        decision: str,
+        decided_by: str,
+        latency: float | None,
+        reason: str | None,
+        digest: str | None,
+        rule_id: str | None = None,
+    ) -> None: ...
+
+    def record_skipped(self, action_id: int, *, reason: str) -> None: ...
+
+    def record_start(self, action_id: int) -> None: ...
+
+    def record_finish(
+        self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
+    ) -> None: ...
+
+    def actions(self, host: str | None = None, since: float | None = None, limit: int = 100) -> list[ActionRecord]: ...
+
+    # rollback points
+    def add_rollback_point(
+        self,
+        *,
+        key: str,
+        host: str,
+        action_id: int | None,
+        command: str,
+        tier: str,
+        strategies: Sequence[str],
+        artifacts: Mapping[str, Any],
+        expires_at: float,
+    ) -> None: ...
+
+    def rollback_point(self, key: str) -> RollbackPoint | None: ...
+
+    def rollback_points(self, host: str | None = None, include_expired: bool = True) -> list[RollbackPoint]: ...
+
+    def set_rollback_status(self, key: str, status: str) -> None: ...
+
+    # notes, recall and the model's context
+    def add_note(
+        self, text: str, *, host: str | None = None, tags: Sequence[str] = (), author: str = "operator"
+    ) -> int: ...
+
+    def recall(self, query: str, *, host: str | None = None, limit: int = 10) -> list[RecallHit]: ...
+
+    def build_context(self, hosts: Sequence[str], *, budget_tokens: int = 1500, query: str | None = None) -> str: ...
+
+    # the audit trail
+    def append_audit(self, kind: str, payload: Mapping[str, Any]) -> None: ...
+
+    def verify_audit(self) -> AuditVerdict: ...
+
+    def export_audit(self, fmt: ExportFormat, since: float | None = None) -> Iterator[str]: ...
+
+
+class Hosts(Protocol):
+    """How the session reaches hosts: what it knows about each, and one transport per host."""
+
+    def info(self, name: str) -> HostInfo:
+        """Raises `SessionError` for an unknown host."""
+        ...
+
+    def names(self) -> list[str]: ...
+
+    async def transport(self, name: str) -> Transport: ...

@@ -1,0 +1,183 @@
+"""`Session`: the one object the console, the CLI and the model's tools drive. A thin facade: it builds the parts
+(policy, host contexts, approval desk, action journal, step runner) once and hands each request to its flow.
+
+UI-agnostic: callers answer `ApprovalRequest`s through the `Approver` port and follow the session through its
+`EventChannel`. Every rule that keeps the operator safe lives behind it, not in key bindings: read-only mode
+and deny rules refuse in core; READ runs at once; WRITE and DESTRUCTIVE wait for a decision the desk checks
+itself; an approval is bound to the digest of what was reviewed and re-checked right before running; a capture
+is taken first or the command does not run. Everything it raises is a `HitlError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from console.core.approval import Approver
+from console.core.capture.blobs import BlobStore
+from console.core.classify import RuleSet, classify
+from console.core.classify.model import Classification
+from console.core.config import Settings
+from console.core.events import CurrentHostChanged, EventChannel, EventSink, ReadOnlyChanged
+from console.core.gate import ApprovalStats, Gate
+from console.core.outcome import Origin, Outcome, PlanOutcome, Source
+from console.core.plan import Plan
+from console.core.ports import Hosts, Store
+from console.core.remembered import RememberedApprovals
+from console.core.rollback import RollbackError, views
+from console.core.session.command_flow import CommandFlow
+from console.core.session.contexts import HostContexts
+from console.core.session.desk import ApprovalDesk
+from console.core.session.journal import ActionJournal
+from console.core.session.parts import SessionParts, SessionState
+from console.core.session.plan_flow import PlanFlow
+from console.core.session.policy import Policy
+from console.core.session.rollback_flow import RollbackFlow
+from console.core.session.runner import StepRunner
+from console.core.views import HostInfo, RollbackView
+
+STOPPED = "stopped by the operator"
+
+
+class Session:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        hosts: Hosts,
+        store: Store,
+        blobs: BlobStore,
+        approver: Approver,
+        remembered: RememberedApprovals,
+        events: EventSink | None = None,
+        mode: str = "manual",
+        rules: RuleSet | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.hosts = hosts
+        self.store = store
+        self.events = EventChannel(*([events] if events else []))
+        """Subscribe to follow the session (`session.events.subscribe(sink)`)."""
+        self.rules = rules
+        self.session_id = store.start_session(host="local", mode=mode)
+        contexts = HostContexts()
+        gate = Gate(settings.approval_ttl)
+        journal = ActionJournal(store, self.events, self.session_id)
+        self._state = SessionState(current_host="local", read_only=settings.read_only)
+        self._parts = SessionParts(
+            settings=settings,
+            state=self._state,
+            hosts=hosts,
+            store=store,
+            blobs=blobs,
+            events=self.events,
+            classify=self.classify,
+            policy=Policy.from_settings(settings),
+            contexts=contexts,
+            gate=gate,
+            desk=ApprovalDesk(approver, settings, remembered, store, self.events, clock=clock, monotonic=monotonic),
+            journal=journal,
+            runner=StepRunner(
+                settings,
+                contexts=contexts,
+                gate=gate,
+                blobs=blobs,
+                store=store,
+                journal=journal,
+                events=self.events,
+                clock=clock,
+            ),
+            clock=clock,
+            monotonic=monotonic,
+        )
+        self._commands = CommandFlow(self._parts)
+        self._plans = PlanFlow(self._parts)
+        self._rollbacks = RollbackFlow(self._parts)
+
+    # --- state -------------------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        """Fixed for the session's life (the configuration is read when it opens)."""
+        return self._parts.settings
+
+    @property
+    def current_host(self) -> str:
+        return self._state.current_host
+
+    @property
+    def read_only(self) -> bool:
+        return self._state.read_only
+
+    @property
+    def stats(self) -> ApprovalStats:
+        return self._parts.desk.stats
+
+    @property
+    def plan_running(self) -> bool:
+        return bool(self._plans.running)
+
+    def set_read_only(self, value: bool) -> None:
+        self._state.read_only = value
+        self.store.append_audit("read-only", {"enabled": value})
+        self.events(ReadOnlyChanged(value))
+
+    def set_host(self, name: str) -> HostInfo:
+        """Make `name` the current host; raises `SessionError` for a host the inventory does not know."""
+        info = self.hosts.info(name)
+        self._state.current_host = info.name
+        self.events(CurrentHostChanged(info))
+        return info
+
+    def abort_plan(self) -> None:
+        """Stop the running plans before their next step (the step that is running finishes)."""
+        self._plans.abort()
+
+    def classify(self, command: str) -> Classification:
+        return classify(command, rules=self.rules, unknown_tier=self.settings.unknown_command_tier)
+
+    # --- what the operator or the model asks for ---------------------------------------------------------
+
+    async def run_command(
+        self, host: str, command: str, *, purpose: str = "", source: Source | Origin | str = Origin.OPERATOR
+    ) -> Outcome:
+        """Classify, gate, capture, run and record one command."""
+        with self._parts.journal.closing_on_cancel(STOPPED):
+            return await self._commands.run(host, command, purpose=purpose, source=Source.of(source))
+
+    async def run_plan(
+        self,
+        title: str,
+        host: str,
+        steps: Sequence[tuple[str, str]],
+        *,
+        source: Source | Origin | str = Origin.OPERATOR,
+    ) -> PlanOutcome:
+        """Run the head READ steps, ask once for the rest, then run them in order, stopping at a failure."""
+        with self._parts.journal.closing_on_cancel(STOPPED):
+            return await self._plans.run(title, host, steps, source=Source.of(source))
+
+    async def rollback(
+        self, keys: Sequence[str], *, reason: str = "", source: Source | Origin | str = Origin.OPERATOR
+    ) -> Outcome:
+        """Roll back the given points (in the order given) after one approval showing the diff."""
+        with self._parts.journal.closing_on_cancel(STOPPED):
+            return await self._rollbacks.rollback(keys, reason=reason, source=Source.of(source))
+
+    async def rollback_plan(self, plan: Plan, *, reason: str = "plan stopped") -> Outcome:
+        """Offered after a plan stops: undo its completed steps, last first."""
+        with self._parts.journal.closing_on_cancel(STOPPED):
+            return await self._rollbacks.rollback_plan(plan, reason=reason, source=Source(Origin.OPERATOR))
+
+    def timeline(self, now: float | None = None) -> list[RollbackView]:
+        """Every rollback point, newest first, judged at `now`: whether and why not it can be rolled back, how
+        long it has left, what was captured."""
+        return views(self.store, self._parts.clock() if now is None else now)
+
+    async def rollback_preview(self, key: str) -> str:
+        """What rolling `key` back would change now (current -> captured); raises `HitlError` saying why not."""
+        point = self.store.rollback_point(key)
+        if point is None:
+            raise RollbackError(f"no rollback point {key}")
+        return await self._rollbacks.preview(point)

@@ -1,0 +1,163 @@
+"""A plan: its head READ steps run at once, the rest is approved once as a whole, then run in order, stopping at
+the first failure (or before the next step when the operator aborts).
+
+Every step is an action in the journal from the start, and every one is closed by the end: run, refused,
+rejected with the plan, or skipped after a failure or an abort. The plan pane follows `PlanChanged` events.
+
+Steps after the approval are prepared (footprint, digest) before the operator is asked, since the dialog shows
+them; right before each runs, the runner re-checks its subject against what the earlier steps left behind
+(`expected`). A step whose footprint depends on earlier steps can be prepared again at that point, in `_step`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from console.core.approval import StepReview
+from console.core.errors import HitlError
+from console.core.events import Notice, PlanChanged
+from console.core.outcome import PlanOutcome, Source, Status, Verdict
+from console.core.plan import Plan, PlanStep
+from console.core.session.journal import Action, Flow
+from console.core.session.parts import SessionParts
+from console.core.session.runner import Prepared
+from console.core.tiers import Tier
+from console.core.transport.base import Transport
+from console.core.views import HostInfo, StepStatus
+
+
+class PlanFlow:
+    def __init__(self, parts: SessionParts) -> None:
+        self.parts = parts
+        self.running: set[str] = set()
+        self._aborted: set[str] = set()
+
+    def abort(self) -> None:
+        """Stop the running plans before their next step. Kept per plan, so a plan started meanwhile (by the
+        model, while the operator aborts) neither clears the request nor is stopped by it."""
+        self._aborted |= self.running
+
+    async def run(self, title: str, host: str, steps: Sequence[tuple[str, str]], *, source: Source) -> PlanOutcome:
+        parts = self.parts
+        info = parts.hosts.info(host)
+        plan = Plan.build(title, info.name, [(c, p, parts.classify(c)) for c, p in steps])
+        self.running.add(plan.id)
+        actions = {
+            step.index: parts.journal.open(
+                info.name, step.command, step.classification, source, flow=Flow.PLAN, plan_id=plan.id, index=step.index
+            )
+            for step in plan.steps
+        }
+        try:
+            outcome = await self._run(info, plan, actions)
+        finally:
+            self.running.discard(plan.id)
+            self._aborted.discard(plan.id)
+        for step in plan.steps:  # never reached: rejected with the plan, or skipped after a failure or an abort
+            action = actions[step.index]
+            if not action.closed:
+                status = Status.REJECTED if action.verdict is Verdict.REJECTED else Status.SKIPPED
+                parts.journal.close(action, status, reason=step.note)
+        return outcome
+
+    def _changed(self, plan: Plan) -> None:
+        self.parts.events(PlanChanged(plan.view()))
+
+    async def _run(self, info: HostInfo, plan: Plan, actions: dict[int, Action]) -> PlanOutcome:
+        parts = self.parts
+        journal = parts.journal
+        self._changed(plan)
+        for step in plan.steps:
+            refusal = parts.policy.refusal(info, step.command, step.tier, read_only=parts.state.read_only)
+            if refusal:
+                plan.stop_after(plan.steps[0], StepStatus.REFUSED, f"step {step.index}: {refusal}")
+                for s in plan.steps:
+                    journal.decide(actions[s.index], Verdict.REFUSED, "policy", reason=refusal)
+                    journal.close(actions[s.index], Status.REFUSED, reason=refusal)
+                self._changed(plan)
+                return PlanOutcome(plan, Verdict.REFUSED, reason=refusal)
+        transport = await parts.hosts.transport(info.name)
+        try:
+            await parts.contexts.of(info.name, transport)
+        except HitlError as error:
+            for s in plan.steps:
+                journal.close(actions[s.index], Status.REFUSED, reason=str(error))
+            raise
+        outcome = PlanOutcome(plan, Verdict.AUTO)
+        for step in plan.head_reads():
+            if not await self._step(transport, outcome, step, actions[step.index]):
+                return outcome
+        if not plan.needs_approval():
+            return outcome
+        runner = parts.runner
+        gated = [s for s in plan.after_approval() if s.tier is not Tier.READ]
+        prepared = {s.index: await runner.prepare(info.name, transport, s) for s in gated}
+        reviews = [
+            runner.review(prepared[s.index])
+            if s.index in prepared
+            else StepReview.unprepared(s.index, s.command, s.purpose, s.classification, result=s.result)
+            for s in plan.steps
+        ]
+        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews))
+        decision = answer.decision
+        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        for s in plan.after_approval():
+            digest = prepared[s.index].subject.digest if s.index in prepared else None
+            journal.decide(
+                actions[s.index],
+                verdict,
+                decision.decided_by,
+                latency=answer.latency,
+                reason=decision.reason,
+                digest=digest,
+            )
+        if not decision.approved:
+            plan.reject()
+            self._changed(plan)
+            outcome.decision, outcome.reason = Verdict.REJECTED, decision.reason
+            return outcome
+        outcome.decision = Verdict.APPROVED
+        expected: dict[str, str] = {}
+        for s in plan.after_approval():
+            if plan.id in self._aborted:
+                plan.abort()
+                self._changed(plan)
+                parts.events(Notice(f"Plan '{plan.title}' aborted before step {s.index}.", "warning"))
+                break
+            action = actions[s.index]
+            if not await self._step(transport, outcome, s, action, prepared=prepared.get(s.index), expected=expected):
+                break
+        return outcome
+
+    async def _step(
+        self,
+        transport: Transport,
+        outcome: PlanOutcome,
+        step: PlanStep,
+        action: Action,
+        *,
+        prepared: Prepared | None = None,
+        expected: dict[str, str] | None = None,
+    ) -> bool:
+        """Run one step of the plan; False when the plan must stop."""
+        parts, plan = self.parts, outcome.plan
+        if prepared is None and action.verdict is None:
+            parts.journal.decide(action, Verdict.AUTO, "classifier")
+        plan.start(step)
+        self._changed(plan)
+        ran = await parts.runner.run(transport, action, step, prepared=prepared, expected=expected)
+        plan.finish(step, ran.result, ran.rollback_key, ran.refused)
+        if ran.result is None:
+            closed = parts.journal.close(action, Status.REFUSED, reason=step.note)
+        else:
+            status = Status.DONE if step.status is StepStatus.DONE else Status.FAILED
+            closed = parts.journal.close(action, status, result=ran.result, rollback_key=ran.rollback_key)
+        outcome.outcomes.append(closed)
+        self._changed(plan)
+        if step.status is not StepStatus.DONE:
+            done = plan.rollback_order()
+            if done:
+                keys = ", ".join(s.rollback_key or "" for s in done)
+                parts.events(Notice(f"Plan stopped at step {step.index}. Completed steps can be rolled back: {keys}"))
+            return False
+        return True

@@ -1,0 +1,195 @@
+"""A rollback: itself a WRITE, shown as a diff and approved like any other, bound to the state that was reviewed.
+
+1. The points must be restorable (live, unexpired, one host) and policy must allow a WRITE there.
+2. Review: the diff from the current state to the captured one, and a warning (with a required "overwrite")
+   for targets changed since the command ran. The approval is bound to the restored paths' checksums now.
+3. After the decision the gate re-checks those checksums: a change made while the operator read the diff
+   refuses the rollback with nothing restored.
+4. For each point: capture the current state first (so the rollback can be undone), restore, and keep the undo
+   point with the state the restore left. A failure half-way marks the point failed and names the undo key.
+
+The restore is recorded as the action's result: exit status 0 with one "restored and verified" line per point,
+or 1 with what failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from console.core.approval import StepReview
+from console.core.capture.engine import (
+    CaptureError,
+    Snapshot,
+    changed_since,
+    plan_from_snapshot,
+    restore_snapshot,
+    snapshot_diff,
+    take_capture,
+)
+from console.core.capture.paths import HostPathError, PathState, describe
+from console.core.errors import SessionError
+from console.core.events import PlanChanged
+from console.core.gate import ApprovalRefused, ReviewSubject
+from console.core.memory.records import RollbackPoint
+from console.core.outcome import Outcome, Source, Status, Verdict
+from console.core.plan import Plan, PlanStep
+from console.core.rollback import restorable_points, rollback_classification
+from console.core.session.journal import Action, Flow
+from console.core.session.parts import SessionParts
+from console.core.tiers import Tier
+from console.core.transport.base import Ended, RunResult, Transport
+
+UNDO_CAPTURE = "the current state, first, so this rollback can be undone too"
+
+
+class RollbackFlow:
+    def __init__(self, parts: SessionParts) -> None:
+        self.parts = parts
+
+    async def rollback(self, keys: Sequence[str], *, reason: str, source: Source) -> Outcome:
+        """Roll back the given points (in the order given) after one approval showing the diff."""
+        parts = self.parts
+        points = restorable_points(parts.store, keys, parts.clock())
+        info = parts.hosts.info(points[0].host)
+        refusal = parts.policy.refusal(info, "hitl rollback", Tier.WRITE, read_only=parts.state.read_only)
+        if refusal:
+            raise SessionError(refusal)
+        transport = await parts.hosts.transport(info.name)
+        snapshots = [Snapshot.from_json(p.artifacts) for p in points]
+        classification = rollback_classification(points, snapshots)
+        description = classification.command
+        targets = sorted({path for snapshot in snapshots for path in snapshot.paths})
+        reviewed, now = await self._subject(info.name, transport, description, targets)
+        diff, warnings = await self._differences(points, snapshots, transport, now)
+        review = StepReview.unprepared(1, description, reason, classification, capture_lines=(UNDO_CAPTURE,))
+        request = parts.desk.request(
+            "rollback", info, description, [review], warnings=warnings, diff=diff, requires_force=bool(warnings)
+        )
+        journal = parts.journal
+        action = journal.open(info.name, description, classification, Source.of(source), flow=Flow.ROLLBACK)
+        answer = await parts.desk.ask(request)
+        decision = answer.decision
+        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        journal.decide(
+            action, verdict, decision.decided_by, latency=answer.latency, reason=decision.reason, digest=reviewed.digest
+        )
+        if not decision.approved:
+            return journal.close(action, Status.REJECTED, reason=decision.reason)
+        approval = parts.gate.grant(reviewed, Tier.WRITE, now=parts.clock(), decided_by=decision.decided_by)
+        try:
+            current, _states = await self._subject(info.name, transport, description, targets)
+            parts.gate.consume(approval, current, now=parts.clock())
+        except (SessionError, ApprovalRefused) as error:
+            why = f"{error}; nothing was restored, roll back again to review the current state"
+            return journal.close(action, Status.REFUSED, reason=why)
+        journal.start(action)
+        return await self._restore(transport, action, points=points, snapshots=snapshots, reason=reason)
+
+    async def _restore(
+        self,
+        transport: Transport,
+        action: Action,
+        *,
+        points: Sequence[RollbackPoint],
+        snapshots: Sequence[Snapshot],
+        reason: str,
+    ) -> Outcome:
+        parts = self.parts
+        size_cap = parts.settings.capture_size_cap
+        started = parts.monotonic()
+        undo_key: str | None = None
+        for point, snapshot in zip(points, snapshots, strict=True):
+            undo_capture = plan_from_snapshot(snapshot, point.command)
+            failure: str | None = None
+            undo_key = None
+            try:
+                undo = await take_capture(undo_capture, transport, parts.blobs, size_cap=size_cap)
+            except CaptureError as error:
+                failure = f"{error}; nothing was restored"
+            else:
+                try:
+                    await restore_snapshot(snapshot, transport, parts.blobs)
+                except CaptureError as error:
+                    failure = str(error)
+                # Kept after the restore, so its "after" states are what the rollback left (undoing the rollback
+                # then sees no false drift); kept even when the restore failed half-way, since the capture is
+                # the way back from the partial state.
+                undo_key, _after = await parts.runner.keep_rollback_point(
+                    action.host,
+                    transport,
+                    action_id=action.id,
+                    step=PlanStep(1, f"rollback of {point.key}", reason, action.classification),
+                    snapshot=undo,
+                    capture=undo_capture,
+                )
+            if failure is not None:
+                if undo_key:
+                    failure += f"; the state before this rollback was captured as {undo_key}"
+                parts.store.set_rollback_status(point.key, "failed")
+                result = RunResult(1, "", failure, parts.monotonic() - started, Ended.EXITED, error=failure)
+                return parts.journal.close(action, Status.FAILED, result=result, rollback_key=undo_key, reason=failure)
+            parts.store.set_rollback_status(point.key, "rolled back")
+        text = "".join(f"{p.key} restored and verified\n" for p in points)
+        result = RunResult(0, text, "", parts.monotonic() - started, Ended.EXITED)
+        return parts.journal.close(action, Status.DONE, result=result, rollback_key=undo_key)
+
+    async def _subject(
+        self, host: str, transport: Transport, description: str, paths: Sequence[str]
+    ) -> tuple[ReviewSubject, dict[str, PathState]]:
+        """What a rollback's approval is bound to: like a command's, the restored paths as they are now, so a
+        change made while the operator read the diff (a colleague, a plan running beside it) is not overwritten
+        unseen. Also returns those states, which the diff and the drift check reuse."""
+        context = await self.parts.contexts.of(host, transport)
+        try:
+            states = await describe(transport, paths)
+        except HostPathError as error:
+            raise SessionError(str(error)) from None
+        checksums = {path: state.checksum for path, state in states.items()}
+        subject = ReviewSubject(
+            host=host, user=context.user, command=description, cwd=context.cwd, target_checksums=checksums
+        )
+        return subject, states
+
+    async def _differences(
+        self,
+        points: Sequence[RollbackPoint],
+        snapshots: Sequence[Snapshot],
+        transport: Transport,
+        now: dict[str, PathState],
+    ) -> tuple[str, tuple[str, ...]]:
+        """The diff the operator reviews, and a warning per point whose targets changed since the command ran."""
+        diffs, warnings = [], []
+        for point, snapshot in zip(points, snapshots, strict=True):
+            try:
+                body = await snapshot_diff(snapshot, transport, self.parts.blobs, now)
+            except CaptureError as error:
+                raise SessionError(str(error)) from None
+            diffs.append(f"== {point.key}: {point.command}\n" + body)
+            after = {p: PathState.from_json(s) for p, s in point.artifacts.get("after", {}).items()}
+            try:
+                drifted = await changed_since(after, transport, now)
+            except HostPathError as error:
+                raise SessionError(str(error)) from None
+            if drifted:
+                warnings.append(f"{point.key}: changed since the command ran: {', '.join(drifted)}")
+        return "\n".join(diffs), tuple(warnings)
+
+    async def rollback_plan(self, plan: Plan, *, reason: str, source: Source) -> Outcome:
+        """Offered after a plan stops: undo its completed steps, last first."""
+        keys = [s.rollback_key for s in plan.rollback_order() if s.rollback_key]
+        if not keys:
+            raise SessionError("no completed step of this plan has a rollback key")
+        outcome = await self.rollback(keys, reason=reason, source=source)
+        if outcome.ok:
+            plan.rolled_back()
+            self.parts.events(PlanChanged(plan.view()))
+        return outcome
+
+    async def preview(self, point: RollbackPoint) -> str:
+        """What rolling `point` back would change now (current -> captured), for the timeline's detail pane.
+        Any failure is a `HitlError` saying what could not be compared."""
+        transport = await self.parts.hosts.transport(point.host)
+        try:
+            return await snapshot_diff(Snapshot.from_json(point.artifacts), transport, self.parts.blobs)
+        except (KeyError, TypeError, ValueError) as error:
+            raise CaptureError(f"the capture record of {point.key} cannot be read: {error!r}") from None
