@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from console.core.classify import classify
-from console.core.classify.parse import _plain_command, parse_script
+from console.core.classify.lines import plain_command
+from console.core.classify.parse import parse_script
 from console.core.tiers import Tier
 from tests.support.labelled import load_labelled
 
@@ -48,7 +49,7 @@ R, W, D = Tier.READ, Tier.WRITE, Tier.DESTRUCTIVE
         ("createuser --superuser tempadmin", D),
         ("psql -c 'GRANT ALL ON orders TO bob'", D),
         ("clickhouse-client --query 'GRANT ALL ON *.* TO analyst'", D),
-        ("mongosh admin --eval 'db.grantRolesToUser(\"app\", [\"root\"])'", D),
+        ('mongosh admin --eval \'db.grantRolesToUser("app", ["root"])\'', D),
         ("ssh-copy-id -i key.pub root@db1", D),
         ("zfs allow -u deploy destroy tank/data", D),
         ("usermod -aG docker ci", D),
@@ -126,7 +127,7 @@ def test_plain_lines_get_the_same_ir_without_the_parser() -> None:
     seen = 0
     for name in ("commands.tsv", "redteam.tsv", "adversarial.tsv"):
         for _, command, _ in load_labelled(data / name):
-            fast = _plain_command(command, "", True)
+            fast = plain_command(command, "", True)
             if fast is None:
                 continue
             seen += 1

@@ -188,8 +188,12 @@ EXECUTING = [
 
 
 @SETTINGS
-@given(st.sampled_from(READ_BASES), st.sampled_from(EXECUTING), st.integers(min_value=0, max_value=20),
-       st.sampled_from(["word", "glued", "quoted"]))
+@given(
+    st.sampled_from(READ_BASES),
+    st.sampled_from(EXECUTING),
+    st.integers(min_value=0, max_value=20),
+    st.sampled_from(["word", "glued", "quoted"]),
+)
 def test_an_expansion_that_executes_never_stays_read(base: str, expansion: str, at: int, how: str) -> None:
     """Issue 12: text that runs a command, or evaluates a value from outside the line (prompt expansion,
     arithmetic, indirection), placed anywhere in a READ command, never leaves it READ."""

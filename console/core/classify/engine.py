@@ -1,5 +1,9 @@
 """Rules over the IR: every simple command, substitution, redirect and nested script gives findings; the
 tier of the whole is the highest finding. The classifier never runs anything.
+
+Longer than most modules on purpose: `_Analysis` is one recursion (script -> command -> selection -> nested
+script) whose steps share its findings, policy and working directory; the analyzers (analyzers/), grammars
+(grammar.py), rule loading (loader.py) and the verb lexicon (lexicon.py) live outside it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Shipped rules live in `console/core/classify/rules/*.toml`; the operator's files
 `<config dir>/rules/*.toml` are loaded after them, and a rule for the same command replaces the shipped one.
 Every example is checked when the files load: a file whose rules contradict their own examples is refused
 with an error naming the file, the rule and the example (see docs/CLASSIFIER.md for the schema).
+
+A little over 400 lines: it is the one place that turns the TOML schema (rules, cases, grammars, analyzer
+parameters, policy tables, the verb lexicon) into objects, so every schema error is worded in one style.
 """
 
 from __future__ import annotations
@@ -129,17 +132,7 @@ _CONDITIONS = {
     "min_operands",
     "max_operands",
 }
-_RULE_KEYS = _CLAUSE_KEYS - {
-    "flags",
-    "all_flags",
-    "no_flags",
-    "option",
-    "value",
-    "value_not",
-    "operand",
-    "first_operand",
-    "arg",
-} | {
+_RULE_KEYS = _CLAUSE_KEYS - _CONDITIONS - {"value", "value_not"} | {
     "command",
     "when",
     "value_options",

@@ -3,14 +3,16 @@
 The walk is generic on purpose: any node kind we do not name is still descended into, so a command
 hidden in a construct we did not think of is still found. What we cannot read is recorded in
 `Script.errors` (ERROR and MISSING nodes) and the engine never calls such input READ.
+
+Longer than most modules on purpose: the builder is one walk over the tree, and its handlers share that walk's
+state (working directory, variable values, loops, functions, arithmetic to judge). Reading a line before the
+parser is in lines.py, words in words.py, arithmetic in arith.py, directories in workdir.py.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-
-_DATE_FORMAT = re.compile(r"\+(%[sYmdHMSjuUVwNz]|[-:. ])+")
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -21,8 +23,11 @@ from tree_sitter import Language, Node, Parser
 from console.core.classify.arith import Verdicts, assigned_names, subscript
 from console.core.classify.continuations import join_continuations
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Stdin, Word
-from console.core.classify.words import ansi_c, argument_words, decode_word, node_text
+from console.core.classify.lines import false_heredoc_ends, literal_output, plain_command
+from console.core.classify.words import argument_words, decode_word, node_text
 from console.core.classify.workdir import CHANGES_DIRECTORY, WorkDir
+
+_DATE_FORMAT = re.compile(r"\+(%[sYmdHMSjuUVwNz]|[-:. ])+")
 
 # Deeper syntax trees than this are not analysed (a wall of nested subshells is not something to auto-run).
 MAX_NODE_DEPTH = 120
@@ -74,86 +79,18 @@ def parse_script(text: str, *, cwd: str = "", cwd_known: bool = True) -> Script:
     """Parse `text` as bash does. `cwd`/`cwd_known`: the working directory it starts in (a `bash -c` inside
     `cd /srv && ...` starts in /srv)."""
     text = join_continuations(text)
-    plain = _plain_command(text, cwd, cwd_known)
+    plain = plain_command(text, cwd, cwd_known)
     if plain is not None:
         return plain
     safe = (text.isascii() and "\r" not in text and text.isprintable()) or not _UNSAFE_FOR_PARSER.search(text)
     shadow = text if safe else _UNSAFE_FOR_PARSER.sub("_", text)
     if "<<" in shadow:
-        shadow = _false_heredoc_ends(shadow)
+        shadow = false_heredoc_ends(shadow)
     tree = parser().parse(shadow.encode("ascii"))
     builder = _Builder(text, WorkDir(cwd, cwd_known))
     builder.fast = not tree.root_node.has_error
     builder.visit(tree.root_node, "", 0)
     return builder.finish()
-
-
-# A line of plain words (`ls -la /tmp`, `git log -n 5`): no quoting, expansion, glob, redirect, operator or
-# comment, and not a shell builtin or keyword. Bash runs it as exactly those words, so it needs no parser.
-_PLAIN_LINE = re.compile(r"[A-Za-z0-9_./:,@%+=^-]+(?: +[A-Za-z0-9_./:,@%+=^-]+)*")
-_SHELL_WORDS = frozenset(
-    """. : [ alias bg bind break builtin caller cd command compgen complete compopt continue declare dirs disown echo
-    enable eval exec exit export false fc fg getopts hash help history jobs kill let local logout mapfile popd printf
-    pushd pwd read readarray readonly return set shift shopt source suspend test times trap true type typeset ulimit
-    umask unalias unset wait if then else elif fi case esac for select while until do done in function time coproc
-    """.split()
-)
-
-
-def _plain_command(text: str, cwd: str, cwd_known: bool) -> Script | None:
-    """The IR of a line of plain words, without the parser (the same IR the parser path builds; a test
-    checks that on every line of the corpora)."""
-    if not _PLAIN_LINE.fullmatch(text):
-        return None
-    words = text.split(" ")
-    if words[0] in _SHELL_WORDS or "=" in words[0]:
-        return None
-    argv = [Word(word) for word in words if word]
-    return Script(commands=[SimpleCommand(argv=argv, cwd=cwd, cwd_known=cwd_known)])
-
-
-_HEREDOC_START = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-
-
-def _false_heredoc_ends(text: str) -> str:
-    """Bash ends a heredoc only at a line that is exactly its delimiter; the parser also ends it at a line
-    that merely starts with it (`EOF;dropdb app`). Such body lines get their first letter masked in the text
-    the parser sees (same length, so every position still points into the real text)."""
-    lines = text.split("\n")
-    pending: list[tuple[str, bool]] = []
-    changed = False
-    for index, line in enumerate(lines):
-        if pending:
-            delimiter, tabs = pending[0]
-            candidate = line.lstrip("\t") if tabs else line
-            if candidate == delimiter:
-                pending.pop(0)
-            elif candidate.startswith(delimiter) and candidate:
-                cut = len(line) - len(candidate)
-                lines[index] = line[:cut] + "_" + line[cut + 1 :]
-                changed = True
-            continue
-        pending = [(m.group(3), m.group(1) == "-") for m in _HEREDOC_START.finditer(line)]
-    return "\n".join(lines) if changed else text
-
-
-def _literal_output(command: SimpleCommand) -> str | None:
-    """What a producer writes to a pipe, when it is fixed text: `echo 'ls'`, `printf 'ls\\n'`, `cat <<< x`."""
-    if not command.argv or any(word.dynamic for word in command.argv):
-        return None
-    name = command.argv[0].text
-    args = [word.text for word in command.argv[1:]]
-    if name == "echo":
-        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
-            if "e" in args[0] and any("\\" in arg for arg in args[1:]):
-                return None
-            args = args[1:]
-        return " ".join(args) + "\n"
-    if name == "printf" and len(args) == 1 and "%" not in args[0]:
-        return ansi_c(args[0])
-    if name == "cat" and not args and command.stdin is not None and command.stdin.kind != "pipe":
-        return command.stdin.text
-    return None
 
 
 class _Builder:
@@ -629,7 +566,7 @@ class _Builder:
             if producer is None:
                 consumer.stdin = Stdin("pipe", None, "a compound command")
                 continue
-            consumer.stdin = Stdin("pipe", _literal_output(producer), producer.display(40))
+            consumer.stdin = Stdin("pipe", literal_output(producer), producer.display(40))
 
 
 _DIGIT_SET = re.compile(r"^(\[:digit:\]|0-9|[0-9]+|\\n|[-0-9]|\[0-9\])+$")

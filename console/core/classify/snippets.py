@@ -10,11 +10,11 @@ otherwise it is WRITE, and DESTRUCTIVE when it deletes or runs other programs.
 from __future__ import annotations
 
 import re
-
-_AWK_ESCAPE = re.compile(r"\\(.)")
 from dataclasses import dataclass
 
 from console.core.tiers import Tier
+
+_AWK_ESCAPE = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +148,7 @@ def awk_program(program: str) -> CodeVerdict:
     if _AWK_INDIRECT.search(code):
         return CodeVerdict(Tier.DESTRUCTIVE, "a gawk indirect call (`@name(...)`) can call any function, `system` too")
     if _AWK_INCLUDE.search(code):
-        return CodeVerdict(
-            Tier.WRITE, "gawk `@include`/`@load` runs code from a file hitl cannot see", loads=loads
-        )
+        return CodeVerdict(Tier.WRITE, "gawk `@include`/`@load` runs code from a file hitl cannot see", loads=loads)
     if _AWK_SYSTEM.search(code):
         return CodeVerdict(Tier.DESTRUCTIVE, "awk `system()` runs a shell command built at run time")
     if _AWK_PIPE.search(code):
@@ -174,14 +172,21 @@ class Language:
     writes: re.Pattern[str]
 
 
+def _names(text: str) -> list[str]:
+    """The names of a word list written as one string."""
+    return text.split()
+
+
 # Python modules that cannot change anything by being imported, nor through their own functions (os is
 # allowed here because its writing functions are listed one by one).
 _PY_SAFE = "|".join(
     rf"{m}\b"
-    for m in """json sys math re datetime time collections itertools base64 hashlib platform string textwrap pprint
+    for m in _names(
+        """json sys math re datetime time collections itertools base64 hashlib platform string textwrap pprint
     statistics decimal uuid random os ssl sysconfig locale pwd grp struct fractions calendar zoneinfo ipaddress shlex
     difflib fnmatch glob unicodedata binascii operator functools heapq bisect array enum typing dataclasses numbers
-    keyword getpass resource""".split()
+    keyword getpass resource"""
+    )
 )
 
 _LANGUAGES = {
@@ -272,7 +277,8 @@ _ANY_DESTRUCTIVE = re.compile(
 _CALL = re.compile(r"(?:\bnew\s+)?([A-Za-z_][\w.:]*)\s*(?=[(\"'{\[])")
 _STRING = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
 _PURE = frozenset(
-    """print println printf puts cat paste paste0 format sprintf string tostring tonumber str summary head tail
+    _names(
+        """print println printf puts cat paste paste0 format sprintf string tostring tonumber str summary head tail
     length nrow ncol names mean median sum max min range sort unique table abs sqrt round floor ceil ceiling
     typeof type class show display repr nchar toupper tolower uppercase lowercase substr substring sub gsub
     split strsplit join quantile sd var cor exp log log10 log2 as.numeric as.character as.integer is.na which
@@ -282,7 +288,8 @@ _PURE = frozenset(
     string.upper string.lower string.len string.find string.match string.gsub table.concat table.sort
     table.insert math.floor math.max math.min math.abs math.sqrt math.huge console.log console.error
     console.info JSON.stringify JSON.parse isfile isdir isdirpath pwd versioninfo Int Float64 parse
-    occursin startswith endswith strip lstrip rstrip replace count sizeof""".split()
+    occursin startswith endswith strip lstrip rstrip replace count sizeof"""
+    )
 )
 _ASSIGN = re.compile(r"([A-Za-z_][\w.:]*)\s*(?:<<?-|:?=(?!=)|->)")
 _CALL_SYNTAX = frozenset({"lua", "r", "julia"})
@@ -293,9 +300,7 @@ def _generic_code(language: str, code: str) -> CodeVerdict:
     name = _GENERIC_NAMES.get(language, language)
     match = _ANY_DESTRUCTIVE.search(code)
     if match:
-        return CodeVerdict(
-            Tier.DESTRUCTIVE, f"inline {name} code uses `{match.group(0)}` (deletes or runs programs)"
-        )
+        return CodeVerdict(Tier.DESTRUCTIVE, f"inline {name} code uses `{match.group(0)}` (deletes or runs programs)")
     if language in _CALL_SYNTAX and not any(s in code for s in ("`", "$(", "#{", "${", "@")):
         bare = _STRING.sub('""', code)
         calls = {m.group(1) for m in _CALL.finditer(bare)}
@@ -324,7 +329,8 @@ def inline_code(language: str, code: str) -> CodeVerdict:
     match = spec.destructive.search(code)
     if match:
         return CodeVerdict(
-            Tier.DESTRUCTIVE, f"inline {spec.name} code uses `{match.group(0).strip()}` (deletes, replaces or grants, or runs programs)"
+            Tier.DESTRUCTIVE,
+            f"inline {spec.name} code uses `{match.group(0).strip()}` (deletes, replaces or grants, or runs programs)",
         )
     match = spec.writes.search(code)
     if match:

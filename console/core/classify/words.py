@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-_DQ_ESCAPE = re.compile(r"\\([\\\"$`\n])")
-
 from tree_sitter import Node
 
 from console.core.classify.ir import Word
+
+_DQ_ESCAPE = re.compile(r"\\([\\\"$`\n])")
 
 _DYNAMIC_NODES = frozenset(
     {

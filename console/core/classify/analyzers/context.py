@@ -44,6 +44,8 @@ class Analysis(Protocol):
 
     def writes(self, word: Word, cwd: str, cwd_known: bool, how: str, where: str) -> None: ...
 
+    def path_target(self, text: str, cwd: str, cwd_known: bool) -> Target: ...
+
 
 @dataclass(slots=True)
 class Context:

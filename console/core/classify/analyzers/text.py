@@ -7,7 +7,6 @@ from console.core.classify import snippets
 from console.core.classify.analyzers.context import Context
 from console.core.classify.analyzers.registry import analyzer
 from console.core.classify.ir import Word
-from console.core.classify.model import Target
 from console.core.tiers import Tier
 
 
@@ -92,9 +91,7 @@ def find(ctx: Context) -> bool:
             ctx.add(
                 Tier.DESTRUCTIVE,
                 f"`find -delete` deletes every match under {_join(starts or ['.'])}{ctx.where}",
-                tuple(
-                    ctx.analysis.path_target(s, ctx.command.cwd, ctx.command.cwd_known) for s in starts or ["."]
-                ),
+                tuple(ctx.analysis.path_target(s, ctx.command.cwd, ctx.command.cwd_known) for s in starts or ["."]),
             )
         own.append(args[i])
         i += 1

@@ -70,11 +70,10 @@ def verbs(ctx: Context) -> bool:
         if verb is not None:
             verb_word, at = word.text, index
             # a reading word that names a kind of thing (`ctr images rm x`): the verb after it decides
-            following = path[index + 1] if verb.tier == Tier.READ and index + 1 < len(path) else None
-            plain = following is not None and _VERB_LIKE.match(following.text)
-            then = lexicon.verb(following.text, **extra) if plain and following is not None else None
+            following = path[index + 1].text if verb.tier == Tier.READ and index + 1 < len(path) else ""
+            then = lexicon.verb(following, **extra) if _VERB_LIKE.match(following) else None
             if then is not None and then.tier > Tier.READ:
-                verb, verb_word, at = then, following.text, index + 1
+                verb, verb_word, at = then, following, index + 1
             break
     shown = " ".join([name, *(w.text for w in path[: at + 1])])
     # An option without a value may be a verb (`kafka-topics --delete`, `aws s3 sync --delete`).
@@ -123,8 +122,9 @@ def verbs(ctx: Context) -> bool:
         what = {"grant": "grants privileges", "public": "opens it to everyone"}.get(verb.why)
         ctx.add(
             Tier.DESTRUCTIVE,
-            f"`{shown}` {what} ({verb.word}){ctx.where}" if what else f"`{shown}` removes or stops something "
-            f"({verb.word}){ctx.where}",
+            f"`{shown}` {what} ({verb.word}){ctx.where}"
+            if what
+            else f"`{shown}` removes or stops something ({verb.word}){ctx.where}",
             tuple(Target(kind, w.text) for w in path[at + 1 : at + 5]),
             consequence=f"`{shown}` {_CONSEQUENCE.get(verb.why, 'removes or stops something')} on a service "
             "outside this host; nothing hitl captures can bring it back.",
