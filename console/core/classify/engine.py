@@ -102,7 +102,7 @@ class _Analysis:
     # Entry and result -----------------------------------------------------------------------------
 
     def run(self, command: str) -> None:
-        if len(command.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+        if len(command) * 4 > MAX_INPUT_BYTES and len(command.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
             self.add(Tier.DESTRUCTIVE, f"the command is larger than {MAX_INPUT_BYTES // 1024} KiB and was not analysed")
             return
         if not command.strip():
@@ -134,11 +134,15 @@ class _Analysis:
         findings = self.findings
         if not findings:
             return Classification(command=command, tier=Tier.READ, reasons=("only reads",))
-        tier = max([f.tier for f in findings])
+        tier = Tier.READ
+        for finding in findings:
+            if finding.tier > tier:
+                tier = finding.tier
+        if tier == Tier.READ:
+            reasons = tuple(dict.fromkeys([f.reason for f in findings if f.reason]))
+            return Classification(command, tier, reasons or ("only reads",), lowered_by=tuple(self.lowered))
         top = [f for f in findings if f.tier == tier]
         reasons = tuple(dict.fromkeys([f.reason for f in top if f.reason]))
-        if tier == Tier.READ:
-            return Classification(command, tier, reasons or ("only reads",), lowered_by=tuple(self.lowered))
         changing = [f for f in self.findings if f.tier > Tier.READ]
         targets = tuple(dict.fromkeys(t for f in changing for t in f.targets))
         capture = tuple(dict.fromkeys(c for f in changing for c in f.capture))
@@ -336,7 +340,7 @@ class _Analysis:
         args = argv[1:]
         if len(args) == 1 and args[0].text in ("--help", "--version"):
             return
-        selections = self.rules.resolve(base, args)
+        selections = self.rules.resolve(base, args, rule)
         shipped = self.rules.base
         users = [s.rule for s in selections if not s.rule.builtin]
         if not users or shipped is None or shipped.lookup(base) is None:

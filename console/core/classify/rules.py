@@ -179,9 +179,10 @@ class RuleSet:
                 return self.rules[key]
         return None
 
-    def resolve(self, name: str, args: list[Word]) -> list[Selection]:
-        """Apply the rule for `name` and, through sub-commands (`git stash drop`), the most specific ones."""
-        rule = self.lookup(name)
+    def resolve(self, name: str, args: list[Word], rule: Rule | None = None) -> list[Selection]:
+        """Apply the rule for `name` (or `rule`, when the caller looked it up already) and, through
+        sub-commands (`git stash drop`), the most specific ones."""
+        rule = rule or self.lookup(name)
         if rule is None:
             return []
         if rule.params.get("old_style") and args and args[0].text.isalpha():
