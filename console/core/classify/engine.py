@@ -134,10 +134,7 @@ class _Analysis:
         findings = self.findings
         if not findings:
             return Classification(command=command, tier=Tier.READ, reasons=("only reads",))
-        tier = Tier.READ
-        for finding in findings:
-            if finding.tier > tier:
-                tier = finding.tier
+        tier = max([f.tier for f in findings])
         if tier == Tier.READ:
             reasons = tuple(dict.fromkeys([f.reason for f in findings if f.reason]))
             return Classification(command, tier, reasons or ("only reads",), lowered_by=tuple(self.lowered))
