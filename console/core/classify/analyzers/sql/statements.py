@@ -147,7 +147,9 @@ def _dialect(name: str) -> Any:
     return Dialect.get_or_raise(name)
 
 
+@functools.cache
 def _sqlglot() -> Any:
+    """sqlglot, imported on first use, its logger quietened once (setting a level clears logging's caches)."""
     import sqlglot
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
