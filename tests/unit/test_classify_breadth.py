@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from console.core.classify import classify
 from console.core.classify.lines import plain_command
@@ -122,7 +124,7 @@ def test_a_heredoc_ends_only_at_its_exact_delimiter() -> None:
 
 
 def test_plain_lines_get_the_same_ir_without_the_parser() -> None:
-    """The parser-free path for lines of plain words builds exactly what the parser path builds."""
+    """The parser-free path for lines of plain commands builds exactly what the parser path builds."""
     data = Path(__file__).parent / "data"
     seen = 0
     for name in ("commands.tsv", "redteam.tsv", "adversarial.tsv"):
@@ -133,4 +135,53 @@ def test_plain_lines_get_the_same_ir_without_the_parser() -> None:
             seen += 1
             slow = parse_script(command + " #")  # a comment sends it through the parser
             assert fast.commands == slow.commands, command
-    assert seen > 500
+    assert seen > 700
+
+
+PLAIN_WORDS = st.sampled_from(
+    [
+        "ls",
+        "grep",
+        "git",
+        "-la",
+        "-rn",
+        "--format=%H",
+        "src/",
+        "a.txt",
+        "'fn main'",
+        '"SELECT 1"',
+        "''",
+        '""',
+        "x'y z'",
+        '"a b"c',
+        "echo",
+        "cd",
+        "x=1",
+        "'ls'",
+        "|",
+        "&&",
+        "||",
+        ";",
+        "head",
+        "sh",
+        "-c",
+        "'rm -rf x'",
+        "a,b",
+        "@x",
+        "%1",
+        "+5",
+        "^x",
+        "key=value",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PLAIN_WORDS, min_size=1, max_size=8))
+def test_generated_plain_lines_get_the_same_ir_without_the_parser(words: list[str]) -> None:
+    command = " ".join(words)
+    fast = plain_command(command, "/srv", True)
+    if fast is None:
+        return
+    slow = parse_script(command + " #", cwd="/srv")
+    assert fast.commands == slow.commands, command

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import re
 
-from console.core.classify.ir import Script, SimpleCommand, Word
+from console.core.classify.ir import Script, SimpleCommand, Stdin, Word
 from console.core.classify.words import ansi_c
 
-# A line of plain words (`ls -la /tmp`, `git log -n 5`): no quoting, expansion, glob, redirect, operator or
-# comment, and not a shell builtin or keyword. Bash runs it as exactly those words, so it needs no parser.
-_PLAIN_LINE = re.compile(r"[A-Za-z0-9_./:,@%+=^-]+(?: +[A-Za-z0-9_./:,@%+=^-]+)*")
+# A line of plain commands (`ls -la /tmp`, `grep -rn 'fn main' src | head`, `git status && git diff`): words of
+# letters, digits and `./:,@%+=^-`, single-quoted text and double-quoted text without `$`, backquote,
+# backslash or `!`, commands joined by ` | `, ` && `, ` || ` or ` ; `, none a shell builtin or keyword and none
+# starting with an assignment. Bash runs exactly those words, so the line needs no parser.
+_PART = r"""(?:[A-Za-z0-9_./:,@%+=^-]|'[^']*'|"[^"$`\\!]*")"""
+_WORD = _PART + "+"
+_COMMAND = _WORD + "(?: +" + _WORD + ")*"
+_PLAIN_LINE = re.compile(_COMMAND + r"(?: +(?:\||&&|\|\||;) +" + _COMMAND + ")*")
+_TOKEN = re.compile(_WORD + r"|\|\||&&|\||;")
+_QUOTED_PART = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 _SHELL_WORDS = frozenset(
     re.split(
         r"\s+",
@@ -21,18 +28,48 @@ _SHELL_WORDS = frozenset(
         function time coproc""",
     )
 )
+_OPERATORS = frozenset({"|", "||", "&&", ";"})
 
 
 def plain_command(text: str, cwd: str, cwd_known: bool) -> Script | None:
-    """The IR of a line of plain words, without the parser (the same IR the parser path builds; a test
-    checks that on every line of the corpora)."""
+    """The IR of a line of plain commands, without the parser: the same IR the parser path builds (tests
+    check that on every line of the corpora and on generated lines)."""
     if not _PLAIN_LINE.fullmatch(text):
         return None
-    words = text.split(" ")
-    if words[0] in _SHELL_WORDS or "=" in words[0]:
+    commands: list[SimpleCommand] = []
+    argv: list[Word] = []
+    piped = False
+    for part in _TOKEN.findall(text):
+        if part in _OPERATORS:
+            if not _plain_start(argv):
+                return None
+            commands.append(_command(argv, cwd, cwd_known, commands[-1] if piped else None))
+            piped = part == "|"
+            argv = []
+        else:
+            argv.append(_word(part))
+    if not _plain_start(argv):
         return None
-    argv = [Word(word) for word in words if word]
-    return Script(commands=[SimpleCommand(argv=argv, cwd=cwd, cwd_known=cwd_known)])
+    commands.append(_command(argv, cwd, cwd_known, commands[-1] if piped else None))
+    return Script(commands=commands)
+
+
+def _plain_start(argv: list[Word]) -> bool:
+    first = argv[0] if argv else None
+    return first is not None and not first.quoted and first.text not in _SHELL_WORDS and "=" not in first.text
+
+
+def _word(token: str) -> Word:
+    if "'" not in token and '"' not in token:
+        return Word(token)
+    return Word(_QUOTED_PART.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), token), quoted=True)
+
+
+def _command(argv: list[Word], cwd: str, cwd_known: bool, producer: SimpleCommand | None) -> SimpleCommand:
+    command = SimpleCommand(argv=argv, cwd=cwd, cwd_known=cwd_known)
+    if producer is not None:
+        command.stdin = Stdin("pipe", literal_output(producer), producer.display(40))
+    return command
 
 
 _HEREDOC_START = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
