@@ -18,7 +18,7 @@ def test_json_for_each_argument(capsys: pytest.CaptureFixture[str]) -> None:
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["tier"] for line in lines] == ["DESTRUCTIVE", "READ"]
     assert set(lines[0]) >= {"tier", "reasons", "targets", "consequence", "capture"}
-    assert lines[0]["targets"] == [{"kind": "path", "value": "build"}]
+    assert lines[0]["targets"] == [{"kind": "path", "value": "build", "cwd": "", "cwd_known": True}]
 
 
 def test_human_output_says_no_rollback(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,8 +6,9 @@
 """
 
 from console.core.classify.engine import classify
+from console.core.classify.loader import RuleError, default_rules, effective_rules, load_rules
 from console.core.classify.model import CaptureStrategy, Classification, Target
-from console.core.classify.rules import RuleError, RuleSet, default_rules, effective_rules, load_rules
+from console.core.classify.rules import RuleSet
 
 __all__ = [
     "CaptureStrategy",

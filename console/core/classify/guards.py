@@ -44,3 +44,58 @@ def suspicious_characters(text: str) -> list[str]:
             seen.add(char)
             found.append(f"invisible character {describe_char(char)}")
     return found
+
+
+# Characters that look like ASCII but are not, and that Unicode compatibility mapping (NFKC) does not map.
+_CONFUSABLES = {
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2024": ".", "\u2044": "/", "\u2215": "/", "\u01c0": "|", "\u2223": "|", "\u2758": "|", "\u2039": "<",
+    "\u203a": ">", "\u02c2": "<", "\u02c3": ">", "\u2236": ":", "\u02d0": ":", "\u0589": ":",
+}  # fmt: skip
+
+
+def ascii_lookalike(char: str) -> str | None:
+    """The ASCII text a non-ASCII character imitates (`；` -> `;`, `ｒ` -> `r`, NBSP -> space, ZWSP -> ""), or
+    None when it imitates nothing (`é` stays `é`)."""
+    if char in _CONFUSABLES:
+        return _CONFUSABLES[char]
+    category = unicodedata.category(char)
+    if category in ("Zs", "Zl", "Zp"):
+        return " "
+    if category == "Cf":
+        return ""
+    mapped = unicodedata.normalize("NFKC", char)
+    return mapped if mapped != char and mapped.isascii() else None
+
+
+def ascii_reading(text: str) -> tuple[str, list[str]] | None:
+    """`text` with every unquoted look-alike character replaced by the ASCII it imitates, and descriptions of
+    those characters; None when there is none. A look-alike inside quotes is data (`grep '；' f`)."""
+    if text.isascii():
+        return None
+    out: list[str] = []
+    found: list[str] = []
+    quote = ""
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quote:
+            if char == quote:
+                quote = ""
+            elif char == "\\" and quote == '"':
+                escaped = True
+        elif char in "'\"":
+            quote = char
+        elif char == "\\":
+            escaped = True
+        elif not char.isascii():
+            mapped = ascii_lookalike(char)
+            if mapped is not None:
+                out.append(mapped)
+                found.append(f"{describe_char(char)} (looks like `{mapped or 'nothing'}`)")
+                continue
+        out.append(char)
+    return ("".join(out), list(dict.fromkeys(found))) if found else None

@@ -17,8 +17,14 @@ from console.core.tiers import Tier
 
 @dataclass(frozen=True, slots=True)
 class CodeVerdict:
+    """`tier`/`reason` for what cannot be read further; `writes` are literal file names the code writes and
+    `runs` literal shell commands it runs, for the caller to judge like any other write or command."""
+
     tier: Tier
     reason: str
+    writes: tuple[str, ...] = ()
+    runs: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()  # literal commands that read the program's output as their input
 
 
 # sed ------------------------------------------------------------------------------------------------
@@ -29,10 +35,13 @@ _SED_ADDRESS = re.compile(
 
 
 def sed_script(script: str) -> CodeVerdict:
-    """Tier of a sed script: `e` executes, `w`/`W` and the `w` flag write files, the rest only prints."""
+    """Tier of a sed script: `e` executes, `w`/`W` and the `w` flag write files, the rest only prints. A
+    literal `w FILE` and `e COMMAND` are returned for the caller to judge."""
     i = 0
     text = script
-    worst = CodeVerdict(Tier.READ, "")
+    tier, reason = Tier.READ, ""
+    writes: list[str] = []
+    runs: list[str] = []
     while i < len(text):
         match = _SED_ADDRESS.match(text, i)
         i = match.end() if match else i
@@ -43,10 +52,17 @@ def sed_script(script: str) -> CodeVerdict:
             i += 1
             continue
         if command == "e":
-            return CodeVerdict(Tier.DESTRUCTIVE, "the sed `e` command runs a shell command")
+            end = _line_end(text, i)
+            argument = text[i + 1 : end].strip()
+            if not argument:
+                return CodeVerdict(Tier.DESTRUCTIVE, "the sed `e` command runs the pattern space as a shell command")
+            runs.append(argument)
+            i = end
+            continue
         if command in "wW":
-            worst = CodeVerdict(Tier.WRITE, "the sed `w` command writes a file")
-            i = _line_end(text, i)
+            end = _line_end(text, i)
+            writes.append(text[i + 1 : end].strip())
+            i = end
             continue
         if command in "rRaic:btTqQlL=":
             i = _line_end(text, i) if command in "rRaic:btT" else i + 1
@@ -58,8 +74,9 @@ def sed_script(script: str) -> CodeVerdict:
             if command == "s" and "e" in flags:
                 return CodeVerdict(Tier.DESTRUCTIVE, "the sed `s///e` flag runs the result as a shell command")
             if command == "s" and "w" in flags:
-                worst = CodeVerdict(Tier.WRITE, "the sed `s///w` flag writes a file")
-                i = _line_end(text, end)
+                line_end = _line_end(text, end)
+                writes.append((flags.partition("w")[2] + text[end:line_end]).strip())
+                i = line_end
                 continue
             i = end
             continue
@@ -67,7 +84,7 @@ def sed_script(script: str) -> CodeVerdict:
             i += 1
             continue
         return CodeVerdict(Tier.WRITE, f"a sed script with a command hitl does not know (`{command}`)")
-    return worst
+    return CodeVerdict(tier, reason, tuple(writes), tuple(runs))
 
 
 def _line_end(text: str, i: int) -> int:
@@ -99,17 +116,45 @@ _AWK_STRINGS = re.compile(r'"(?:\\.|[^"\\])*"')
 _AWK_SYSTEM = re.compile(r"\bsystem\s*\(")
 _AWK_PIPE = re.compile(r"(?<!\|)\|(?!\|)")
 _AWK_REDIRECT = re.compile(r"\bprintf?\b[^;}\n]*>")
+_AWK_INCLUDE = re.compile(r"@(include|load|namespace)\b")
+_AWK_INDIRECT = re.compile(r"@[A-Za-z_][A-Za-z0-9_]*\s*\(")
+# The same constructs with a literal string: a command or a file name hitl can judge.
+_AWK_LITERAL_SYSTEM = re.compile(r'\bsystem\s*\(\s*("(?:\\.|[^"\\])*")\s*\)')
+_AWK_LITERAL_GETLINE = re.compile(r'("(?:\\.|[^"\\])*")\s*\|\s*getline\b')
+_AWK_LITERAL_PIPE_TO = re.compile(r'\bprintf?\b[^;}\n|>]*\|\s*("(?:\\.|[^"\\])*")')
+_AWK_LITERAL_OUTPUT = re.compile(r'\bprintf?\b[^;}\n|>]*>>?\s*("(?:\\.|[^"\\])*")')
+
+
+def _awk_string(literal: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), literal[1:-1])
 
 
 def awk_program(program: str) -> CodeVerdict:
-    code = _AWK_STRINGS.sub('""', program)
+    """Tier of an awk program. Commands and output files written as string literals (`system("date")`,
+    `"uptime" | getline`, `print > "out.txt"`) are returned for the caller to judge; built at run time they
+    are DESTRUCTIVE (a command) or WRITE (a file)."""
+    runs = [_awk_string(m.group(1)) for p in (_AWK_LITERAL_SYSTEM, _AWK_LITERAL_GETLINE) for m in p.finditer(program)]
+    feeds = [_awk_string(m.group(1)) for m in _AWK_LITERAL_PIPE_TO.finditer(program)]
+    writes = [_awk_string(m.group(1)) for m in _AWK_LITERAL_OUTPUT.finditer(program)]
+    rest = program
+    for pattern in (_AWK_LITERAL_SYSTEM, _AWK_LITERAL_GETLINE, _AWK_LITERAL_PIPE_TO, _AWK_LITERAL_OUTPUT):
+        rest = pattern.sub(" ", rest)
+    code = _AWK_STRINGS.sub('""', rest)
+    if _AWK_INDIRECT.search(code):
+        return CodeVerdict(Tier.DESTRUCTIVE, "a gawk indirect call (`@name(...)`) can call any function, `system` too")
+    if _AWK_INCLUDE.search(code):
+        return CodeVerdict(Tier.WRITE, "gawk `@include`/`@load` runs code from a file hitl cannot see")
     if _AWK_SYSTEM.search(code):
-        return CodeVerdict(Tier.DESTRUCTIVE, "awk `system()` runs a shell command")
+        return CodeVerdict(Tier.DESTRUCTIVE, "awk `system()` runs a shell command built at run time")
     if _AWK_PIPE.search(code):
-        return CodeVerdict(Tier.DESTRUCTIVE, "an awk pipe (`| getline` or `print | cmd`) runs a shell command")
+        return CodeVerdict(
+            Tier.DESTRUCTIVE, "an awk pipe (`| getline` or `print | cmd`) runs a command built at run time"
+        )
     if _AWK_REDIRECT.search(code):
-        return CodeVerdict(Tier.WRITE, "awk `print > file` writes a file")
-    return CodeVerdict(Tier.READ, "")
+        return CodeVerdict(
+            Tier.WRITE, "awk `print > file` writes a file named at run time", tuple(writes), tuple(runs), tuple(feeds)
+        )
+    return CodeVerdict(Tier.READ, "", tuple(writes), tuple(runs), tuple(feeds))
 
 
 # General-purpose languages ----------------------------------------------------------------------------

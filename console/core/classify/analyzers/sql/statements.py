@@ -86,6 +86,17 @@ _READ_FUNCTIONS = frozenset(
         "format",
         "string_agg",
         "array_agg",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "pg_stat_file",
+        "load_file",
+        "has_table_privilege",
+        "has_database_privilege",
+        "pg_get_userbyid",
+        "pg_conf_load_time",
+        "inet_server_addr",
+        "pg_current_logfile",
     }
 )
 _FALLBACK_DESTRUCTIVE = re.compile(r"\b(drop|truncate|delete|revoke|program|shutdown)\b", re.IGNORECASE)
@@ -105,23 +116,95 @@ def _statement_text(text: str) -> str:
     return " ".join(_SQL_COMMENT.sub(" ", text).split())
 
 
+# Statements judged by their words before any parser: privilege grants, server-wide settings that lose data
+# or write files, replication history removal, and column type changes.
+_GRANTS = re.compile(r"^\s*GRANT\b", re.IGNORECASE)
+_POWERFUL_ROLE = re.compile(
+    r"^\s*(ALTER|CREATE)\s+(ROLE|USER)\b.*\b(SUPERUSER|CREATEROLE|BYPASSRLS|REPLICATION|CREATEDB)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_SERVER_SETTING = re.compile(
+    r"^\s*(ALTER\s+SYSTEM\b|SET\s+(GLOBAL|PERSIST|PERSIST_ONLY)\b|SET\s+@@(GLOBAL|PERSIST)\.)", re.IGNORECASE
+)
+_DANGEROUS_SETTING = re.compile(
+    r"\b(fsync|full_page_writes|synchronous_commit|archive_command|restore_command|archive_mode|wal_level"
+    r"|shared_preload_libraries|local_preload_libraries|session_preload_libraries|dynamic_library_path"
+    r"|ssl|log_directory|data_directory|general_log_file|slow_query_log_file|secure_file_priv|plugin_dir"
+    r"|init_connect|init_file|log_bin_trust_function_creators|local_infile|sql_log_bin|innodb_flush_log_at_trx_commit"
+    r"|sync_binlog|read_only|super_read_only)\b",
+    re.IGNORECASE,
+)
+_HISTORY_REMOVAL = re.compile(
+    r"^\s*(RESET\s+(MASTER|SLAVE|REPLICA|BINARY\s+LOGS)|PURGE\s+(BINARY|MASTER)\s+LOGS)\b", re.IGNORECASE
+)
+_TYPE_CHANGE = re.compile(
+    r"^\s*ALTER\s+TABLE\b.*\b(ALTER\s+(COLUMN\s+)?\S+\s+(SET\s+DATA\s+)?TYPE|MODIFY\s+(COLUMN\s+)?|CHANGE\s+(COLUMN\s+)?)",
+    re.IGNORECASE | re.DOTALL,
+)
+_READ_ONLY_START = re.compile(r"^\s*(SHOW|DESCRIBE|DESC|EXPLAIN(?!\s+\(?\s*ANALY[SZ]E))\b", re.IGNORECASE)
+
+
+def _by_words(statement: str) -> SqlVerdict | None:
+    text = _statement_text(statement)
+    if _GRANTS.match(text):
+        return SqlVerdict(Tier.DESTRUCTIVE, f"GRANT gives privileges: `{text[:60]}`")
+    if _POWERFUL_ROLE.match(text):
+        return SqlVerdict(Tier.DESTRUCTIVE, f"gives a role administrator powers: `{text[:60]}`")
+    if _HISTORY_REMOVAL.match(text):
+        return SqlVerdict(Tier.DESTRUCTIVE, f"removes replication or binary-log history: `{text[:60]}`")
+    if _TYPE_CHANGE.match(text):
+        return SqlVerdict(
+            Tier.DESTRUCTIVE, f"changes a column's type, which can truncate or lose values: `{text[:60]}`"
+        )
+    if _SERVER_SETTING.match(text):
+        if _DANGEROUS_SETTING.search(text):
+            return SqlVerdict(
+                Tier.DESTRUCTIVE, f"changes a server setting that can lose data or write files: `{text[:60]}`"
+            )
+        return SqlVerdict(Tier.WRITE, f"changes a server-wide setting: `{text[:60]}`")
+    return None
+
+
+def _split_statements(text: str) -> list[str]:
+    """The statements of `text`, split at semicolons outside quotes."""
+    parts: list[str] = []
+    current: list[str] = []
+    quote = ""
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif char == ";":
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return [p for p in parts if p.strip()]
+
+
 def tier_sql(text: str, dialect: str) -> list[SqlVerdict]:
     """One verdict per statement (or one for the whole text when it cannot be parsed)."""
     if not text.strip():
         return []
+    worded = [v for v in map(_by_words, _split_statements(text)) if v is not None]
     sqlglot = _sqlglot()
     try:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except Exception:  # sqlglot raises several error types; any of them means "cannot read"
-        return [_unparsed(text)]
+        return [*worded, _unparsed(text)]
     try:
-        return [_statement(statement, sqlglot.exp) for statement in statements]
+        return [*worded, *(_statement(statement, sqlglot.exp) for statement in statements)]
     except Exception:  # a tree shape this code did not expect is as unreadable as a parse error
-        return [_unparsed(text)]
+        return [*worded, _unparsed(text)]
 
 
 def _unparsed(text: str) -> SqlVerdict:
     snippet = _statement_text(text)[:60]
+    if all(_READ_ONLY_START.match(_statement_text(part)) for part in _split_statements(text)):
+        return SqlVerdict(Tier.READ, f"`{snippet}` only shows information")
     match = _FALLBACK_DESTRUCTIVE.search(text)
     if match:
         return SqlVerdict(Tier.DESTRUCTIVE, f"SQL hitl cannot parse contains {match.group(1).upper()}: `{snippet}`")
@@ -175,6 +258,8 @@ def _top_level(node: Any, exp: Any) -> SqlVerdict:
     if isinstance(node, exp.Show | exp.Describe | exp.Use | exp.Transaction | exp.Commit | exp.Rollback):
         return SqlVerdict(Tier.READ, f"`{node.key.upper()}` only reads")
     if isinstance(node, exp.Set):
+        if _SERVER_SETTING.match(_statement_text(node.sql())) or "GLOBAL" in node.sql().upper():
+            return SqlVerdict(Tier.WRITE, "SET GLOBAL changes a server-wide setting")
         return SqlVerdict(Tier.READ, "SET changes only this session")
     if isinstance(node, exp.Pragma):
         has_value = "=" in node.sql() or "(" in node.sql()
@@ -200,7 +285,7 @@ def _top_level(node: Any, exp: Any) -> SqlVerdict:
     if isinstance(node, exp.Revoke):
         return SqlVerdict(Tier.DESTRUCTIVE, "REVOKE removes permissions", tables)
     if isinstance(node, exp.Grant):
-        return SqlVerdict(Tier.WRITE, "GRANT changes permissions", tables)
+        return SqlVerdict(Tier.DESTRUCTIVE, "GRANT gives privileges", tables)
     if isinstance(node, exp.Alter):
         if any(isinstance(action, exp.Drop) for action in node.args.get("actions") or []) or " DROP " in node.sql():
             return SqlVerdict(Tier.DESTRUCTIVE, f"ALTER ... DROP removes part of {named}", tables)
