@@ -5,7 +5,7 @@
 `snippets.py`). It never runs anything.
 """
 
-from console.core.classify.engine import classify
+from console.core.classify.engine import classify, critical_reason
 from console.core.classify.loader import RuleError, default_rules, effective_rules, load_rules
 from console.core.classify.model import CaptureStrategy, Classification, Target
 from console.core.classify.rules import RuleSet
@@ -17,6 +17,7 @@ __all__ = [
     "RuleSet",
     "Target",
     "classify",
+    "critical_reason",
     "default_rules",
     "effective_rules",
     "load_rules",

@@ -210,13 +210,16 @@ class _Builder:
         ]
 
     def _literal(self, word: Word, at: int) -> Word:
-        if not word.dynamic or not _PLAIN_EXPANSIONS.fullmatch(word.text):
-            return word
+        if not word.dynamic or not _VARIABLE.search(word.text) or not _PLAIN_EXPANSIONS.fullmatch(word.text):
+            return word  # only `$name`/`${name}` are replaced: a `<(...)` word stays dynamic
         missing = False
 
         def value(match: re.Match[str]) -> str:
             nonlocal missing
-            assigned = self.values.seen.get(match.group(1) or match.group(2), [])
+            name = match.group(1) or match.group(2)
+            assigned = self.values.seen.get(name, [])
+            if name == "HOME" and not assigned and match.start() == 0 and word.text[match.end() :][:1] in ("", "/"):
+                return "~"  # `$HOME/x` is `~/x`: the home of the user the shell runs as, found on the host
             literal = assigned[0][1] if len(assigned) == 1 and assigned[0][0] < at else None
             if literal is None or (not word.quoted and any(c in literal for c in " \t\n*?[")):
                 missing = True  # unknown, or an unquoted value bash would split or glob
@@ -385,9 +388,7 @@ class _Builder:
 
     def _command_node(self, node: Node, context: str, depth: int) -> None:
         cmd = self.command(node, context)
-        if (self.values.seen and any(w.dynamic for w in cmd.argv)) or any(
-            r.target and r.target.dynamic for r in cmd.redirects
-        ):
+        if any(w.dynamic for w in cmd.argv) or any(r.target and r.target.dynamic for r in cmd.redirects):
             self._substitute(cmd, node.start_byte)
         self.script.commands.append(cmd)
         fast = self.fast

@@ -7,7 +7,6 @@ from console.core.classify import snippets
 from console.core.classify.analyzers.context import Context
 from console.core.classify.analyzers.registry import analyzer
 from console.core.classify.ir import Word
-from console.core.classify.model import Target
 from console.core.tiers import Tier
 
 
@@ -79,9 +78,11 @@ def find(ctx: Context) -> bool:
         word = args[i].text
         if word in ("-exec", "-execdir", "-ok", "-okdir"):
             end = next((j for j in range(i + 1, len(args)) if args[j].text in (";", "+")), len(args))
-            inner = args[i + 1 : end]
+            # `{}` is each match, known only at run time; `-execdir` runs in each match's directory.
+            inner = [Word(w.text, True, w.quoted) if "{}" in w.text else w for w in args[i + 1 : end]]
             if inner:
-                ctx.runs(inner, f" run by `find {word}`{ctx.where}")
+                place = ("", False) if word.endswith("dir") else None
+                ctx.runs(inner, f" run by `find {word}`{ctx.where}", cwd=place)
             own.append(args[i])
             i = end + 1
             continue
@@ -89,7 +90,7 @@ def find(ctx: Context) -> bool:
             ctx.add(
                 Tier.DESTRUCTIVE,
                 f"`find -delete` deletes every match under {_join(starts or ['.'])}{ctx.where}",
-                tuple(Target("path", s) for s in starts or ["."]),
+                tuple(ctx.analysis.path_target(s, ctx.command.cwd, ctx.command.cwd_known) for s in starts or ["."]),
             )
         own.append(args[i])
         i += 1
