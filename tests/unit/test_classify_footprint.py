@@ -142,3 +142,22 @@ def test_the_critical_path_predicate_is_public_for_resolved_paths() -> None:
 def test_a_process_substitution_stays_opaque_when_the_line_assigns_a_variable() -> None:
     # `_literal` used to turn `<(...)` into plain text once any variable was assigned in the line.
     assert classify("x=1; bash <(curl -s https://x)").tier.name == "DESTRUCTIVE"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # tree-sitter binds a redirect after a list to the whole list; bash opens it where the last part runs
+        ("cd /srv && echo x > index.html", ["path:/srv/index.html"]),
+        ("cd /srv && cat a > b && rm c", ["path:/srv/b", "path:/srv/c"]),
+        ("cd /srv && { echo a; echo b; } > out", ["path:/srv/out"]),
+        ("cd /srv && (echo a) > out", ["path:/srv/out"]),
+        ("cd /srv && for i in 1; do echo; done > out", ["path:/srv/out"]),
+        # the redirect of a group opens before the group runs, and a pipeline's parts are subshells
+        ("{ cd /srv; echo; } > out", ["path:out"]),
+        ("cd /srv | { cat; } > out", ["path:out"]),
+        ("cd /srv > out", ["path:out"]),
+    ],
+)
+def test_a_redirect_opens_its_file_where_its_command_runs(command: str, expected: list[str]) -> None:
+    assert [str(t) for t in classify(command).targets] == expected

@@ -110,6 +110,7 @@ class _Builder:
         self.evaluated: list[tuple[str, int, str, bool]] = []  # (arithmetic text, offset, shown, parsed)
         self._built: dict[int, SimpleCommand] = {}
         self._redirects_done: set[int] = set()
+        self._loose_at: dict[int, list[int]] = {}  # node id -> loose redirects to stamp where that node starts
         self._functions: list[str] = []
         self._loops = 0
         self.fast = False  # the tree has no ERROR or MISSING node: anonymous tokens and leaves are skipped
@@ -135,6 +136,7 @@ class _Builder:
             for cmd in self.script.commands:
                 if cmd.function is not None:
                     cmd.cwd_known = False
+                    cmd.redirects = [replace(r, cwd_known=False) for r in cmd.redirects]
         return self.script
 
     # Simple commands ------------------------------------------------------------------------------
@@ -186,6 +188,9 @@ class _Builder:
         """A simple command was reached in the order bash runs the line: stamp its directory, then apply
         what it does to the directory and to the variables arithmetic may read."""
         cmd.cwd, cmd.cwd_known = self.workdir.path, self.workdir.known
+        # A redirect bound to this command from a list (`cd /srv && echo x > f`) was read before the `cd` ran:
+        # it opens its file where the command runs.
+        cmd.redirects = [replace(r, cwd=cmd.cwd, cwd_known=cmd.cwd_known) for r in cmd.redirects]
         if not cmd.argv or cmd.argv[0].dynamic:
             return
         argv = cmd.argv[1:] if cmd.argv[0].text in ("builtin", "command") and len(cmd.argv) > 1 else cmd.argv
@@ -359,6 +364,9 @@ class _Builder:
             self.script.too_deep = True
             return
         kind = node.type
+        loose = self._loose_at.pop(node.id, None)
+        if loose:  # `cd /srv && { ...; } > f`: the group's redirect opens its file where the group starts
+            self._restamp_loose(loose)
         if not self.fast:
             if node.is_missing:
                 self.script.errors.append(f"missing `{kind}`")
@@ -558,9 +566,18 @@ class _Builder:
             cmd = SimpleCommand(argv=[], context=context, function=self._functions[-1] if self._functions else None)
             cmd.cwd, cmd.cwd_known = self.workdir.path, self.workdir.known
             self.script.commands.append(cmd)
+        mark = len(self.script.loose_redirects)
         for child in node.children:
             if child.type in _REDIRECT_NODES:
                 self._attach_redirect(cmd, child)
+        bound = _last_element(body)
+        if cmd is None and bound is not None and bound is not body and len(self.script.loose_redirects) > mark:
+            self._loose_at[bound.id] = list(range(mark, len(self.script.loose_redirects)))
+
+    def _restamp_loose(self, indexes: list[int]) -> None:
+        for i in indexes:
+            redirect = self.script.loose_redirects[i]
+            self.script.loose_redirects[i] = replace(redirect, cwd=self.workdir.path, cwd_known=self.workdir.known)
 
     def _pipeline(self, node: Node, context: str) -> None:
         elements = [c for c in node.children if c.is_named]
@@ -573,6 +590,14 @@ class _Builder:
                 consumer.stdin = Stdin("pipe", None, "a compound command")
                 continue
             consumer.stdin = Stdin("pipe", _literal_output(producer), producer.display(40))
+
+
+def _last_element(node: Node | None) -> Node | None:
+    """The element of a list or pipeline a trailing redirect binds to (bash: the last one)."""
+    while node is not None and node.type in ("list", "pipeline"):
+        named = [c for c in node.children if c.is_named]
+        node = named[-1] if named else None
+    return node
 
 
 _DIGIT_SET = re.compile(r"^(\[:digit:\]|0-9|[0-9]+|\\n|[-0-9]|\[0-9\])+$")
