@@ -364,6 +364,22 @@ class MemoryStore:
             }
             self._audit(db, "action-decided", payload, now, [("actions", action_id)])
 
+    def record_reclassified(self, action_id: int, *, tier: str, reasons: Sequence[str]) -> None:
+        """The tier was raised once the command's paths were resolved on the host (a write landing on a critical
+        path): the action is recorded with the tier it was asked and run under."""
+        clean_reasons = [redact(reason) for reason in reasons]
+        now = self._clock()
+        with self._write() as db:
+            _update_action(
+                db,
+                action_id,
+                "tier = ?, reasons = ?",
+                (tier, json.dumps(clean_reasons)),
+                searchable="\n".join(clean_reasons),
+            )
+            payload = {"action": action_id, "tier": tier, "reasons": clean_reasons}
+            self._audit(db, "action-reclassified", payload, now, [("actions", action_id)])
+
     def record_skipped(self, action_id: int, *, reason: str) -> None:
         """A plan step that never ran (an earlier step failed or was refused, the plan was aborted)."""
         reason = redact(reason)
