@@ -81,6 +81,14 @@ class Store(Protocol):
 
     def set_rollback_status(self, key: str, status: str) -> None: ...
 
+    def acquire_rollback_lock(self, keys: Sequence[str], *, token: str) -> str | None:
+        """Lock `keys` for one rollback (named by `token`) across every process using this store, all or none:
+        None when locked, else a sentence naming who is rolling back one of them. A lock whose holder is gone is
+        taken over. (A team store implements it with its own locks, e.g. PostgreSQL advisory locks.)"""
+        ...
+
+    def release_rollback_lock(self, keys: Sequence[str], *, token: str) -> None: ...
+
     # notes, recall and the model's context
     def add_note(
         self, text: str, *, host: str | None = None, tags: Sequence[str] = (), author: str = "operator"

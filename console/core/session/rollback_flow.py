@@ -1,6 +1,9 @@
 """A rollback: itself a WRITE, shown as a diff and approved like any other, bound to the state that was reviewed.
 
-1. The points must be restorable (live, unexpired, one host) and policy must allow a WRITE there.
+1. The points must be restorable (live, unexpired, one host) and policy must allow a WRITE there. They are
+   locked in the store for this rollback (`Store.acquire_rollback_lock`): a second rollback of the same key,
+   from this process or another, is refused with the first one named, and the points are read again under
+   the lock (the first may just have finished).
 2. Review: the diff from the current state to the captured one, and a warning (with a required "overwrite")
    for targets changed since the command ran. The approval is bound to the restored paths' checksums now.
 3. After the decision the gate re-checks those checksums: a change made while the operator read the diff
@@ -16,6 +19,7 @@ the point marked failed and the undo key named.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 from console.core.approval import StepReview
@@ -28,7 +32,7 @@ from console.core.gate import ApprovalRefused, ReviewSubject
 from console.core.memory.records import RollbackPoint
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
-from console.core.rollback import restorable_points, rollback_classification
+from console.core.rollback import RollbackError, restorable_points, rollback_classification
 from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
@@ -45,7 +49,16 @@ class RollbackFlow:
         """Roll back the given points (in the order given) after one approval showing the diff."""
         parts = self.parts
         points = restorable_points(parts.store, keys, parts.clock())
-        return await self._rollback(points, reason=reason, source=source)
+        locked = list(dict.fromkeys(p.key for p in points))
+        token = secrets.token_hex(8)
+        held = parts.store.acquire_rollback_lock(locked, token=token)
+        if held is not None:
+            raise RollbackError(f"{held}; a rollback point is never restored twice at once")
+        try:
+            points = restorable_points(parts.store, keys, parts.clock())
+            return await self._rollback(points, reason=reason, source=source)
+        finally:
+            parts.store.release_rollback_lock(locked, token=token)
 
     async def _rollback(self, points: Sequence[RollbackPoint], *, reason: str, source: Source) -> Outcome:
         parts = self.parts
