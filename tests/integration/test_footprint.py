@@ -408,3 +408,20 @@ async def test_the_post_state_is_recorded_for_every_captured_target(
     after = point.artifacts["after"]
     assert set(after) == {str(directory / "a"), str(directory / "b")}
     assert after[str(directory / "a")]["exists"] is False and after[str(directory / "b")]["exists"] is True
+
+
+async def test_dotdot_after_a_directory_that_does_not_exist_yet_is_no_rollback_not_a_guess(
+    host: str, tmp_path: Path, make_runtime: RuntimeFactory
+) -> None:
+    # Found by the property test: `missing/../kept` was read as `kept`, captured as "absent" (its directory
+    # did not exist), and the rollback then deleted the real `kept`.
+    kept = tmp_path / "kept"
+    kept.write_text("precious\n")
+    approver = ScriptedApprover(approve, approve)
+    rt = make_runtime(approver)
+    outcome = await rt.session.run_command(host, f"cd {tmp_path} && echo new > missing/../kept; echo x > other")
+    review = approver.requests[0].steps[0]
+    assert review.no_rollback and "missing" in review.no_rollback and "does not exist yet" in review.no_rollback
+    assert not any(str(kept) in line for line in review.capture_lines)
+    restored(await rt.session.rollback([outcome.rollback_key or ""]))
+    assert kept.read_text() == "precious\n"

@@ -42,6 +42,7 @@ while [ -n "$rest" ]; do
   d=$d/$c
   if [ -L "$d" ]; then out "$d"; exit 21; fi
   if [ ! -d "$d" ]; then
+    [ "$kind" = absent ] && exit 0  # its directory is not there: neither is it
     if [ -e "$d" ]; then out "$d"; exit 22; fi
     mkdir -- "$d" 2>/dev/null || { out "$d"; exit 22; }
   fi

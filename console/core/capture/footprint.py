@@ -308,6 +308,14 @@ async def _resolve(
                         f"{target.value}: {where} is {_WHY.get(record[1].decode(), _WHY['other'])}, so hitl "
                         "cannot tell where the command writes."
                     )
+            elif record[0] == b"P" and b".." in record[2].split(b"/"):
+                if keep:  # `new/../x`: where `..` leads is only known once `new` exists (dir or symlink?)
+                    missing = shown(record[2].split(b"/..")[0].split(b"/")[-1] or record[2])
+                    result.unknown.append(
+                        f"{target.value}: `..` follows {missing}, which does not exist yet, so where it leads is "
+                        "only known at run time."
+                    )
+                last = b""
             elif record[0] == b"P":
                 path = last = _joined(record[1], record[2], record[3])
                 _check(result, target, path, critical)
