@@ -425,3 +425,33 @@ async def test_dotdot_after_a_directory_that_does_not_exist_yet_is_no_rollback_n
     assert not any(str(kept) in line for line in review.capture_lines)
     restored(await rt.session.rollback([outcome.rollback_key or ""]))
     assert kept.read_text() == "precious\n"
+
+
+async def test_a_write_through_a_symlink_to_a_directory_is_captured_inside_it(
+    host: str, tmp_path: Path, make_runtime: RuntimeFactory
+) -> None:
+    releases = tmp_path / "releases" / "v3"
+    releases.mkdir(parents=True)
+    (releases / "app.ini").write_text("v3\n")
+    current = tmp_path / "current"
+    current.symlink_to(releases)
+    (tmp_path / "new.ini").write_text("new\n")
+    before = tree_state(releases)
+    rt = make_runtime(ScriptedApprover(approve, approve))
+    outcome = await rt.session.run_command(host, f"cp {tmp_path}/new.ini {current}; rm -f {current}/app.ini")
+    assert sorted(p.name for p in releases.iterdir()) == ["new.ini"]
+    undo = await rt.session.rollback([outcome.rollback_key or ""])
+    assert "restored and verified" in restored(undo)
+    assert tree_state(releases) == before and current.is_symlink()
+
+
+async def test_a_symlink_to_a_whole_system_tree_is_no_rollback_not_a_capture_of_it(
+    host: str, tmp_path: Path, make_runtime: RuntimeFactory
+) -> None:
+    (tmp_path / "root").symlink_to("/")
+    approver = ScriptedApprover(Decision.reject("no"))
+    rt = make_runtime(approver)
+    await rt.session.run_command(host, f"cp /etc/hostname {tmp_path}/root")
+    request = only_request(approver)
+    assert request.tier is Tier.DESTRUCTIVE
+    assert "symbolic link to /" in (request.steps[0].no_rollback or "")

@@ -197,15 +197,24 @@ async def _plan_files(
     except HostPathError as error:
         plan.no_rollback.append(f"the files cannot be captured: {error}.")
         return
-    total = sum(s.size for s in states.values() if s.exists)
-    if total > size_cap:
+    kept: list[str] = []
+    over: list[str] = []
+    total = 0
+    for path in paths:  # within the cap as far as it goes; what does not fit is said, part by part
+        size = states[path].size if states[path].exists else 0
+        if total + size <= size_cap:
+            kept.append(path)
+            total += size
+        else:
+            over.append(path)
+    if over:
+        size = sum(states[p].size for p in over)
         plan.no_rollback.append(
-            f"capturing {', '.join(paths)} would take {human_size(total)}, over the capture size cap of "
-            f"{human_size(size_cap)}; the files are not captured."
+            f"capturing {', '.join(over)} would take {human_size(size)} more, over the capture size cap of "
+            f"{human_size(size_cap)}; {'it is' if len(over) == 1 else 'they are'} not captured."
         )
-        return
-    plan.paths += paths
-    plan.path_states.update(states)
+    plan.paths += kept
+    plan.path_states.update({p: states[p] for p in kept})
 
 
 @dataclass

@@ -7,8 +7,10 @@ moved to and whose home `~` is). The host says where that is:
   runs as (`$HOME` of the login shell, else the passwd entry);
 - relative paths start in the session's working directory on the host;
 - every directory component is resolved physically, as the kernel does (`realpath -e` on the host: symlinks
-  and `..` after them), the last component is kept (a write through a final symlink also lands in the file it
-  points to, which is added); a path whose directory does not exist yet keeps the missing part as written;
+  and `..` after them), the last component is kept; when it is a symlink, what it points to is added too (a
+  write through it lands in that file, or inside that directory: `cp x link`, `rm -r link/`), except a whole
+  system tree (`/`, `/etc`), which is said instead; a path whose directory does not exist yet keeps the
+  missing part as written (but `..` after a missing name is only known at run time);
 - globs are expanded by the host's `sh` in the directory before the first glob component, and a glob that
   matches nothing is the literal name (which bash passes on, and `touch` would create);
 - names are bytes all the way (`names.py`, `host.py`).
@@ -33,6 +35,9 @@ from console.core.capture.names import shown
 from console.core.capture.paths import DESCRIBE_ONE, FIELDS, HostPathError, PathState, absent, state_from
 from console.core.classify.model import Target
 from console.core.transport.base import Transport
+
+WHOLE_TREE = "a whole system tree"
+"""What the classifier's critical-path predicate says of /, /etc, /usr...: never captured as a link's target."""
 
 CriticalCheck = Callable[[str], str | None]
 """Why writing a path (as `os.fsdecode` text) is DESTRUCTIVE, or None (the classifier's `critical_reason`)."""
@@ -329,7 +334,12 @@ async def _resolve(
                 result.states[last] = state_from(shown(last), record[1:])
             elif record[0] == b"L":
                 _check(result, target, record[1], critical, via=last)
-                if keep and record[2] == b"0":  # a link to a directory: writes through it name a path inside
+                if keep and record[2] == b"1" and critical(os.fsdecode(record[1])) == WHOLE_TREE:
+                    result.unknown.append(
+                        f"{target.value}: {shown(last)} is a symbolic link to {shown(record[1])}, {WHOLE_TREE}: "
+                        "what the command writes inside it is not captured."
+                    )
+                elif keep:  # a write through it lands in the file, or inside the directory (`cp x link`, `rm -r link/`)
                     result.paths.append(record[1])
                     result.links[last] = record[1]
                 last = record[1]
