@@ -161,3 +161,22 @@ def test_a_process_substitution_stays_opaque_when_the_line_assigns_a_variable() 
 )
 def test_a_redirect_opens_its_file_where_its_command_runs(command: str, expected: list[str]) -> None:
     assert [str(t) for t in classify(command).targets] == expected
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("HOME=/etc; cp x ~/passwd", "DESTRUCTIVE"),  # `~` is the HOME the line set, not the host's
+        ("export HOME=/etc; echo > ~/shadow", "DESTRUCTIVE"),
+        ("HOME=/srv; cd ~ && cp x y", "WRITE"),
+    ],
+)
+def test_once_the_line_sets_home_tilde_is_that_value(command: str, expected: str) -> None:
+    result = classify(command)
+    assert result.tier.name == expected
+    assert all(not t.value.startswith("~") for t in result.targets)
+
+
+def test_a_home_set_to_something_only_known_at_run_time_makes_tilde_unknown() -> None:
+    result = classify("HOME=$(mktemp -d); cp x ~/y")
+    assert result.footprint == () and result.uncaptured

@@ -208,11 +208,22 @@ class _Builder:
     def _substitute(self, cmd: SimpleCommand, at: int) -> None:
         """`f=/etc/hosts.allow; : > "$f"`: a variable the line set once, to literal text, before this command
         is that text, as bash would expand it (only plain `$name`/`${name}` expansions are replaced)."""
-        cmd.argv = [self._literal(word, at) for word in cmd.argv]
+        cmd.argv = [self._literal(self._tilde(word, at), at) for word in cmd.argv]
         cmd.redirects = [
-            replace(r, target=self._literal(r.target, at)) if r.target is not None and r.target.dynamic else r
+            replace(r, target=self._literal(self._tilde(r.target, at), at)) if r.target is not None else r
             for r in cmd.redirects
         ]
+
+    def _tilde(self, word: Word, at: int) -> Word:
+        """`HOME=/etc; cp x ~/passwd` writes /etc/passwd: once the line sets HOME, `~` is that value (or only
+        known at run time), not the home the host would name."""
+        if word.dynamic or not (word.text == "~" or word.text.startswith("~/")) or "HOME" not in self.values.seen:
+            return word
+        assigned = self.values.seen["HOME"]
+        literal = assigned[0][1] if len(assigned) == 1 and assigned[0][0] < at else None
+        if literal is None:
+            return Word(word.text, dynamic=True, quoted=word.quoted)
+        return Word(literal + word.text[1:], quoted=word.quoted)
 
     def _literal(self, word: Word, at: int) -> Word:
         if not word.dynamic or not _VARIABLE.search(word.text) or not _PLAIN_EXPANSIONS.fullmatch(word.text):
@@ -396,7 +407,11 @@ class _Builder:
 
     def _command_node(self, node: Node, context: str, depth: int) -> None:
         cmd = self.command(node, context)
-        if any(w.dynamic for w in cmd.argv) or any(r.target and r.target.dynamic for r in cmd.redirects):
+        if (
+            any(w.dynamic for w in cmd.argv)
+            or any(r.target and r.target.dynamic for r in cmd.redirects)
+            or ("HOME" in self.values.seen and _mentions_home(cmd))
+        ):
             self._substitute(cmd, node.start_byte)
         self.script.commands.append(cmd)
         fast = self.fast
@@ -590,6 +605,11 @@ class _Builder:
                 consumer.stdin = Stdin("pipe", None, "a compound command")
                 continue
             consumer.stdin = Stdin("pipe", _literal_output(producer), producer.display(40))
+
+
+def _mentions_home(cmd: SimpleCommand) -> bool:
+    words = [*cmd.argv, *(r.target for r in cmd.redirects if r.target is not None)]
+    return any(w.text == "~" or w.text.startswith("~/") for w in words)
 
 
 def _last_element(node: Node | None) -> Node | None:
