@@ -75,6 +75,8 @@ def drift(reviewed: ReviewSubject, current: ReviewSubject) -> list[str]:
                 changes.append(f"{target} appeared since it was reviewed")
             elif after == ABSENT:
                 changes.append(f"{target} disappeared since it was reviewed")
+            elif before.split(" ")[0] == after.split(" ")[0]:
+                changes.append(f"{target}: its type, mode or owner changed since it was reviewed")
             else:
                 changes.append(f"{target} changed since it was reviewed (sha256 {before[:12]} -> {after[:12]})")
     return changes

@@ -455,3 +455,21 @@ async def test_a_symlink_to_a_whole_system_tree_is_no_rollback_not_a_capture_of_
     request = only_request(approver)
     assert request.tier is Tier.DESTRUCTIVE
     assert "symbolic link to /" in (request.steps[0].no_rollback or "")
+
+
+async def test_a_chmod_while_the_dialog_is_open_is_drift(
+    host: str, tmp_path: Path, make_runtime: RuntimeFactory
+) -> None:
+    target = tmp_path / "app.ini"
+    target.write_text("a\n")
+    target.chmod(0o600)
+
+    def meanwhile(request: ApprovalRequest) -> Decision:
+        target.chmod(0o644)
+        return approve(request)
+
+    approver = ScriptedApprover(meanwhile, Decision.reject("no"))
+    rt = make_runtime(approver)
+    await rt.session.run_command(host, f"sed -i s/a/b/ {target}")
+    assert len(approver.requests) == 2 and "mode" in " ".join(approver.requests[1].warnings)
+    assert target.read_text() == "a\n"

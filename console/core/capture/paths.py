@@ -66,8 +66,9 @@ class PathState:
 
     @property
     def checksum(self) -> str:
-        """What an approval is bound to: the content digest, or `absent`."""
-        return self.digest if self.exists else ABSENT
+        """What an approval is bound to: the content digest with the kind, mode and owner (a chmod while the
+        dialog is open is drift too), or `absent`."""
+        return f"{self.digest} {self.kind} {self.mode:o} {self.uid}:{self.gid}" if self.exists else ABSENT
 
     @property
     def hard_linked(self) -> bool:
