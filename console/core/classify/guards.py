@@ -7,12 +7,14 @@ and is something else to the shell (or the reverse). None of these is ever READ.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Larger inputs are not analysed at all: nobody reviews 64 KiB of shell by eye either.
 MAX_INPUT_BYTES = 64 * 1024
 
 _ALLOWED_CONTROL = {"\t", "\n"}
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def describe_char(char: str) -> str:
@@ -23,7 +25,7 @@ def describe_char(char: str) -> str:
 
 def suspicious_characters(text: str) -> list[str]:
     """Descriptions of the control, invisible and non-ASCII whitespace characters in `text`, in order."""
-    if text.isascii() and text.isprintable():
+    if text.isascii() and (text.isprintable() or not _ASCII_CONTROL.search(text)):
         return []
     found: list[str] = []
     seen: set[str] = set()

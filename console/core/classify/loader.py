@@ -5,6 +5,9 @@ Shipped rules live in `console/core/classify/rules/*.toml`; the operator's files
 `<config dir>/rules/*.toml` are loaded after them, and a rule for the same command replaces the shipped one.
 Every example is checked when the files load: a file whose rules contradict their own examples is refused
 with an error naming the file, the rule and the example (see docs/CLASSIFIER.md for the schema).
+
+A little over 400 lines: it is the one place that turns the TOML schema (rules, cases, grammars, analyzer
+parameters, policy tables, the verb lexicon) into objects, so every schema error is worded in one style.
 """
 
 from __future__ import annotations
@@ -129,23 +132,14 @@ _CONDITIONS = {
     "min_operands",
     "max_operands",
 }
-_RULE_KEYS = _CLAUSE_KEYS - {
-    "flags",
-    "all_flags",
-    "no_flags",
-    "option",
-    "value",
-    "value_not",
-    "operand",
-    "first_operand",
-    "arg",
-} | {
+_RULE_KEYS = _CLAUSE_KEYS - _CONDITIONS - {"value", "value_not"} | {
     "command",
     "when",
     "value_options",
     "posix",
     "lower",
     "final_options",
+    "shared_options",
     "grammar",
     "analyzer",
     "params",
@@ -240,6 +234,7 @@ def _rules_from(table: Mapping[str, Any], source: str, sets: Mapping[str, str], 
             value_options=frozenset(value_options),
             posix=bool(table.get("posix", False)),
             final_options=frozenset(_strings(table.get("final_options"), where, source)),
+            shared_options=bool(table.get("shared_options", False)),
             analyzer=analyzer,
             params=params,
             examples=_strings(table.get("examples"), where, source),
@@ -269,6 +264,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
     neutral: list[str] = []
     env: list[str] = []
     untrusted: list[str] = []
+    secret: list[str] = []
     command_env: list[str] = []
     prefix_env: list[str] = []
     for source, table in tables:
@@ -277,6 +273,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         vital += _strings(paths.get("vital"), "paths.vital", source)
         neutral += _strings(paths.get("neutral"), "paths.neutral", source)
         untrusted += _strings(paths.get("untrusted"), "paths.untrusted", source)
+        secret += _strings(paths.get("secret"), "paths.secret", source)
         environment = table.get("environment", {})
         env += _strings(environment.get("dangerous"), "environment.dangerous", source)
         command_env += _strings(environment.get("commands"), "environment.commands", source)
@@ -301,6 +298,8 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         lexicon,
         frozenset(command_env),
         frozenset(prefix_env),
+        tuple(untrusted),
+        tuple(secret),
     )
 
 
@@ -429,6 +428,7 @@ def check_examples(ruleset: RuleSet, rules: Iterable[Rule] | None = None) -> Non
 
 
 def _belongs_to_sibling(rule: Rule, words: list[str]) -> bool:
+    words = [w for w in words if not w.startswith("-")]  # `systemctl --dry-run stop x`
     for sibling in rule.group:
         if sibling == rule.command:
             continue

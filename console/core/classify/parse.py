@@ -3,6 +3,10 @@
 The walk is generic on purpose: any node kind we do not name is still descended into, so a command
 hidden in a construct we did not think of is still found. What we cannot read is recorded in
 `Script.errors` (ERROR and MISSING nodes) and the engine never calls such input READ.
+
+Longer than most modules on purpose: the builder is one walk over the tree, and its handlers share that walk's
+state (working directory, variable values, loops, functions, arithmetic to judge). Reading a line before the
+parser is in lines.py, words in words.py, arithmetic in arith.py, directories in workdir.py.
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ from tree_sitter import Language, Node, Parser
 from console.core.classify.arith import Verdicts, assigned_names, subscript
 from console.core.classify.continuations import join_continuations
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Stdin, Word
-from console.core.classify.words import ansi_c, argument_words, decode_word, node_text
+from console.core.classify.lines import false_heredoc_ends, literal_output, plain_command
+from console.core.classify.words import argument_words, decode_word, node_text
 from console.core.classify.workdir import CHANGES_DIRECTORY, WorkDir
+
+_DATE_FORMAT = re.compile(r"\+(%[sYmdHMSjuUVwNz]|[-:. ])+")
 
 # Deeper syntax trees than this are not analysed (a wall of nested subshells is not something to auto-run).
 MAX_NODE_DEPTH = 120
@@ -72,32 +79,18 @@ def parse_script(text: str, *, cwd: str = "", cwd_known: bool = True) -> Script:
     """Parse `text` as bash does. `cwd`/`cwd_known`: the working directory it starts in (a `bash -c` inside
     `cd /srv && ...` starts in /srv)."""
     text = join_continuations(text)
+    plain = plain_command(text, cwd, cwd_known)
+    if plain is not None:
+        return plain
     safe = (text.isascii() and "\r" not in text and text.isprintable()) or not _UNSAFE_FOR_PARSER.search(text)
     shadow = text if safe else _UNSAFE_FOR_PARSER.sub("_", text)
+    if "<<" in shadow:
+        shadow = false_heredoc_ends(shadow)
     tree = parser().parse(shadow.encode("ascii"))
     builder = _Builder(text, WorkDir(cwd, cwd_known))
     builder.fast = not tree.root_node.has_error
     builder.visit(tree.root_node, "", 0)
     return builder.finish()
-
-
-def _literal_output(command: SimpleCommand) -> str | None:
-    """What a producer writes to a pipe, when it is fixed text: `echo 'ls'`, `printf 'ls\\n'`, `cat <<< x`."""
-    if not command.argv or any(word.dynamic for word in command.argv):
-        return None
-    name = command.argv[0].text
-    args = [word.text for word in command.argv[1:]]
-    if name == "echo":
-        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
-            if "e" in args[0] and any("\\" in arg for arg in args[1:]):
-                return None
-            args = args[1:]
-        return " ".join(args) + "\n"
-    if name == "printf" and len(args) == 1 and "%" not in args[0]:
-        return ansi_c(args[0])
-    if name == "cat" and not args and command.stdin is not None and command.stdin.kind != "pipe":
-        return command.stdin.text
-    return None
 
 
 class _Builder:
@@ -188,9 +181,8 @@ class _Builder:
         """A simple command was reached in the order bash runs the line: stamp its directory, then apply
         what it does to the directory and to the variables arithmetic may read."""
         cmd.cwd, cmd.cwd_known = self.workdir.path, self.workdir.known
-        # A redirect bound to this command from a list (`cd /srv && echo x > f`) was read before the `cd` ran:
-        # it opens its file where the command runs.
-        cmd.redirects = [replace(r, cwd=cmd.cwd, cwd_known=cmd.cwd_known) for r in cmd.redirects]
+        if cmd.redirects and self.workdir.changed:  # a redirect opens its file where the command runs
+            cmd.redirects = [replace(r, cwd=cmd.cwd, cwd_known=cmd.cwd_known) for r in cmd.redirects]
         if not cmd.argv or cmd.argv[0].dynamic:
             return
         argv = cmd.argv[1:] if cmd.argv[0].text in ("builtin", "command") and len(cmd.argv) > 1 else cmd.argv
@@ -604,7 +596,7 @@ class _Builder:
             if producer is None:
                 consumer.stdin = Stdin("pipe", None, "a compound command")
                 continue
-            consumer.stdin = Stdin("pipe", _literal_output(producer), producer.display(40))
+            consumer.stdin = Stdin("pipe", literal_output(producer), producer.display(40))
 
 
 def _mentions_home(cmd: SimpleCommand) -> bool:
@@ -642,7 +634,7 @@ def numeric_output(text: str) -> bool:
     if name == "id":
         return bool(options) and all(set(o[1:]) <= set("ugr") for o in options)
     if name == "date":
-        return len(operands) == 1 and re.fullmatch(r"\+(%[sYmdHMSjuUVwNz]|[-:. ])+", operands[0]) is not None
+        return len(operands) == 1 and _DATE_FORMAT.fullmatch(operands[0]) is not None
     if name == "wc":
         return not operands and bool(options) and all(set(o[1:]) <= set("lcwmL") for o in options)
     if name in ("grep", "pgrep", "egrep", "fgrep"):

@@ -8,8 +8,13 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.core.classify.lexicon import Lexicon
+
+if TYPE_CHECKING:
+    from console.core.paths import Paths
 
 _REMOTE_PATH = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)")
 
@@ -26,9 +31,11 @@ class Policy:
     command_env: frozenset[str] = frozenset()  # variables whose value is a command line (`PAGER`)
     prefix_env: frozenset[str] = frozenset()  # dangerous only when assigned on their own (`IFS`)
     untrusted_paths: tuple[str, ...] = ()  # where code nobody reviewed lives (`/tmp/*`, uploads)
+    secret_paths: tuple[str, ...] = ()  # files whose content must not leave the host (`/etc/shadow`, keys)
     _critical: GlobSet = field(init=False, repr=False, compare=False)
     _env: GlobSet = field(init=False, repr=False, compare=False)
     _untrusted: GlobSet = field(init=False, repr=False, compare=False)
+    _secret: GlobSet = field(init=False, repr=False, compare=False)
     _extended: dict[tuple[str, ...], Policy] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -36,6 +43,7 @@ class Policy:
         object.__setattr__(self, "_critical", GlobSet(self.critical_paths))
         object.__setattr__(self, "_env", GlobSet(self.dangerous_env))
         object.__setattr__(self, "_untrusted", GlobSet(self.untrusted_paths))
+        object.__setattr__(self, "_secret", GlobSet(self.secret_paths))
         object.__setattr__(self, "_extended", {})
 
     def with_critical(self, paths: tuple[str, ...]) -> Policy:
@@ -54,6 +62,7 @@ class Policy:
                 self.command_env,
                 self.prefix_env,
                 self.untrusted_paths,
+                self.secret_paths,
             )
             self._extended[paths] = found
         return found
@@ -75,6 +84,10 @@ class Policy:
         if rest and rest[0] not in "/~$":
             rest = "~/" + rest
         return rest != path and self._critical.match(rest)
+
+    def is_secret(self, path: str) -> bool:
+        """A file of passwords, keys or credentials: sending it anywhere is DESTRUCTIVE (it cannot be unsent)."""
+        return self._secret.match(path)
 
     def is_untrusted(self, path: str) -> bool:
         """A file in a place anyone can write to (or where uploads land): running it runs unreviewed code."""
@@ -125,3 +138,17 @@ class GlobSet:
             or text.endswith(self.suffixes)
             or (self.regex is not None and self.regex.match(text) is not None)
         )
+
+
+def hitl_paths(paths: Paths) -> tuple[str, ...]:
+    """hitl's own directories for `classify(critical_paths=...)`: configuration (rules, hosts, known_hosts),
+    data (store, snapshots), state (remembered approvals) and themes, as absolute paths and, below the home
+    directory, also as `~/...` (the way a command line usually spells them)."""
+    home = str(Path.home())
+    found: list[str] = []
+    for directory in (paths.config_dir, paths.data_dir, paths.state_dir, paths.user_themes_dir):
+        text = str(directory)
+        found.append(text)
+        if home not in ("", "/") and text.startswith(home + "/"):
+            found.append("~" + text[len(home) :])
+    return tuple(dict.fromkeys(found))

@@ -121,6 +121,7 @@ class Rule:
     group: tuple[str, ...] = ()  # every command of the [[rule]] table this rule came from
     grammar: Grammar | None = None  # what its arguments may be while it only reads (grammar.py)
     final_options: frozenset[str] = frozenset()  # after one of these and its value, only operands
+    shared_options: bool = False  # its options before a sub-command count for the sub-command too
     builtin: bool = True  # shipped with hitl (its READ must be proven by a grammar)
     lower: bool = False  # a user rule allowed to give a lower tier than the shipped rule it replaces
     replaces: Rule | None = None  # the shipped rule a user rule replaces
@@ -178,9 +179,10 @@ class RuleSet:
                 return self.rules[key]
         return None
 
-    def resolve(self, name: str, args: list[Word]) -> list[Selection]:
-        """Apply the rule for `name` and, through sub-commands (`git stash drop`), the most specific ones."""
-        rule = self.lookup(name)
+    def resolve(self, name: str, args: list[Word], rule: Rule | None = None) -> list[Selection]:
+        """Apply the rule for `name` (or `rule`, when the caller looked it up already) and, through
+        sub-commands (`git stash drop`), the most specific ones."""
+        rule = rule or self.lookup(name)
         if rule is None:
             return []
         if rule.params.get("old_style") and args and args[0].text.isalpha():
@@ -188,6 +190,7 @@ class RuleSet:
         selections: list[Selection] = []
         key = rule.command
         written = name
+        inherited: set[str] = set()  # option names of a parent whose options count for its sub-commands
         while True:
             has_children = key in self.parents
             words = rule.words
@@ -205,12 +208,16 @@ class RuleSet:
             if child is None or index is None:
                 if has_children and not rule.posix:
                     parsed = parse_args(args, rule.value_options, words=words, stop_after=stops)
+                if inherited:  # `systemctl --dry-run reboot` is `systemctl reboot --dry-run`
+                    parsed.names |= inherited - parsed.names
                 clause, shown = rule.select(parsed)
                 selections.append(Selection(rule, clause, shown, args, parsed, written))
                 return selections
             global_parsed = parse_args(args[:index], rule.value_options, words=words, stop_after=stops)
             clause, shown = rule.select(global_parsed)
             selections.append(Selection(rule, clause, shown, args[:index], global_parsed, written, final=False))
+            if rule.shared_options:
+                inherited |= global_parsed.names
             written = f"{written} {args[index].text}"
             rule, key, args = child, child.command, args[index + 1 :]
 

@@ -9,6 +9,8 @@ from tree_sitter import Node
 
 from console.core.classify.ir import Word
 
+_DQ_ESCAPE = re.compile(r"\\([\\\"$`\n])")
+
 _DYNAMIC_NODES = frozenset(
     {
         "simple_expansion",
@@ -57,7 +59,7 @@ def _unescape_unquoted(text: str) -> str:
 def _unescape_double_quoted(text: str) -> str:
     if "\\" not in text:
         return text
-    return re.sub(r"\\([\\\"$`\n])", lambda m: "" if m.group(1) == "\n" else m.group(1), text)
+    return _DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
 
 
 def ansi_c(body: str) -> str:

@@ -18,6 +18,7 @@ from console.core.tiers import Tier
     module_option="str",
     code_operands="bool",
     check_options="strings",
+    subcommands="bool",
 )
 def inline_code(ctx: Context) -> bool:
     """`code_options` carry code (`-c`, `-e`); with `code_operands` every operand is code too (`python -m
@@ -31,6 +32,16 @@ def inline_code(ctx: Context) -> bool:
 
     def analyse(code: str, where: str) -> None:
         verdict = snippets.inline_code(language, code)
+        if verdict.tier == Tier.WRITE:
+            # code that can change files and names a critical one (`os.chmod("/etc/shadow", 0o644)`)
+            critical = next((p for p in snippets.literal_paths(code) if ctx.policy.is_critical(p)), None)
+            if critical is not None:
+                ctx.add(
+                    Tier.DESTRUCTIVE,
+                    f"{verdict.reason}, and names {critical} (critical to the system){where}",
+                    consequence=f"The code can change {critical}; hitl cannot see what it does to it.",
+                )
+                return
         if verdict.tier > Tier.READ:
             ctx.add(verdict.tier, f"{verdict.reason}{where}")
 
@@ -46,6 +57,8 @@ def inline_code(ctx: Context) -> bool:
         module = Word(f"{language} {module_option} {modules[0]}")
         ctx.runs([module, *ctx.parsed.operands], ctx.where, same_command=True)
         return True
+    if ctx.params.get("subcommands"):
+        return False  # `bun install`: without code, the rule's cases decide
     if ctx.parsed.operands:
         script_name = ctx.parsed.operands[0].text
         if script_name != "-":

@@ -18,6 +18,10 @@ from console.core.classify.model import Target
 from console.core.tiers import Tier
 
 _METHOD = re.compile(r"^[A-Z]{3,10}$")
+_OVERRIDE = re.compile(r"(?i)^\s*x-(?:http-)?method(?:-override)?\s*:\s*([a-z]+)")
+# A first word that only introduces the action (`doDelete`, `forceDelete`, `bulk_delete`).
+_NOT_GRANTS = frozenset({"admin", "administrator", "api", "owner"})
+_FILLER = frozenset({"do", "perform", "force", "bulk", "batch", "mass", "hard", "api", "admin", "async"})
 _READING = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "SEARCH"})
 _DESTROYING = frozenset({"DELETE"})  # PURGE empties a cache, which refills: a write
 # Words that make even a GET change something when a path segment starts with one (`/admin/restart`).
@@ -37,6 +41,7 @@ _ACTIONS = frozenset(
     method_operand="bool",
     items="bool",
     default_method="str",
+    header_options="strings",
 )
 def http(ctx: Context) -> bool:
     """`method_operand`: the first operand may be the method (`http DELETE url`); `items`: httpie-style
@@ -50,6 +55,11 @@ def http(ctx: Context) -> bool:
             method = value.upper()
     if not method and params.get("method_operand") and operands and _METHOD.match(operands[0]):
         method, operands = operands[0], operands[1:]
+    headers = [v for o, v in parsed.options if o in params.get("header_options", ())]
+    headers += [o for o in operands if params.get("items") and _is_header(o)]
+    override = next((m.group(1).upper() for h in headers if (m := _OVERRIDE.match(h))), None)
+    if override is not None:  # `-H 'X-HTTP-Method-Override: DELETE'`: the server treats the request as that
+        method = override
     data = [v for o, v in parsed.options if o in params.get("data_options", ()) or o in params.get("put_options", ())]
     if params.get("items"):
         body_items = [o for o in operands if _is_body_item(o)]
@@ -80,6 +90,13 @@ def http(ctx: Context) -> bool:
         _destroys(ctx, f"`{shown}` calls {said[1]}, a path that says `{said[2]}`{where}", targets)
     elif body is not None:
         _destroys(ctx, f"`{shown}` sends a request body that says `{body}`{where}", targets)
+    elif method not in _READING and (granted := _grants(urls, lexicon)) is not None:
+        ctx.add(
+            Tier.DESTRUCTIVE,
+            f"`{shown}` changes {granted} on {_first(urls)}: a privilege grant{where}",
+            targets,
+            consequence="Gives someone access or rights on a remote service until they are taken away again.",
+        )
     elif method not in _READING:
         ctx.add(Tier.WRITE, f"`{shown}` sends a {method} request that changes {_first(urls)}{where}", targets)
     elif said is not None:
@@ -107,7 +124,10 @@ def _path_says(url: str, lexicon: Lexicon) -> tuple[Tier, str, str] | None:
     pieces = [p for segment in parts.path.split("/") for p in (segment, segment.rpartition(":")[2]) if p]
     pieces += [value for _, value in parse_qsl(parts.query)] + [key for key, _ in parse_qsl(parts.query)]
     for piece in pieces:
-        first = words(piece)[:1]
+        first = words(piece)[:2]
+        if len(first) == 2 and first[0] in _FILLER:
+            first = first[1:]
+        first = first[:1]
         if not first or "." in piece:
             continue  # `delete-me.txt` names a file, it does not say delete
         word = first[0]
@@ -116,6 +136,21 @@ def _path_says(url: str, lexicon: Lexicon) -> tuple[Tier, str, str] | None:
         if word in _ACTIONS and found is None:
             found = (Tier.WRITE, parts.path or url, word)
     return found
+
+
+def _grants(urls: list[str], lexicon: Lexicon) -> str | None:
+    """The privilege object a URL's path names (`/repos/o/r/collaborators/eve`, `/orgs/o/memberships/u`)."""
+    for url in urls:
+        path = urlsplit(url if "://" in url else "http://host/" + url.lstrip("/")).path
+        for segment in path.split("/"):
+            if "." in segment:
+                continue
+            for word in words(segment):
+                if word in _NOT_GRANTS:
+                    continue  # `/admin/restart` is an admin page, not a change of who is admin
+                if word in lexicon.privileges or word.rstrip("s") in lexicon.privileges:
+                    return segment
+    return None
 
 
 def _is_body_item(text: str) -> bool:

@@ -35,6 +35,9 @@ def _judge(ctx: Context, language: str, verdict: snippets.CodeVerdict) -> None:
         ctx.analysis.writes(Word(path), cwd, known, f"the {language} program writes", ctx.where)
     for command in verdict.runs:
         ctx.nested(command, f" run by the {language} program{ctx.where}")
+    for path in verdict.loads:
+        if ctx.policy.is_untrusted(path if path.startswith(("/", "~", "$")) else f"{cwd}/{path}"):
+            ctx.runs_file(path, f"the {language} program includes")
     for command in verdict.feeds:
         # `print | "sh"`: the command reads the program's output, which hitl cannot see.
         ctx.nested(f"cat - | {command}", f" fed by the {language} program{ctx.where}")
@@ -45,7 +48,7 @@ def awk(ctx: Context) -> bool:
     parsed = ctx.parsed
     files = [v for o, v in parsed.options if o in ("-f", "--file", "-E", "--exec", "-i", "--include")]
     for path in files:
-        ctx.add(Tier.WRITE, f"`{ctx.name}` runs the awk program {path}, which hitl cannot see{ctx.where}")
+        ctx.runs_file(path, f"`{ctx.name}` runs the awk program")
     for name in ("-l", "--load"):
         for value in parsed.values(name):
             ctx.add(

@@ -19,6 +19,7 @@ from console.core.classify.lexicon import Verb, words
 from console.core.classify.model import Target
 from console.core.tiers import Tier
 
+_VERB_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*$")  # a word that can be a verb: not a path, URL or key=value
 _REMOTE = ("://", "s3:", "gs:", "az:", "r2:", "b2:")
 
 
@@ -32,6 +33,7 @@ _REMOTE = ("://", "s3:", "gs:", "az:", "r2:", "b2:")
     copies="strings",
     nouns="strings",
     confirm_options="strings",
+    confirm_verbs="strings",
     script_options="strings",
     kind="str",
 )
@@ -40,7 +42,8 @@ def verbs(ctx: Context) -> bool:
     after `--` (`doppler run -- cmd`); `copies`: verbs whose last operand is a local destination; `nouns`:
     words that name a kind of thing for this tool although they are verbs elsewhere (`velero backup get`);
     `confirm_options`: without one of these, a changing verb only shows what it would do (`duplicity
-    --force`, `kafka-consumer-groups --execute`); `script_options`: options whose value is shell code run on
+    --force`, `kafka-consumer-groups --reset-offsets --execute`), limited to `confirm_verbs` when given (the
+    others act at once: `kafka-consumer-groups --delete`); `script_options`: options whose value is shell code run on
     remote machines (`aws ssm send-command --parameters commands=[...]`, `gcloud compute ssh --command`)."""
     if ctx.selection.clause is not None:
         return False  # a case of the rule decides
@@ -61,11 +64,16 @@ def verbs(ctx: Context) -> bool:
                 consequence="Runs a sub-command nobody has reviewed; it may delete as easily as list.",
             )
             return True
-        if word.text in params.get("nouns", ()):
-            continue
+        if word.text in params.get("nouns", ()) or not _VERB_LIKE.match(word.text):
+            continue  # a noun of this tool, or a path, URL, address or assignment (`/mnt/backup/repo`)
         verb = lexicon.verb(word.text, **extra)
         if verb is not None:
             verb_word, at = word.text, index
+            # a reading word that names a kind of thing (`ctr images rm x`): the verb after it decides
+            following = path[index + 1].text if verb.tier == Tier.READ and index + 1 < len(path) else ""
+            then = lexicon.verb(following, **extra) if _VERB_LIKE.match(following) else None
+            if then is not None and then.tier > Tier.READ:
+                verb, verb_word, at = then, following, index + 1
             break
     shown = " ".join([name, *(w.text for w in path[: at + 1])])
     # An option without a value may be a verb (`kafka-topics --delete`, `aws s3 sync --delete`).
@@ -75,6 +83,8 @@ def verbs(ctx: Context) -> bool:
         verb = next((v for _, v in option_verbs if v is not None), None)
         if verb is not None:
             shown = f"{name} {next(o for o, v in option_verbs if v is verb)}"
+    if verb is None:  # the program's own name may say it (`kafka-delete-records.sh`, `pg_dropcluster`)
+        verb = lexicon.verb(ctx.name.rsplit(".", 1)[0], **extra)
     if verb_word in params.get("runs", ()) and after_dashes:
         ctx.runs(after_dashes, f" via `{shown}`{ctx.where}", same_command=True)
         return True
@@ -92,7 +102,14 @@ def verbs(ctx: Context) -> bool:
         option, found = destroying
         verb, shown = found, f"{shown} {option}"
     confirm = params.get("confirm_options", ())
-    if confirm and verb is not None and verb.tier > Tier.READ and not any(o in confirm for o in options):
+    confirm_verbs = params.get("confirm_verbs", ())
+    if (
+        confirm
+        and verb is not None
+        and verb.tier > Tier.READ
+        and (not confirm_verbs or verb.word in confirm_verbs)
+        and not any(o in confirm for o in options)
+    ):
         ctx.add(Tier.READ, f"`{shown}` only shows what it would do without {' or '.join(confirm)}{ctx.where}")
         ctx.prove([])
         return True
@@ -102,10 +119,12 @@ def verbs(ctx: Context) -> bool:
     if verb is None:
         ctx.add(Tier.WRITE, f"`{shown}`: hitl knows no verb here, so it cannot say it only reads{ctx.where}")
     elif verb.tier == Tier.DESTRUCTIVE:
-        what = {"grant": "grants privileges", "public": "opens it to everyone"}.get(verb.why, f"{verb.word}s")
+        what = {"grant": "grants privileges", "public": "opens it to everyone"}.get(verb.why)
         ctx.add(
             Tier.DESTRUCTIVE,
-            f"`{shown}` {what} ({verb.word}){ctx.where}",
+            f"`{shown}` {what} ({verb.word}){ctx.where}"
+            if what
+            else f"`{shown}` removes or stops something ({verb.word}){ctx.where}",
             tuple(Target(kind, w.text) for w in path[at + 1 : at + 5]),
             consequence=f"`{shown}` {_CONSEQUENCE.get(verb.why, 'removes or stops something')} on a service "
             "outside this host; nothing hitl captures can bring it back.",
@@ -287,6 +306,13 @@ def _prove_read(ctx: Context, options: list[str], shown: str) -> None:
             option in grammar.flags or option in grammar.valued or option in grammar.optional or grammar.every_option
         ):
             continue
+        if (
+            grammar is not None
+            and len(option) > 2
+            and option[1] != "-"
+            and all(f"-{c}" in grammar.flags for c in option[1:])
+        ):
+            continue  # `du -sh`: a cluster of flags the grammar lists one by one
         if grammar is not None and (option in grammar.writes or option in grammar.runs):
             ctx.prove([w for w in ctx.args if w.text.split("=", 1)[0] == option] + _value_after(ctx, option))
             continue

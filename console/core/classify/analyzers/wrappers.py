@@ -26,6 +26,7 @@ from console.core.tiers import Tier
     login_options="strings",
     elsewhere="bool",
     replace_options="strings",
+    own_effect="bool",
 )
 def wrapper(ctx: Context) -> bool:
     """Classify the command a wrapper runs. False when it runs none (or a case of the rule matched), so the
@@ -82,11 +83,14 @@ def _wrapped(ctx: Context, parsed: ParsedArgs) -> bool:
     if any(name in no_skip_with for name, _ in parsed.options):
         skip = 0  # `runuser -u app -- cmd`: the user came as an option, so the first operand is the command
     rest = rest[skip:]
-    if len(rest) > 1 and rest[0].text in script_options:
-        # GNU option order: `flock FILE -c CMD`, `su USER -c CMD`
-        ctx.prove(args[: len(args) - len(rest)] + rest[2:])
-        ctx.nested(rest[1].text, f" inside `{rule.command} {rest[0].text}`{ctx.where}")
-        return True
+    if script_options and rest and rest[0].text.startswith("-"):
+        # GNU option order: `flock FILE -c CMD`, `su - USER -s /bin/bash -c CMD`: options after the operands
+        again = parse_args(rest, rule.value_options)
+        for name, value in again.options:
+            if name in script_options:
+                ctx.prove(args)
+                ctx.nested(value, f" inside `{rule.command} {name}`{ctx.where}")
+                return True
     stop_at = params.get("stop_at")
     if stop_at is not None:
         rest = rest[: next((i for i, w in enumerate(rest) if w.text == stop_at), len(rest))]
@@ -101,7 +105,7 @@ def _wrapped(ctx: Context, parsed: ParsedArgs) -> bool:
         ctx.nested(" ".join(w.text for w in rest), inner_where)
     else:
         ctx.runs(rest, inner_where, same_command=True)
-    return True
+    return not params.get("own_effect")  # `perf record CMD` also writes perf.data
 
 
 @analyzer("exec-option", rest_options="strings")

@@ -30,8 +30,8 @@ def sql(ctx: Context) -> bool:
         sql_parts += operands[1:]
     elif not database and operands:
         database = operands[0]
-    kind = _KINDS.get(dialect, "postgres")
-    capture = (_CAPTURE[kind],)
+    kind = _KINDS.get(dialect, "postgres" if dialect == "postgres" else "other")
+    capture: tuple[CaptureStrategy, ...] = (_CAPTURE[kind],) if kind in _CAPTURE else ()
     place = f"`{ctx.name}`" + (f" on {database}" if database else "")
     where = ctx.where
     for path in filter(None, files):

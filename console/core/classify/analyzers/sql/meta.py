@@ -3,6 +3,8 @@ separated from the SQL first, because some run shell commands or files that no S
 
 from __future__ import annotations
 
+import re
+
 from console.core.tiers import Tier
 
 _PSQL_READ = ("d", "l", "dt", "x", "timing", "conninfo", "q", "?", "h", "list", "echo", "pset", "a", "t", "encoding")
@@ -82,6 +84,9 @@ def _psql_meta(meta: str) -> tuple[Tier, str]:
     if word.startswith(("d", "l")) or word in _PSQL_READ:
         return Tier.READ, ""
     if word in ("copy", "o", "out", "w", "write", "g", "gx", "s"):
+        rest = meta[len(word) :]
+        if "|" in rest or re.search(r"(?i)\bprogram\b", rest):  # `\o |cmd`, `\copy ... TO PROGRAM 'cmd'`
+            return Tier.DESTRUCTIVE, f"`\\{word}` runs a shell command on the client"
         return Tier.WRITE, f"`\\{word}` reads or writes a file"
     return Tier.WRITE, f"`\\{word}` is a psql command hitl cannot show to be read-only"
 

@@ -8,6 +8,7 @@ into something that is not a statement we know, is never READ. Client meta-comma
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ class SqlVerdict:
 _DESTRUCTIVE_FUNCTIONS = frozenset(
     {
         "pg_terminate_backend",
-        "pg_cancel_backend",
         "pg_drop_replication_slot",
         "pg_promote",
         "lo_unlink",
@@ -40,6 +40,7 @@ _DESTRUCTIVE_FUNCTIONS = frozenset(
 _WRITE_FUNCTIONS = frozenset(
     {
         "nextval",
+        "pg_cancel_backend",
         "setval",
         "set_config",
         "pg_reload_conf",
@@ -97,6 +98,38 @@ _READ_FUNCTIONS = frozenset(
         "pg_conf_load_time",
         "inet_server_addr",
         "pg_current_logfile",
+        # ClickHouse and MySQL date, size and aggregate helpers
+        "today",
+        "yesterday",
+        "todate",
+        "todatetime",
+        "tostartofhour",
+        "tostartofday",
+        "tostartofminute",
+        "tostartofinterval",
+        "toyyyymm",
+        "formatreadablesize",
+        "formatreadablequantity",
+        "uniq",
+        "uniqexact",
+        "quantile",
+        "quantiles",
+        "countif",
+        "sumif",
+        "avgif",
+        "anylast",
+        "argmax",
+        "argmin",
+        "topk",
+        "hostname",
+        "uptime",
+        "currentdatabase",
+        "date_format",
+        "from_unixtime",
+        "unix_timestamp",
+        "curdate",
+        "datediff",
+        "timestampdiff",
     }
 )
 _FALLBACK_DESTRUCTIVE = re.compile(r"\b(drop|truncate|delete|revoke|program|shutdown)\b", re.IGNORECASE)
@@ -105,7 +138,18 @@ _READ_COMMANDS = {"SHOW", "DESCRIBE", "DESC", "EXPLAIN", "LIST", "HELP"}
 _WRITE_COMMANDS = {"VACUUM", "ANALYZE", "REINDEX", "CLUSTER", "CHECKPOINT", "REFRESH", "LOCK", "OPTIMIZE"}
 
 
+@functools.cache
+def _dialect(name: str) -> Any:
+    """One sqlglot dialect object per name (building it on every parse costs a quarter of the parse)."""
+    from sqlglot.dialects.dialect import Dialect
+
+    _sqlglot()
+    return Dialect.get_or_raise(name)
+
+
+@functools.cache
 def _sqlglot() -> Any:
+    """sqlglot, imported on first use, its logger quietened once (setting a level clears logging's caches)."""
     import sqlglot
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -141,6 +185,8 @@ _TYPE_CHANGE = re.compile(
     r"^\s*ALTER\s+TABLE\b.*\b(ALTER\s+(COLUMN\s+)?\S+\s+(SET\s+DATA\s+)?TYPE|MODIFY\s+(COLUMN\s+)?|CHANGE\s+(COLUMN\s+)?)",
     re.IGNORECASE | re.DOTALL,
 )
+_SHOWS_ONLY = re.compile(r"^\s*(SHOW|DESCRIBE|EXPLAIN)\s+[A-Za-z_]", re.IGNORECASE)
+_ANALYZE = re.compile(r"ANALY[SZ]E|[\\(]|--|/\*|#", re.IGNORECASE)  # executes; or anything not plain
 _READ_ONLY_START = re.compile(r"^\s*(SHOW|DESCRIBE|DESC|EXPLAIN(?!\s+\(?\s*ANALY[SZ]E))\b", re.IGNORECASE)
 
 
@@ -167,6 +213,8 @@ def _by_words(statement: str) -> SqlVerdict | None:
 
 def _split_statements(text: str) -> list[str]:
     """The statements of `text`, split at semicolons outside quotes."""
+    if "'" not in text and '"' not in text and "`" not in text:
+        return [p for p in text.split(";") if p.strip()]
     parts: list[str] = []
     current: list[str] = []
     quote = ""
@@ -189,10 +237,14 @@ def tier_sql(text: str, dialect: str) -> list[SqlVerdict]:
     """One verdict per statement (or one for the whole text when it cannot be parsed)."""
     if not text.strip():
         return []
-    worded = [v for v in map(_by_words, _split_statements(text)) if v is not None]
+    parts = _split_statements(text)
+    if parts and all(_SHOWS_ONLY.match(p) and not _ANALYZE.search(p) for p in parts):
+        # SHOW, DESCRIBE and EXPLAIN without ANALYZE never execute anything: no parser needed
+        return [SqlVerdict(Tier.READ, "") for _ in parts]
+    worded = [v for v in map(_by_words, parts) if v is not None]
     sqlglot = _sqlglot()
     try:
-        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+        statements = [s for s in _dialect(dialect).parse(text) if s is not None]
     except Exception:  # sqlglot raises several error types; any of them means "cannot read"
         return [*worded, _unparsed(text)]
     try:
@@ -326,8 +378,13 @@ def _command(node: Any) -> SqlVerdict:
     rest = "" if expression is None else expression if isinstance(expression, str) else str(expression.this)
     if keyword == "EXPLAIN":
         words = rest.split()
-        if words and words[0].upper().startswith(("ANALYZE", "(ANALYZE", "ANALYSE")):
-            inner = tier_sql(" ".join(words[1:]), "postgres")
+        statement = " ".join(words[1:])
+        executes = bool(words) and words[0].upper().startswith(("ANALYZE", "(ANALYZE", "ANALYSE"))
+        if rest.lstrip().startswith("("):  # `EXPLAIN (BUFFERS, ANALYZE) stmt`: options in any order
+            options, _, statement = rest.lstrip()[1:].partition(")")
+            executes = bool(re.search(r"(?i)\bANALY[SZ]E\b(?!\s+(false|off|0)\b)", options))
+        if executes:
+            inner = tier_sql(statement, "postgres")
             worst = max(inner, key=lambda v: v.tier, default=None)
             if worst is not None and worst.tier > Tier.READ:
                 return SqlVerdict(worst.tier, f"EXPLAIN ANALYZE really executes it: {worst.reason}", worst.tables)
