@@ -110,6 +110,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE actions ADD COLUMN rule_id TEXT;
     """,
+    # 3: one rollback of a point at a time, across processes (console.core.memory.locks).
+    """
+    CREATE TABLE rollback_locks (
+        key   TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        token TEXT NOT NULL,
+        since REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 ROWS_CHAINED_FROM = 2
 """The schema version from which every write records the digests of the rows it touched."""

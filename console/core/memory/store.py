@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from console.core.memory import audit as audit_chain
+from console.core.memory import locks as rollback_locks
 from console.core.memory.context import render_context
 from console.core.memory.excerpt import output_excerpt
 from console.core.memory.owner import current_owner, owner_alive
@@ -364,6 +365,22 @@ class MemoryStore:
             }
             self._audit(db, "action-decided", payload, now, [("actions", action_id)])
 
+    def record_reclassified(self, action_id: int, *, tier: str, reasons: Sequence[str]) -> None:
+        """The tier was raised once the command's paths were resolved on the host (a write landing on a critical
+        path): the action is recorded with the tier it was asked and run under."""
+        clean_reasons = [redact(reason) for reason in reasons]
+        now = self._clock()
+        with self._write() as db:
+            _update_action(
+                db,
+                action_id,
+                "tier = ?, reasons = ?",
+                (tier, json.dumps(clean_reasons)),
+                searchable="\n".join(clean_reasons),
+            )
+            payload = {"action": action_id, "tier": tier, "reasons": clean_reasons}
+            self._audit(db, "action-reclassified", payload, now, [("actions", action_id)])
+
     def record_skipped(self, action_id: int, *, reason: str) -> None:
         """A plan step that never ran (an earlier step failed or was refused, the plan was aborted)."""
         reason = redact(reason)
@@ -520,6 +537,16 @@ class MemoryStore:
             if not db.execute("UPDATE rollback_points SET status = ? WHERE key = ?", (status, key)).rowcount:
                 raise ValueError(f"unknown rollback key {key!r}")
             self._audit(db, "rollback-status", {"key": key, "status": status}, now, [("rollback_points", key)])
+
+    def acquire_rollback_lock(self, keys: Sequence[str], *, token: str) -> str | None:
+        """Lock `keys` for one rollback (`token`), all or none: None when locked, else who is rolling back one
+        of them. A lock left by a process that is gone is taken over."""
+        with self._write() as db:
+            return rollback_locks.take(db, keys, owner=self._owner, token=token, now=self._clock())
+
+    def release_rollback_lock(self, keys: Sequence[str], *, token: str) -> None:
+        with self._write() as db:
+            rollback_locks.release(db, keys, token=token)
 
     def expire_rollback_points(self, now: float, snapshots_dir: Path) -> int:
         """Mark live points past their expiry as expired, and delete the blobs no unexpired point refers to.

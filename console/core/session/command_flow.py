@@ -57,6 +57,8 @@ class CommandFlow:
         warnings: tuple[str, ...] = ()
         while True:
             prepared = await runner.prepare(info.name, transport, step)
+            step = prepared.step  # the tier its resolved paths call for
+            journal.reclassify(action, step.classification)
             review = runner.review(prepared)
             rule = desk.remembered_rule(step.command, step.tier, info)
             if rule is not None and not warnings:

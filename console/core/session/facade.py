@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from console.core.approval import Approver
 from console.core.capture.blobs import BlobStore
-from console.core.classify import RuleSet, classify
+from console.core.classify import RuleSet, classify, critical_reason
 from console.core.classify.model import Classification
 from console.core.config import Settings
 from console.core.events import CurrentHostChanged, EventChannel, EventSink, ReadOnlyChanged
@@ -87,6 +87,7 @@ class Session:
                 journal=journal,
                 events=self.events,
                 clock=clock,
+                critical=self.critical,
             ),
             clock=clock,
             monotonic=monotonic,
@@ -136,6 +137,10 @@ class Session:
 
     def classify(self, command: str) -> Classification:
         return classify(command, rules=self.rules, unknown_tier=self.settings.unknown_command_tier)
+
+    def critical(self, path: str) -> str | None:
+        """Why writing `path` (as the host resolved it) is DESTRUCTIVE, by the same rules as `classify`."""
+        return critical_reason(path, rules=self.rules)
 
     # --- what the operator or the model asks for ---------------------------------------------------------
 

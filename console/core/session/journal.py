@@ -130,6 +130,14 @@ class ActionJournal:
         )
         action.verdict, action.rule = verdict, rule
 
+    def reclassify(self, action: Action, classification: Classification) -> None:
+        """The tier changed once the command's footprint was resolved on the host: record it, so the store, the
+        audit trail and the outcome say the tier it was really asked and run under."""
+        if classification == action.classification:
+            return
+        self._store.record_reclassified(action.id, tier=classification.tier.name, reasons=classification.reasons)
+        action.classification = classification
+
     def start(self, action: Action) -> None:
         """The command is about to run: from now on, a dead process leaves it `interrupted`."""
         self._store.record_start(action.id)
