@@ -107,10 +107,20 @@ class Outcome:
     plan_id: str | None = None
     index: int | None = None
     """The step's number in its plan."""
+    confinement: str | None = None
+    """For a READ that ran: `confined: MODE`, or `not confined: WHY` (no mode on the host, or
+    `read_confinement = off`). None for WRITE and DESTRUCTIVE, which are never confined."""
+    attempted: tuple[str, ...] = ()
+    """A caught classifier miss: what the confined READ tried to change, one line each (`modified PATH
+    (discarded)`, `denied: MESSAGE`). Nothing of it persisted."""
 
     @property
     def tier(self) -> Tier:
         return self.classification.tier
+
+    @property
+    def caught_miss(self) -> bool:
+        return bool(self.attempted)
 
     @property
     def ran(self) -> bool:

@@ -12,6 +12,7 @@ Every change of a plan's state is a method here; the plan flow calls them and se
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from console.core.classify.model import Classification
@@ -93,6 +94,12 @@ class Plan:
 
     # --- state changes -----------------------------------------------------------------------------------
 
+    def reclassify(self, change: Callable[[Classification], Classification]) -> None:
+        """Before anything ran: each step's classification changed (READ steps asked like WRITE, where the host
+        cannot confine them and the configuration requires it)."""
+        for step in self.steps:
+            step.classification = change(step.classification)
+
     def start(self, step: PlanStep) -> None:
         step.status = StepStatus.RUNNING
 
@@ -104,6 +111,9 @@ class Plan:
         elif not result.ok:
             reason = f"exit status {result.exit_status}" if result.ended is Ended.EXITED else result.ended.value
             self.stop_after(step, StepStatus.FAILED, reason)
+        elif result.confinement is not None and result.confinement.tried_to_change:
+            attempted = "; ".join(result.confinement.summary())
+            self.stop_after(step, StepStatus.FAILED, f"a READ that tried to change something (discarded): {attempted}")
         else:
             step.status = StepStatus.DONE
 

@@ -54,8 +54,18 @@ class Store(Protocol):
     def record_start(self, action_id: int) -> None: ...
 
     def record_finish(
-        self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
+        self,
+        action_id: int,
+        *,
+        exit_status: int | None,
+        ended: str,
+        output: str,
+        rollback_key: str | None,
+        confinement: str | None = None,
+        attempted: Sequence[str] = (),
     ) -> None: ...
+
+    def record_interrupted(self, action_id: int, *, reason: str) -> None: ...
 
     def actions(self, host: str | None = None, since: float | None = None, limit: int = 100) -> list[ActionRecord]: ...
 

@@ -58,6 +58,14 @@ class ActionRecord:
     rollback_key: str | None
     rule_id: str | None = None
     """The remembered approval that decided this action (decision `remembered`)."""
+    confinement: str | None = None
+    """For a READ that ran: `confined: MODE`, or `not confined: WHY`."""
+    attempted: tuple[str, ...] = ()
+    """A caught classifier miss: what the confined READ tried to change (nothing of it persisted)."""
+
+    @property
+    def classifier_miss(self) -> bool:
+        return bool(self.attempted)
 
     @property
     def outcome(self) -> str:

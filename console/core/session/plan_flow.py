@@ -7,6 +7,10 @@ rejected with the plan, or skipped after a failure or an abort. The plan pane fo
 Steps after the approval are prepared (footprint, digest) before the operator is asked, since the dialog shows
 them; right before each runs, the runner re-checks its subject against what the earlier steps left behind
 (`expected`). A step whose footprint depends on earlier steps can be prepared again at that point, in `_step`.
+
+READ steps run confined as `read_confinement` says. With `require` on a host that cannot confine, they are
+asked like WRITE steps: none runs before the approval, and the dialog says why. A READ step that tried to
+change something (a caught classifier miss) stops the plan: what it was run for did not happen.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from console.core.outcome import PlanOutcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
 from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
+from console.core.session.read_policy import asked_as_write
 from console.core.session.runner import Prepared
 from console.core.tiers import Tier
 from console.core.transport.base import Transport
@@ -83,6 +88,13 @@ class PlanFlow:
             for s in plan.steps:
                 journal.close(actions[s.index], Status.REFUSED, reason=str(error))
             raise
+        warnings: tuple[str, ...] = ()
+        if any(step.tier is Tier.READ for step in plan.steps):
+            mode = await parts.reads.mode(info.name, transport)
+            if mode.ask:
+                why = mode.ask
+                warnings = (why,)
+                plan.reclassify(lambda classification: asked_as_write(classification, why))
         outcome = PlanOutcome(plan, Verdict.AUTO)
         for step in plan.head_reads():
             if not await self._step(transport, outcome, step, actions[step.index]):
@@ -98,7 +110,7 @@ class PlanFlow:
             else StepReview.unprepared(s.index, s.command, s.purpose, s.classification, result=s.result)
             for s in plan.steps
         ]
-        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews))
+        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews, warnings=warnings))
         decision = answer.decision
         verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
         for s in plan.after_approval():
@@ -151,9 +163,20 @@ class PlanFlow:
             closed = parts.journal.close(action, Status.REFUSED, reason=step.note)
         else:
             status = Status.DONE if step.status is StepStatus.DONE else Status.FAILED
-            closed = parts.journal.close(action, status, result=ran.result, rollback_key=ran.rollback_key)
+            closed = parts.journal.close(
+                action, status, result=ran.result, rollback_key=ran.rollback_key, reason=step.note
+            )
         outcome.outcomes.append(closed)
         self._changed(plan)
+        if closed.caught_miss:
+            parts.events(
+                Notice(
+                    f"Classifier miss in plan '{plan.title}', step {step.index}: `{step.command}` ran as READ and "
+                    "tried to change something; nothing persisted and the plan stopped. It can be run again as "
+                    "WRITE, through the approval.",
+                    "warning",
+                )
+            )
         if step.status is not StepStatus.DONE:
             done = plan.rollback_order()
             if done:
