@@ -20,7 +20,9 @@ from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult
 from console.core.views import PlanView, StepStatus, StepView
 
-__all__ = ["Plan", "PlanStep", "StepStatus"]
+__all__ = ["MISS_NOTE", "Plan", "PlanStep", "StepStatus"]
+
+MISS_NOTE = "it ran as READ and tried to change something; confinement discarded it (a classifier miss)"
 
 
 @dataclass
@@ -112,8 +114,7 @@ class Plan:
             reason = f"exit status {result.exit_status}" if result.ended is Ended.EXITED else result.ended.value
             self.stop_after(step, StepStatus.FAILED, reason)
         elif result.confinement is not None and result.confinement.tried_to_change:
-            attempted = "; ".join(result.confinement.summary())
-            self.stop_after(step, StepStatus.FAILED, f"a READ that tried to change something (discarded): {attempted}")
+            self.stop_after(step, StepStatus.FAILED, MISS_NOTE)
         else:
             step.status = StepStatus.DONE
 

@@ -66,8 +66,7 @@ class CommandFlow:
         report = result.confinement
         if report is None or not report.tried_to_change:
             return self.parts.journal.close(action, ran_status(result), result=result)
-        reason = "a READ that tried to change something; confinement discarded it: " + "; ".join(report.summary())
-        outcome = self.parts.journal.close(action, Status.FAILED, result=result, reason=reason)
+        outcome = self.parts.journal.close(action, Status.FAILED, result=result)
         self.parts.events(
             Notice(
                 f"Classifier miss on {action.host}: `{action.command}` ran as READ and tried to change "
