@@ -17,7 +17,6 @@ from console.core.approval import ApprovalRequest, Decision
 from console.core.events import ClassifierMiss, ReadConfinementChanged, SessionEvent
 from console.core.outcome import Origin, Status, Verdict
 from console.core.tiers import Tier
-from tests.fixtures.sshd import SshdServer
 from tests.support.misread import Misread, crontab_of, tree_snapshot
 from tests.support.session import RuntimeFactory, ScriptedApprover, approve, with_settings
 
@@ -143,53 +142,36 @@ async def test_with_off_nothing_is_confined(misread: Misread, sentinel_trees, ma
     assert rt.memory.actions()[0].confinement == "not confined: read_confinement = off"
 
 
-@pytest.fixture
-def bare_host(sshd_factory, tmp_path: Path, hitl_home: Path) -> str:
-    """An SSH host whose login PATH has every program of this machine except util-linux's unshare: it cannot
-    confine."""
-    bin_dir = tmp_path / "bin-without-unshare"
-    bin_dir.mkdir()
-    for directory in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
-        for program in Path(directory).iterdir() if Path(directory).is_dir() else []:
-            target = bin_dir / program.name
-            if program.name != "unshare" and not target.exists():
-                target.symlink_to(program)
-    tmp_path.chmod(0o755)
-    server: SshdServer = sshd_factory(extra_config=[f"SetEnv PATH={bin_dir}"])
-    (hitl_home / "hosts.toml").write_text(server.host_entry("bare"))
-    return "bare"
-
-
 async def test_prefer_runs_unconfined_on_a_host_that_cannot_confine_and_marks_it(
-    bare_host: str, make_runtime: RuntimeFactory
+    unconfinable_host: str, make_runtime: RuntimeFactory
 ) -> None:
     events: list[SessionEvent] = []
     rt = make_runtime(ScriptedApprover(), events=events)
-    outcome = await rt.session.run_command(bare_host, "cat /etc/hostname")
+    outcome = await rt.session.run_command(unconfinable_host, "cat /etc/hostname")
     assert outcome.ok and outcome.decision is Verdict.AUTO
     assert outcome.confinement == "not confined: none: unshare not found on the host"
-    assert ReadConfinementChanged(bare_host, False, "none: unshare not found on the host") in events
+    assert ReadConfinementChanged(unconfinable_host, False, "none: unshare not found on the host") in events
 
 
 async def test_require_asks_like_a_write_on_a_host_that_cannot_confine(
-    bare_host: str, make_runtime: RuntimeFactory, tmp_path: Path
+    unconfinable_host: str, make_runtime: RuntimeFactory, tmp_path: Path
 ) -> None:
     approver = ScriptedApprover(_reject, approve, approve)
     rt = make_runtime(approver, with_settings(read_confinement="require"))
-    refused = await rt.session.run_command(bare_host, "cat /etc/hostname")
+    refused = await rt.session.run_command(unconfinable_host, "cat /etc/hostname")
     request = approver.requests[0]
     assert request.tier is Tier.WRITE, "asked like a WRITE: one deliberate key"
     assert any("cannot confine READs" in warning and "unshare not found" in warning for warning in request.warnings)
     assert refused.result is None and refused.status is Status.REJECTED
 
-    ran = await rt.session.run_command(bare_host, "cat /etc/hostname")
+    ran = await rt.session.run_command(unconfinable_host, "cat /etc/hostname")
     assert ran.ok and ran.classification.tier is Tier.READ
     assert ran.confinement == "not confined: none: unshare not found on the host"
     record = rt.memory.actions()[0]
     assert (record.tier, record.decision) == ("READ", "approved")
 
     marker = tmp_path / "after"
-    plan = await rt.session.run_plan("check", bare_host, [("cat /etc/hostname", ""), (f"touch {marker}", "")])
+    plan = await rt.session.run_plan("check", unconfinable_host, [("cat /etc/hostname", ""), (f"touch {marker}", "")])
     assert len(approver.requests) == 3
     assert approver.requests[2].steps[0].result is None, "no READ ran before the approval"
     assert plan.decision is Verdict.APPROVED and marker.exists()

@@ -92,33 +92,17 @@ def test_with_off_exec_runs_reads_unconfined(misread: Misread, sentinel_trees, h
     assert record["confinement"] == "not confined: read_confinement = off"
 
 
-@pytest.fixture
-def bare_host(sshd_factory, tmp_path: Path, hitl_home: Path) -> str:
-    """An SSH host whose login PATH lacks util-linux's unshare: it cannot confine."""
-    bin_dir = tmp_path / "bin-without-unshare"
-    bin_dir.mkdir()
-    for directory in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
-        for program in Path(directory).iterdir() if Path(directory).is_dir() else []:
-            target = bin_dir / program.name
-            if program.name != "unshare" and not target.exists():
-                target.symlink_to(program)
-    tmp_path.chmod(0o755)
-    server: SshdServer = sshd_factory(extra_config=[f"SetEnv PATH={bin_dir}"])
-    (hitl_home / "hosts.toml").write_text(server.host_entry("bare"))
-    return "bare"
-
-
-def test_exec_on_a_host_that_cannot_confine_says_so_and_require_asks(bare_host: str, hitl_home: Path) -> None:
-    done = run("exec", bare_host, "--", "cat /etc/hostname")
+def test_exec_on_a_host_that_cannot_confine_says_so_and_require_asks(unconfinable_host: str, hitl_home: Path) -> None:
+    done = run("exec", unconfinable_host, "--", "cat /etc/hostname")
     assert done.returncode == 0
     assert "ran unconfined: host bare cannot confine (none: unshare not found on the host)" in done.stderr
 
     (hitl_home / "config.toml").write_text('read_confinement = "require"\n')
-    refused = run("exec", bare_host, "--", "cat /etc/hostname")
+    refused = run("exec", unconfinable_host, "--", "cat /etc/hostname")
     assert refused.returncode == 3 and refused.stdout == "", refused.stderr
     assert "no terminal" in refused.stderr
 
-    term = Terminal("exec", bare_host, "--", "cat /etc/hostname")
+    term = Terminal("exec", unconfinable_host, "--", "cat /etc/hostname")
     term.expect(r"WARNING: host 'bare' cannot confine READs \(none: unshare not found on the host\)")
     term.expect(r"Approve WRITE on bare\? \[y/N\] ")
     term.send("y\n")

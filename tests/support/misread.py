@@ -4,6 +4,7 @@ through a user rule (`$HITL_HOME/rules/*.toml`), and sentinel trees to prove tha
 `misread` (fixture) installs the helper as `/usr/local/bin/hitl-inspect-XXXX` (a new, unknown program, so the
 rule needs no `lower = true`), writes the rule and removes the program afterwards. `sentinel(base, owner)` makes
 a tree with one entry per kind of change; `tree_snapshot(tree)` is everything about it that could change.
+`unconfinable_host` (fixture) is an SSH host that cannot confine.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.sshd import SshdServer
 
 HELPER = r"""#!/bin/sh
 # Tries every kind of change on each tree given, and on the caller's crontab; always exits 0, as a careless
@@ -120,3 +123,20 @@ def crontab_of(user: str) -> str:
     done = subprocess.run(["crontab", "-l", "-u", user], capture_output=True, text=True, check=False)
     text = done.stdout + done.stderr
     return str("hitl-misread-crontab" in text) if user == "root" else text
+
+
+@pytest.fixture
+def unconfinable_host(sshd_factory: Callable[..., SshdServer], tmp_path: Path, hitl_home: Path) -> str:
+    """`bare` in hosts.toml: an SSH host whose login PATH has every program of this machine except util-linux's
+    unshare, so it cannot confine (`none: unshare not found on the host`)."""
+    bin_dir = tmp_path / "bin-without-unshare"
+    bin_dir.mkdir()
+    for directory in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+        for program in Path(directory).iterdir() if Path(directory).is_dir() else []:
+            target = bin_dir / program.name
+            if program.name != "unshare" and not target.exists():
+                target.symlink_to(program)
+    tmp_path.chmod(0o755)
+    server = sshd_factory(extra_config=[f"SetEnv PATH={bin_dir}"])
+    (hitl_home / "hosts.toml").write_text(server.host_entry("bare"))
+    return "bare"

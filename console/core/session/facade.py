@@ -163,9 +163,12 @@ class Session:
                 miss.host, miss.command, purpose="run again as WRITE", source=Source.of(source), at_least=why
             )
 
-    async def read_confinement(self, host: str) -> ReadMode:
-        """How READs run on `host` (probed on its connection once); announced as `ReadConfinementChanged`."""
+    async def read_confinement(self, host: str, *, connect: bool = True) -> ReadMode | None:
+        """How READs run on `host` (probed once per connection); announced as `ReadConfinementChanged`. With
+        `connect=False`, None for a host that would need a new connection (learnt at its first command)."""
         info = self.hosts.info(host)
+        if not connect and not self.hosts.ready(info.name):
+            return None
         return await self._parts.reads.mode(info.name, await self.hosts.transport(info.name))
 
     async def run_plan(
