@@ -6,7 +6,6 @@ tool result says what it tried and that the operator was offered it."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from textual.widgets import Log
 
@@ -15,7 +14,6 @@ from tests.fakes.anthropic_server import text_turn, tool_turn
 from tests.support.misread import Misread, tree_snapshot
 from tests.tui.pilot import dialog, say, turn_done, wait_for
 from tests.tui.test_console_manual import chat_text
-from tests.tui.test_console_model import model  # noqa: F401  (the fixture)
 
 
 def output(app: HitlApp) -> str:
