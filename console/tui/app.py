@@ -184,6 +184,7 @@ class HitlApp(App[None]):
             self.notify(problem, title="Theme", severity="warning", timeout=8)
         if self._connect:
             self.call_after_refresh(self._open_session)
+            self.call_after_refresh(self._preload_redaction)
 
     # --- panes ---------------------------------------------------------------------------------------------
     # Looked up on the main screen, not the active one: session events keep arriving while a dialog, the
@@ -210,6 +211,14 @@ class HitlApp(App[None]):
         return self.main_screen.query_one(StatusBar)
 
     # --- opening the session -------------------------------------------------------------------------------
+
+    @work(group="preload", thread=True, exit_on_error=False)
+    def _preload_redaction(self) -> None:
+        """Import the secret detector library (about 0.2 s) in a thread after the first frame, so the first
+        message or output redacted does not pay for it."""
+        from console.core import redact
+
+        redact.preload()
 
     @work(group="startup", exit_on_error=False)
     async def _open_session(self) -> None:
