@@ -37,7 +37,7 @@ for t in "$@"; do
   mkdir "$t/newdir"
   rmdir "$t/emptydir"
 done
-printf '17 3 * * * touch /tmp/hitl-misread-crontab\n' | crontab -
+printf '17 3 * * * touch /tmp/hitl-crontab-was-installed\n' | crontab -
 echo inspected
 exit 0
 """
@@ -122,7 +122,7 @@ def crontab_of(user: str) -> str:
     edit root's real crontab meanwhile, and restore it)."""
     done = subprocess.run(["crontab", "-l", "-u", user], capture_output=True, text=True, check=False)
     text = done.stdout + done.stderr
-    return str("hitl-misread-crontab" in text) if user == "root" else text
+    return str("hitl-crontab-was-installed" in text) if user == "root" else text
 
 
 @pytest.fixture
