@@ -73,7 +73,8 @@ class Status(StrEnum):
 
     DONE = "done"
     FAILED = "failed"
-    """It ran and did not succeed (non-zero exit, timeout, lost connection), or a restore failed."""
+    """It ran and did not succeed (non-zero exit, timeout, lost connection, a READ that tried to change something
+    and was stopped by its confinement), or a restore failed."""
     REJECTED = "rejected"
     REFUSED = "refused"
     """It did not run: policy, an unreachable host, a failed capture, drift, a refused decision."""
