@@ -216,9 +216,9 @@ class HitlApp(App[None]):
     def _preload_redaction(self) -> None:
         """Import the secret detector library (about 0.2 s) in a thread after the first frame, so the first
         message or output redacted does not pay for it."""
-        from console.core import redact
+        from console.core import runtime
 
-        redact.preload()
+        runtime.preload_redaction()
 
     @work(group="startup", exit_on_error=False)
     async def _open_session(self) -> None:

@@ -141,16 +141,16 @@ async def test_model_mode_keeps_every_secret_off_the_request_and_the_disk(
 async def test_the_detector_library_is_loaded_in_a_thread_after_the_first_frame(
     console_app, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from console.core import redact
+    from console.core import runtime
 
     calls: list[tuple[bool, bool]] = []
-    loaded = redact.preload
+    loaded = runtime.preload_redaction
 
     def preload() -> None:
         calls.append((threading.current_thread() is threading.main_thread(), app.screen.is_mounted))
         loaded()
 
-    monkeypatch.setattr(redact, "preload", preload)
+    monkeypatch.setattr(runtime, "preload_redaction", preload)
     app = console_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: calls)
