@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.mariadb",
     "tests.fixtures.host_users",
     "tests.support.session",
+    "tests.support.misread",
 ]
 
 

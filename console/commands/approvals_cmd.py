@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any
 
+from console.commands.failures import EXIT_FAILURE
 from console.core.paths import resolve_paths
 from console.core.stores import remembered_approvals
 
@@ -32,6 +33,6 @@ def _list(_args: argparse.Namespace) -> int:
 def _revoke(args: argparse.Namespace) -> int:
     if not remembered_approvals(resolve_paths()).revoke(args.rule_id):
         print(f"hitl: no remembered approval {args.rule_id}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     print(f"revoked {args.rule_id}")
     return 0

@@ -56,8 +56,20 @@ class Store(Protocol):
     def record_start(self, action_id: int) -> None: ...
 
     def record_finish(
-        self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
+        self,
+        action_id: int,
+        *,
+        exit_status: int | None,
+        ended: str,
+        output: str,
+        rollback_key: str | None,
+        confinement: str | None = None,
+        attempted: Sequence[str] = (),
     ) -> None: ...
+
+    def record_interrupted(self, action_id: int, *, reason: str) -> None: ...
+
+    def action(self, action_id: int) -> ActionRecord | None: ...
 
     def actions(self, host: str | None = None, since: float | None = None, limit: int = 100) -> list[ActionRecord]: ...
 
@@ -116,3 +128,8 @@ class Hosts(Protocol):
     def names(self) -> list[str]: ...
 
     async def transport(self, name: str) -> Transport: ...
+
+    def ready(self, name: str) -> bool:
+        """Whether `transport(name)` connects nowhere new (its transport is open, or it is this machine), so
+        nothing (a trust prompt, a slow login) happens by asking for it."""
+        ...

@@ -593,6 +593,6 @@ async def test_a_command_stopped_while_running_is_closed_as_interrupted_at_once(
     with pytest.raises(asyncio.CancelledError):
         await task
     action = rt.memory.actions()[0]
-    assert (action.state, action.ended) == ("finished", "cancelled")
+    assert (action.state, action.ended) == ("interrupted", "cancelled")
     closed = [e.outcome for e in events if isinstance(e, ActionFinished)]
     assert [o.status.value for o in closed] == ["interrupted"]

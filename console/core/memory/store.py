@@ -64,7 +64,7 @@ _HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 _ACTION_COLUMNS = (
     "id, session_id, host, command, tier, reasons, source, proposed, state, decision, decided_by, latency, "
-    "reason, digest, started, finished, ended, exit_status, output, rollback_key, rule_id"
+    "reason, digest, started, finished, ended, exit_status, output, rollback_key, rule_id, confinement, attempted"
 )
 _ROLLBACK_COLUMNS = "key, host, action_id, command, tier, strategies, artifacts, created, expires, status"
 
@@ -115,6 +115,8 @@ def _action(row: sqlite3.Row) -> ActionRecord:
         output=row[18],
         rollback_key=row[19],
         rule_id=row[20],
+        confinement=row[21],
+        attempted=tuple(json.loads(row[22])) if row[22] else (),
     )
 
 
@@ -397,17 +399,29 @@ class MemoryStore:
             self._audit(db, "action-started", {"action": action_id}, now, [("actions", action_id)])
 
     def record_finish(
-        self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
+        self,
+        action_id: int,
+        *,
+        exit_status: int | None,
+        ended: str,
+        output: str,
+        rollback_key: str | None,
+        confinement: str | None = None,
+        attempted: Sequence[str] = (),
     ) -> None:
-        """The command ended; its output is kept as a bounded, redacted excerpt."""
+        """The command ended; its output is kept as a bounded, redacted excerpt. For a READ, `confinement` says
+        how it ran; `attempted` lists what a confined READ tried to change (a caught classifier miss), which is
+        also chained as its own `classifier-miss` event, in the same transaction."""
         excerpt = output_excerpt(output)
+        tried = [redact(line) for line in attempted]
         now = self._clock()
         with self._write() as db:
             _update_action(
                 db,
                 action_id,
-                "state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?, rollback_key = ?",
-                (now, ended, exit_status, excerpt, rollback_key),
+                "state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?, rollback_key = ?,"
+                " confinement = ?, attempted = ?",
+                (now, ended, exit_status, excerpt, rollback_key, confinement, json.dumps(tried) if tried else None),
                 searchable=excerpt,
             )
             payload = {
@@ -417,8 +431,26 @@ class MemoryStore:
                 "output_chars": len(output),
                 "excerpt_sha256": hashlib.sha256(excerpt.encode("utf-8")).hexdigest(),
                 "rollback_key": rollback_key,
+                "confinement": confinement,
             }
             self._audit(db, "action-finished", payload, now, [("actions", action_id)])
+            if tried:
+                miss = {"action": action_id, "confinement": confinement, "attempted": tried}
+                self._audit(db, "classifier-miss", miss, now, [("actions", action_id)])
+
+    def record_interrupted(self, action_id: int, *, reason: str) -> None:
+        """The operator stopped the command while it ran: `interrupted`, at this moment, with why."""
+        reason = redact(reason)
+        now = self._clock()
+        with self._write() as db:
+            _update_action(
+                db,
+                action_id,
+                "state = 'interrupted', finished = ?, ended = 'cancelled', reason = ?",
+                (now, reason),
+            )
+            payload = {"action": action_id, "was": "running", "reason": reason}
+            self._audit(db, "action-interrupted", payload, now, [("actions", action_id)])
 
     def mark_interrupted(self) -> int:
         """Actions left unfinished by a process that no longer exists: running ones become "interrupted",

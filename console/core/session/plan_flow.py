@@ -10,6 +10,10 @@ steps left (step 1 `ln -sf /etc/shadow link` reroutes step 2 `cp new link`): a h
 did not cover, parts that can no longer be captured, or targets changed by someone else stop the plan before
 that step and ask again, with what changed (`_again`). A target an earlier step changed is compared with what
 that step left (`expected`), so a plan that edits one file twice does not stop at its second step.
+
+READ steps run confined as `read_confinement` says. With `require` on a host that cannot confine, they are
+asked like WRITE steps: none runs before the approval, and the dialog says why. A READ step that tried to
+change something (a caught classifier miss) stops the plan: what it was run for did not happen.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from console.core.outcome import PlanOutcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
 from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
+from console.core.session.read_policy import asked_as_write
 from console.core.session.runner import Prepared
 from console.core.tiers import Tier
 from console.core.transport.base import Transport
@@ -86,6 +91,13 @@ class PlanFlow:
             for s in plan.steps:
                 journal.close(actions[s.index], Status.REFUSED, reason=str(error))
             raise
+        warnings: tuple[str, ...] = ()
+        if any(step.tier is Tier.READ for step in plan.steps):
+            mode = await parts.reads.mode(info.name, transport)
+            if mode.ask:
+                why = mode.ask
+                warnings = (why,)
+                plan.reclassify(lambda classification: asked_as_write(classification, why))
         outcome = PlanOutcome(plan, Verdict.AUTO)
         for step in plan.head_reads():
             if not await self._step(transport, outcome, step, actions[step.index]):
@@ -104,7 +116,7 @@ class PlanFlow:
             else StepReview.unprepared(s.index, s.command, s.purpose, s.classification, result=s.result)
             for s in plan.steps
         ]
-        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews))
+        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews, warnings=warnings))
         decision = answer.decision
         verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
         for s in plan.after_approval():
@@ -210,9 +222,20 @@ class PlanFlow:
             closed = parts.journal.close(action, Status.REFUSED, reason=step.note)
         else:
             status = Status.DONE if step.status is StepStatus.DONE else Status.FAILED
-            closed = parts.journal.close(action, status, result=ran.result, rollback_key=ran.rollback_key)
+            closed = parts.journal.close(
+                action, status, result=ran.result, rollback_key=ran.rollback_key, reason=step.note
+            )
         outcome.outcomes.append(closed)
         self._changed(plan)
+        if closed.caught_miss:
+            parts.events(
+                Notice(
+                    f"Classifier miss in plan '{plan.title}', step {step.index}: `{step.command}` ran as READ and "
+                    "tried to change something; nothing persisted and the plan stopped. It can be run again as "
+                    "WRITE, through the approval.",
+                    "warning",
+                )
+            )
         if step.status is not StepStatus.DONE:
             done = plan.rollback_order()
             if done:

@@ -9,8 +9,8 @@
    content, is drift and nothing runs. Then the capture is taken (a failed capture refuses the command), the
    command runs, and the rollback point is stored with every captured target's state right after the change.
 3. `execute` — the one place a step's command reaches the transport, for every tier and every flow (a command,
-   a plan's head READs and later steps, a remembered approval, `hitl exec`): output is streamed as events, and
-   a later change (running READs confined) has a single call to change.
+   a plan's head READs and later steps, a remembered approval, `hitl exec`): a READ runs confined per
+   `read_confinement` (`ReadPolicy`), WRITE and DESTRUCTIVE never; output is streamed as events.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from console.core.ports import Store
 from console.core.rollback import new_rollback_key
 from console.core.session.contexts import HostContexts
 from console.core.session.journal import Action, ActionJournal
+from console.core.session.read_policy import ReadPolicy
 from console.core.tiers import Tier
-from console.core.transport.base import RunResult, Stream, Transport
+from console.core.transport.base import Ended, RunResult, Stream, Transport
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +69,14 @@ class StepRunner:
         blobs: BlobStore,
         store: Store,
         journal: ActionJournal,
+        reads: ReadPolicy,
         events: EventSink,
         clock: Callable[[], float],
         critical: CriticalCheck,
     ) -> None:
         self._settings = settings
         self._critical = critical
+        self._reads = reads
         self._contexts = contexts
         self._gate = gate
         self._blobs = blobs
@@ -165,8 +168,7 @@ class StepRunner:
                     )
                 except CaptureError as error:
                     return Ran(refused=str(error))
-        self._journal.start(action)
-        result = await self.execute(host, transport, step.command)
+        result = await self.execute(transport, action, step)
         key = None
         if snapshot is not None and capture is not None:
             key, after = await self.keep_rollback_point(
@@ -176,14 +178,27 @@ class StepRunner:
                 expected.update({path: state.checksum for path, state in after.items()})
         return Ran(result=result, rollback_key=key)
 
-    async def execute(self, host: str, transport: Transport, command: str) -> RunResult:
-        """Run a step's command on the host, in its working directory, streaming the output as events."""
+    async def execute(self, transport: Transport, action: Action, step: PlanStep) -> RunResult:
+        """Start the action and run the step's command on the host, in its working directory, streaming the
+        output as events. What the classifier called READ runs confined as the policy says; one the policy says
+        must be asked first (the flows raise it to WRITE, see `asked_as_write`) never runs here unasked."""
+        host = action.host
         context = await self._contexts.of(host, transport)
+        mode = await self._reads.mode(host, transport) if action.classification.tier is Tier.READ else None
+        if mode is not None and mode.ask and step.tier is Tier.READ:
+            return RunResult(None, "", "", 0.0, Ended.NOT_STARTED, error=mode.ask)
+        self._journal.start(action, confinement=mode.description if mode else None)
 
         def forward(stream: Stream, line: str) -> None:
             self._events(OutputLines(host=host, stream=stream, lines=(line,)))
 
-        return await transport.run(command, timeout=self._settings.command_timeout, cwd=context.cwd, on_output=forward)
+        return await transport.run(
+            step.command,
+            timeout=self._settings.command_timeout,
+            cwd=context.cwd,
+            on_output=forward,
+            confine=mode is not None and mode.confine,
+        )
 
     async def _current(
         self, host: str, transport: Transport, prepared: Prepared, expected: Mapping[str, str] | None
