@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.mariadb",
     "tests.fixtures.host_users",
+    "tests.fixtures.fleet",
     "tests.support.session",
     "tests.support.misread",
 ]

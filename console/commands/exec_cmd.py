@@ -15,8 +15,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from console.commands.failures import EXIT_CLASSIFIER_MISS, EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE
+from console.commands.fleet_out import HostOutput, print_fleet
 from console.commands.session_access import terminal_session
 from console.commands.terminal import ask, interactive
+from console.core.fleet.targets import is_fleet
 from console.core.outcome import Ended, Origin, Outcome
 
 if TYPE_CHECKING:
@@ -31,7 +33,9 @@ def register(subparsers: Any) -> None:
         "asks [y/N], DESTRUCTIVE asks for a typed challenge; without a terminal WRITE and DESTRUCTIVE are "
         "refused (exit 3). A READ that tried to change something exits 4.",
     )
-    parser.add_argument("host", metavar="HOST")
+    parser.add_argument("host", metavar="TARGET", help="a host, @LABEL or @GROUP, or a comma-separated list")
+    parser.add_argument("--serial", help='rollout waves across a group, e.g. "1,25%%,100%%" (default: config)')
+    parser.add_argument("--max-fail", help='failed hosts a wave may have before the rollout stops: "0", "10%%"')
     parser.add_argument("words", nargs=argparse.REMAINDER, metavar="-- COMMAND")
     parser.set_defaults(func=_exec)
 
@@ -103,4 +107,18 @@ def _exec(args: argparse.Namespace) -> int:
     if not words:
         print("hitl exec: give the command after --, e.g. hitl exec local -- df -h", file=sys.stderr)
         return 2
+    if is_fleet(args.host):
+        return asyncio.run(_run_fleet(args.host, " ".join(words), serial=args.serial, max_fail=args.max_fail))
     return asyncio.run(_run(args.host, " ".join(words)))
+
+
+async def _run_fleet(target: str, command: str, *, serial: str | None, max_fail: str | None) -> int:
+    """A command on every host `target` names (see `console.commands.fleet_out` for what is printed)."""
+    output = HostOutput()
+    async with terminal_session(events=output) as session:
+        options = session.fleet_options(serial=serial, max_fail=max_fail)
+        hosts = session.resolve_target(target)
+        classification = session.classify(command)
+        say(f"{classification.tier.name} on {target} ({len(hosts)} hosts): " + "; ".join(classification.reasons))
+        outcome = await session.run_fleet(target, command, source=Origin.CLI, options=options)
+    return print_fleet(outcome, output)

@@ -29,8 +29,13 @@ def _warn(hosts: InventoryHosts) -> None:
         print(f"hitl: warning: {warning}", file=sys.stderr)
 
 
+def _open() -> InventoryHosts:
+    paths = resolve_paths()
+    return open_hosts(paths, inventory_files=load_settings(paths.config_file).inventory)
+
+
 def _list(args: argparse.Namespace) -> int:
-    hosts = open_hosts(resolve_paths())
+    hosts = _open()
     _warn(hosts)
     rows = [("NAME", "ADDRESS", "LABELS", "POLICY", "SOURCE")]
     rows += [
@@ -39,12 +44,19 @@ def _list(args: argparse.Namespace) -> int:
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+    groups = hosts.groups()
+    if groups:
+        print()
+        width = max(len(name) for name in groups) + 1
+        print("GROUP".ljust(width) + "  HOSTS")
+        for name, members in groups.items():
+            print(f"@{name}".ljust(width) + f"  {', '.join(members) or '-'}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     paths = resolve_paths()
-    hosts = open_hosts(paths)
+    hosts = open_hosts(paths, inventory_files=load_settings(paths.config_file).inventory)
     names = [hosts.info(args.name).name] if args.name else hosts.names()
     policy = load_settings(paths.config_file).read_confinement
     _warn(hosts)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from console.commands.context import load_context
 from console.commands.terminal import TerminalApprover, terminal_trust_prompt
-from console.core.events import OutputLines, SessionEvent
+from console.core.events import EventSink, OutputLines, SessionEvent
 
 if TYPE_CHECKING:
     from console.core.session import Session
@@ -25,13 +25,14 @@ def print_output(event: SessionEvent) -> None:
 
 
 @asynccontextmanager
-async def terminal_session() -> AsyncIterator[Session]:
-    """A session answered on this terminal, closed (connections and store) when the block ends."""
+async def terminal_session(events: EventSink = print_output) -> AsyncIterator[Session]:
+    """A session answered on this terminal, closed (connections and store) when the block ends; `events`
+    receives the session's events (by default host output is printed as it comes)."""
     from console.core.runtime import open_runtime
 
     context = load_context()
     runtime = open_runtime(
-        context.paths, context.settings, TerminalApprover(), events=print_output, trust_prompt=terminal_trust_prompt
+        context.paths, context.settings, TerminalApprover(), events=events, trust_prompt=terminal_trust_prompt
     )
     if runtime.permissions_notice:
         print(f"hitl: {runtime.permissions_notice}", file=sys.stderr)

@@ -91,6 +91,8 @@ class TerminalApprover:
         labels = f" [{', '.join(request.host_labels)}]" if request.host_labels else ""
         production = " PROD" if request.production else ""
         out.write(f"\n{request.kind.upper()} on {request.host}{labels}{production}: {request.title}\n")
+        for line in request.details:
+            out.write(f"  {line}\n")
         for warning in request.warnings:
             out.write(f"  WARNING: {warning}\n")
         for step in request.steps:

@@ -122,6 +122,9 @@ class ApprovalRequest:
     """For rollbacks: the difference between now and the capture."""
     requires_force: bool = False
     """A rollback over targets changed since the capture: the operator must choose to overwrite them."""
+    details: tuple[str, ...] = ()
+    """Context lines shown under the title: for a rollout across a group, its hosts and waves (or, between
+    waves, the last wave's results)."""
 
     @property
     def tier(self) -> Tier:

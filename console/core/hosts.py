@@ -7,7 +7,8 @@ here and in `console.core.views`, once, for every screen and listing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from console.core.errors import SessionError
 from console.core.paths import Paths
@@ -47,8 +48,11 @@ class InventoryHosts:
         trust_prompt: TrustPrompt | None,
         *,
         connect: Connector | None = None,
+        inventory_files: Sequence[Path] = (),
     ) -> None:
         self.inventory = inventory
+        self.inventory_files = tuple(inventory_files)
+        """The Ansible inventory files read with hosts.toml (`inventory` in config.toml)."""
         self.paths = paths
         self.trust_prompt = trust_prompt
         self._connect: Connector = connect or (lambda spec: open_transport(spec, paths, trust_prompt))
@@ -77,6 +81,9 @@ class InventoryHosts:
 
     def all(self) -> list[HostInfo]:
         return [host_info(spec) for spec in self.inventory.all()]
+
+    def groups(self) -> Mapping[str, tuple[str, ...]]:
+        return self.inventory.groups
 
     def ready(self, name: str) -> bool:
         return name in self._open or self._spec(name).is_local
@@ -113,7 +120,7 @@ class InventoryHosts:
 
     def reload(self) -> None:
         """Read hosts.toml and ~/.ssh/config again (transports already open stay open)."""
-        self.inventory = load_inventory(self.paths)
+        self.inventory = load_inventory(self.paths, ansible=self.inventory_files)
 
     async def close(self) -> None:
         for transport in self._open.values():
@@ -121,6 +128,9 @@ class InventoryHosts:
         self._open.clear()
 
 
-def open_hosts(paths: Paths, trust_prompt: TrustPrompt | None = None) -> InventoryHosts:
+def open_hosts(
+    paths: Paths, trust_prompt: TrustPrompt | None = None, *, inventory_files: Sequence[Path] = ()
+) -> InventoryHosts:
     """The host directory alone, for sub-commands that need no session (`hitl hosts`)."""
-    return InventoryHosts(load_inventory(paths), paths, trust_prompt)
+    inventory = load_inventory(paths, ansible=inventory_files)
+    return InventoryHosts(inventory, paths, trust_prompt, inventory_files=inventory_files)

@@ -126,6 +126,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE actions ADD COLUMN confinement TEXT;
     ALTER TABLE actions ADD COLUMN attempted TEXT;
     """,
+    # 5: fleets (console.core.memory.rollouts): one row per rollout across a group of hosts, its hosts and their
+    # rollback keys as JSON. Every write of a row appends a `rollout` audit event holding the whole row.
+    """
+    CREATE TABLE rollouts (
+        key     TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        target  TEXT NOT NULL,
+        title   TEXT NOT NULL,
+        tier    TEXT NOT NULL,
+        status  TEXT NOT NULL,
+        hosts   TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 ROWS_CHAINED_FROM = 2
 """The schema version from which every write records the digests of the rows it touched."""

@@ -22,12 +22,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, cast
 
 from console.core.memory import audit as audit_chain
 from console.core.memory import locks as rollback_locks
+from console.core.memory import rollouts
 from console.core.memory.context import render_context
 from console.core.memory.excerpt import output_excerpt
 from console.core.memory.owner import current_owner, owner_alive
@@ -44,6 +46,7 @@ from console.core.memory.records import (
     RollbackStatus,
     StoredSession,
 )
+from console.core.memory.rollouts import RolloutRecord
 from console.core.memory.rows import (
     RowRef,
     current_rows,
@@ -569,6 +572,24 @@ class MemoryStore:
             if not db.execute("UPDATE rollback_points SET status = ? WHERE key = ?", (status, key)).rowcount:
                 raise ValueError(f"unknown rollback key {key!r}")
             self._audit(db, "rollback-status", {"key": key, "status": status}, now, [("rollback_points", key)])
+
+    # -- rollouts (console.core.memory.rollouts) ------------------------------------------------------------
+
+    def record_rollout(self, record: RolloutRecord) -> None:
+        """Write (or rewrite) a rollout's row, with its whole state as a `rollout` audit event."""
+        record = replace(record, title=redact(record.title))
+        with self._write() as db:
+            rollouts.write(db, record)
+            self._audit(db, "rollout", record.payload(), self._clock())
+
+    def rollout(self, key: str) -> RolloutRecord | None:
+        with self._read() as db:
+            return rollouts.read(db, key)
+
+    def rollouts(self, limit: int = 50) -> list[RolloutRecord]:
+        """Newest first."""
+        with self._read() as db:
+            return rollouts.recent(db, limit)
 
     def acquire_rollback_lock(self, keys: Sequence[str], *, token: str) -> str | None:
         """Lock `keys` for one rollback (`token`), all or none: None when locked, else who is rolling back one

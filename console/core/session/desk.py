@@ -65,6 +65,7 @@ class ApprovalDesk:
         warnings: tuple[str, ...] = (),
         diff: str | None = None,
         requires_force: bool = False,
+        details: tuple[str, ...] = (),
     ) -> ApprovalRequest:
         return ApprovalRequest(
             kind=kind,
@@ -77,6 +78,7 @@ class ApprovalDesk:
             warnings=warnings,
             diff=diff,
             requires_force=requires_force,
+            details=details,
         )
 
     async def ask(self, request: ApprovalRequest) -> Answer:

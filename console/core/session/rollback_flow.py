@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from console.core.approval import StepReview
+from console.core.approval import Decision, StepReview
 from console.core.capture.diff import changed_since, snapshot_diff
 from console.core.capture.engine import CaptureError, Snapshot, plan_from_snapshot, restore_snapshot, take_capture
 from console.core.capture.paths import HostPathError, PathState, describe
+from console.core.classify.model import Classification
 from console.core.errors import SessionError
 from console.core.events import PlanChanged
 from console.core.gate import ApprovalRefused, ReviewSubject
@@ -37,8 +39,28 @@ from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult, Transport
+from console.core.views import HostInfo
 
 UNDO_CAPTURE = "the current state, first, so this rollback can be undone too"
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackReview:
+    """A rollback of one host's points made ready for the operator: the diff, the warnings, the bound state."""
+
+    info: HostInfo
+    transport: Transport
+    points: tuple[RollbackPoint, ...]
+    snapshots: tuple[Snapshot, ...]
+    classification: Classification
+    targets: tuple[str, ...]
+    reviewed: ReviewSubject
+    diff: str
+    warnings: tuple[str, ...]
+
+    @property
+    def description(self) -> str:
+        return self.classification.command
 
 
 class RollbackFlow:
@@ -62,6 +84,30 @@ class RollbackFlow:
 
     async def _rollback(self, points: Sequence[RollbackPoint], *, reason: str, source: Source) -> Outcome:
         parts = self.parts
+        review = await self.review(points)
+        step = StepReview.unprepared(
+            1, review.description, reason, review.classification, capture_lines=(UNDO_CAPTURE,)
+        )
+        request = parts.desk.request(
+            "rollback",
+            review.info,
+            review.description,
+            [step],
+            warnings=review.warnings,
+            diff=review.diff,
+            requires_force=bool(review.warnings),
+        )
+        action = self.open(review, source)
+        answer = await parts.desk.ask(request)
+        decision = answer.decision
+        self.decide(action, review, decision, answer.latency)
+        if not decision.approved:
+            return parts.journal.close(action, Status.REJECTED, reason=decision.reason)
+        return await self.apply(review, action, decided_by=decision.decided_by, reason=reason)
+
+    async def review(self, points: Sequence[RollbackPoint]) -> RollbackReview:
+        """Everything the operator is shown for rolling back `points` (one host), bound to the state now."""
+        parts = self.parts
         info = parts.hosts.info(points[0].host)
         refusal = parts.policy.refusal(info, "hitl rollback", Tier.WRITE, read_only=parts.state.read_only)
         if refusal:
@@ -73,29 +119,36 @@ class RollbackFlow:
         targets = sorted({path for snapshot in snapshots for path in snapshot.paths})
         reviewed, now = await self._subject(info.name, transport, description, targets)
         diff, warnings = await self._differences(points, snapshots, transport, now)
-        review = StepReview.unprepared(1, description, reason, classification, capture_lines=(UNDO_CAPTURE,))
-        request = parts.desk.request(
-            "rollback", info, description, [review], warnings=warnings, diff=diff, requires_force=bool(warnings)
+        return RollbackReview(
+            info, transport, tuple(points), tuple(snapshots), classification, tuple(targets), reviewed, diff, warnings
         )
-        journal = parts.journal
-        action = journal.open(info.name, description, classification, Source.of(source), flow=Flow.ROLLBACK)
-        answer = await parts.desk.ask(request)
-        decision = answer.decision
+
+    def open(self, review: RollbackReview, source: Source) -> Action:
+        return self.parts.journal.open(
+            review.info.name, review.description, review.classification, Source.of(source), flow=Flow.ROLLBACK
+        )
+
+    def decide(self, action: Action, review: RollbackReview, decision: Decision, latency: float) -> None:
         verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
-        journal.decide(
-            action, verdict, decision.decided_by, latency=answer.latency, reason=decision.reason, digest=reviewed.digest
+        self.parts.journal.decide(
+            action, verdict, decision.decided_by, latency=latency, reason=decision.reason, digest=review.reviewed.digest
         )
-        if not decision.approved:
-            return journal.close(action, Status.REJECTED, reason=decision.reason)
-        approval = parts.gate.grant(reviewed, Tier.WRITE, now=parts.clock(), decided_by=decision.decided_by)
+
+    async def apply(self, review: RollbackReview, action: Action, *, decided_by: str, reason: str) -> Outcome:
+        """After the approval: re-check the reviewed state, then capture, restore and verify each point."""
+        parts = self.parts
+        info, transport, description = review.info, review.transport, review.description
+        approval = parts.gate.grant(review.reviewed, Tier.WRITE, now=parts.clock(), decided_by=decided_by)
         try:
-            current, states = await self._subject(info.name, transport, description, targets)
+            current, states = await self._subject(info.name, transport, description, review.targets)
             parts.gate.consume(approval, current, now=parts.clock())
         except (SessionError, ApprovalRefused) as error:
             why = f"{error}; nothing was restored, roll back again to review the current state"
-            return journal.close(action, Status.REFUSED, reason=why)
-        journal.start(action)
-        return await self._restore(transport, action, points=points, snapshots=snapshots, reason=reason, states=states)
+            return parts.journal.close(action, Status.REFUSED, reason=why)
+        parts.journal.start(action)
+        return await self._restore(
+            transport, action, points=review.points, snapshots=review.snapshots, reason=reason, states=states
+        )
 
     async def _restore(
         self,
