@@ -102,6 +102,10 @@ def _exit_status(outcome: Outcome) -> int:
 
 def _exec(args: argparse.Namespace) -> int:
     words = list(args.words)
+    options = {"--serial": "serial", "--max-fail": "max_fail"}
+    while len(words) >= 2 and words[0] in options:  # flags given after TARGET, before `--`
+        setattr(args, options[words[0]], words[1])
+        words = words[2:]
     if words and words[0] == "--":
         words = words[1:]
     if not words:

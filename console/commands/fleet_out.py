@@ -49,7 +49,16 @@ def print_fleet(outcome: FleetOutcome, output: HostOutput) -> int:
     """Print each host's section, the counts, and the rollout's key; return the exit status."""
     for run in sorted(outcome.hosts, key=lambda r: outcome_order(outcome, r.host)):
         print(_header(run), flush=True)
-        for stream, line in output.lines.get(run.host, ()):
+        streamed = output.lines.get(run.host)
+        if streamed is None:  # nothing streamed (a rollback): what each step reported
+            streamed = [
+                (stream, line)
+                for o in run.outcomes
+                if o.result is not None
+                for stream, text in (("stdout", o.result.stdout), ("stderr", o.result.stderr))
+                for line in text.splitlines()
+            ]
+        for stream, line in streamed:
             (sys.stdout if stream == "stdout" else sys.stderr).write(line + "\n")
         sys.stderr.flush()
         if run.state is not HostState.OK and run.reason:

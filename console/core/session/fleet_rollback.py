@@ -110,18 +110,18 @@ class FleetRollback:
             outcome.reason = decision.reason
             for action, review in zip(actions, reviews, strict=True):
                 parts.journal.close(action, Status.REJECTED, reason=decision.reason)
-                outcome.hosts.append(HostRun(review.info.name, 1, HostState.NOT_RUN, reason=decision.reason))
+                outcome.hosts.append(HostRun(review.info.name, 0, HostState.NOT_RUN, reason=decision.reason))
             return outcome
         for action, review in zip(actions, reviews, strict=True):
             started = parts.monotonic()
             done = await self.rollbacks.apply(review, action, decided_by=decision.decided_by, reason=reason)
             state = HostState.OK if done.ok else HostState.FAILED
-            outcome.hosts.append(HostRun(review.info.name, 1, state, (done,), done.reason, parts.monotonic() - started))
+            outcome.hosts.append(HostRun(review.info.name, 0, state, (done,), done.reason, parts.monotonic() - started))
         status = "rolled back" if outcome.ok else "rollback incomplete"
         parts.store.record_rollout(
             RolloutRecord(record.key, record.created, record.target, record.title, record.tier, status, record.hosts)
         )
-        undo_hosts = tuple(RolloutHost(run.host, 1, run.state.value, run.rollback_keys) for run in outcome.hosts)
+        undo_hosts = tuple(RolloutHost(run.host, 0, run.state.value, run.rollback_keys) for run in outcome.hosts)
         parts.store.record_rollout(
             RolloutRecord(
                 undo_key, parts.clock(), record.target, f"rollback of {record.key}", "WRITE", "done", undo_hosts
