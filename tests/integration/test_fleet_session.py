@@ -218,3 +218,25 @@ async def test_write_rollout_in_read_only_mode_is_refused_everywhere(
     outcome = await runtime.session.run_fleet("@pair", "echo v2 > app.conf")
     assert outcome.summary() == "0 ok, 2 failed, 0 unreachable"
     assert all("refused" in (run.reason or "") for run in outcome.hosts)
+
+
+async def test_the_models_tools_take_a_group_and_get_a_redacted_per_host_summary(
+    inventory: Fleet, make_runtime: RuntimeFactory
+) -> None:
+    from console.core.session_tools import SessionTools
+
+    fleet = inventory
+    write_home(fleet, "fleet01", "greeting", "password=hunter2secret on fleet01\n")
+    write_home(fleet, "fleet02", "greeting", "plain on fleet02\n")
+    runtime = make_runtime(ScriptedApprover())
+    tools = SessionTools(runtime.session)
+    result = await tools.call_tool("run_command", {"host": "@pair", "command": "cat greeting", "purpose": "look"})
+    assert not result.is_error
+    assert "hosts: 2 ok, 0 failed, 0 unreachable" in result.content
+    assert "\nfleet01: ok, exit 0" in result.content and "\nfleet02: ok, exit 0" in result.content
+    assert "hunter2secret" not in result.content and "plain on fleet02" in result.content
+    assert "<untrusted-output" in result.content
+    listed = await tools.call_tool("list_hosts", {})
+    assert "@pair: fleet01, fleet02" in listed.content
+    bad = await tools.call_tool("run_command", {"host": "@nope", "command": "true", "purpose": ""})
+    assert bad.is_error and "no label or group named 'nope'" in bad.content
