@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from console.core.approval import RequestKind, StepReview
 from console.core.classify.model import Classification
@@ -208,6 +208,7 @@ class FleetFlow:
         kind: RequestKind = "plan" if len(steps) > 1 else "command"
         title = f"rollout {outcome.key} of {outcome.title} on {len(hosts)} hosts"
         request = parts.desk.request(kind, fleet, title, reviews, warnings=warnings, details=tuple(details))
+        request = replace(request, fleet=tuple(h.info.name for h in hosts))
         answer = await parts.desk.ask(request)
         decision = answer.decision
         approved = decision.approved and decision.edited_command is None
@@ -348,6 +349,7 @@ class FleetFlow:
             [review],
             details=(f"wave {number}: {len(runs)} hosts", *results),
         )
+        request = replace(request, fleet=tuple(run.host for run in runs))
         answer = await parts.desk.ask(request)
         return answer.decision.approved and answer.decision.edited_command is None
 

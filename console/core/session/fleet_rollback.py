@@ -13,6 +13,7 @@ so the rollback of a rollout can itself be undone with one key.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from console.core.approval import StepReview
 from console.core.fleet.records import FleetOutcome, HostRun, HostState, new_rollout_key
@@ -98,6 +99,7 @@ class FleetRollback:
             requires_force=bool(warnings),
             details=(f"in this order (latest wave first): {', '.join(names)}",),
         )
+        request = replace(request, fleet=tuple(names))
         actions = [self.rollbacks.open(review, source) for review in reviews]
         answer = await parts.desk.ask(request)
         decision = answer.decision

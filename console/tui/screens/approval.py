@@ -136,6 +136,8 @@ class ApprovalScreen(ModalScreen[Decision | None]):
                 if request.host_labels:
                     host.append("  labels: " + ", ".join(request.host_labels))
                 yield Static(host)
+                for line in request.details:  # a rollout's hosts and waves, or a wave's results
+                    yield Static(Text(line), classes="detail")
                 for warning in request.warnings:
                     yield Static(Text("⚠ " + warning), classes="warning")
                 yield from self.compose_body()
