@@ -14,12 +14,12 @@ from tests.tui.test_approval_dialogs import open_dialog
 
 async def test_rollout_dialog_shows_hosts_and_waves_and_offers_no_remembering(make_app) -> None:
     request = replace(
-        write_request(),
+        write_request("systemctl restart nginx"),
         host="@web",
         details=("3 hosts: web1, [b]web2[/b], web3", "wave 1: 1 host: web1", "wave 2: 2 hosts: [b]web2[/b], web3"),
         fleet=("web1", "[b]web2[/b]", "web3"),
     )
-    assert write_request().remember_pattern(Scope.EXACT) is not None
+    assert write_request("systemctl restart nginx").remember_pattern(Scope.EXACT) is not None
     assert request.remember_pattern(Scope.EXACT) is None
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
