@@ -240,3 +240,27 @@ async def test_the_models_tools_take_a_group_and_get_a_redacted_per_host_summary
     assert "@pair: fleet01, fleet02" in listed.content
     bad = await tools.call_tool("run_command", {"host": "@nope", "command": "true", "purpose": ""})
     assert bad.is_error and "no label or group named 'nope'" in bad.content
+
+
+async def test_pause_approve_asks_between_waves_with_the_results_in_view(
+    inventory: Fleet, make_runtime: RuntimeFactory
+) -> None:
+    from console.core.approval import Decision
+
+    fleet = inventory
+    for name in fleet.names[:3]:
+        write_home(fleet, name, "app.conf", "v1\n")
+    approver = ScriptedApprover(approve, approve, Decision.reject("metrics look off"))
+    runtime = make_runtime(approver)
+    options = runtime.session.fleet_options(serial="1,1,100%", pause=True)
+    outcome = await runtime.session.run_fleet("fleet01,fleet02,fleet03", "echo v2 > app.conf", options=options)
+    assert [r.title for r in approver.requests[1:]] == [
+        f"Start wave 2 of rollout {outcome.key}?",
+        f"Start wave 3 of rollout {outcome.key}?",
+    ]
+    assert approver.requests[1].details == ("wave 1 finished on 1 host:", "fleet01: ok")
+    assert outcome.stopped == "the operator stopped the rollout after wave 2"
+    assert [(fleet.home(n) / "app.conf").read_text() for n in fleet.names[:3]] == ["v2\n", "v2\n", "v1\n"]
+    assert outcome.summary() == "2 ok, 0 failed, 0 unreachable, 1 not run"
+    kinds = [line for line in runtime.memory.export_audit("jsonl") if '"rollout"' in line and outcome.key in line]
+    assert len(kinds) >= 3, "every state of the rollout is chained in the audit log"

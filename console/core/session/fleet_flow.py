@@ -347,7 +347,7 @@ class FleetFlow:
             HostInfo(name=outcome.target),
             f"Start wave {number + 1} of rollout {outcome.key}?",
             [review],
-            details=(f"wave {number}: {len(runs)} hosts", *results),
+            details=(f"wave {number} finished on {len(runs)} host{'s' if len(runs) != 1 else ''}:", *results),
         )
         request = replace(request, fleet=tuple(run.host for run in runs))
         answer = await parts.desk.ask(request)
