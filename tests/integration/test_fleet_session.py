@@ -264,3 +264,27 @@ async def test_pause_approve_asks_between_waves_with_the_results_in_view(
     assert outcome.summary() == "2 ok, 0 failed, 0 unreachable, 1 not run"
     kinds = [line for line in runtime.memory.export_audit("jsonl") if '"rollout"' in line and outcome.key in line]
     assert len(kinds) >= 3, "every state of the rollout is chained in the audit log"
+
+
+async def test_destructive_rollout_has_one_challenge_for_the_group_and_checks_it(
+    inventory: Fleet, make_runtime: RuntimeFactory
+) -> None:
+    from console.core.approval import Decision
+
+    fleet = inventory
+    for name in fleet.names[:2]:
+        write_home(fleet, name, "app.conf", f"keep {name}\n")
+    wrong = ScriptedApprover(lambda request: Decision(approved=True, typed_challenges=("@pair-0000",)))
+    refused = await make_runtime(wrong).session.run_fleet("@pair", "truncate -s 0 app.conf")
+    assert refused.decision is Verdict.REJECTED and "does not match the challenge" in (refused.reason or "")
+    assert all((fleet.home(n) / "app.conf").read_text() == f"keep {n}\n" for n in fleet.names[:2])
+    (request,) = wrong.requests
+    (challenge,) = request.challenges
+    assert challenge.startswith("@pair-") and len(challenge) == len("@pair-") + 4
+
+    approver = ScriptedApprover(approve, approve)
+    runtime = make_runtime(approver)
+    outcome = await runtime.session.run_fleet("@pair", "truncate -s 0 app.conf")
+    assert outcome.ok and all((fleet.home(n) / "app.conf").read_text() == "" for n in fleet.names[:2])
+    undone = await runtime.session.rollback_rollout(outcome.key)
+    assert undone.ok and all((fleet.home(n) / "app.conf").read_text() == f"keep {n}\n" for n in fleet.names[:2])
