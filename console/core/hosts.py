@@ -7,6 +7,7 @@ here and in `console.core.views`, once, for every screen and listing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from console.core.transport.factory import open_transport
 from console.core.transport.hosts_file import NewHost, add_host
 from console.core.transport.inventory import HostSpec, Inventory, InventoryError, load_inventory
 from console.core.transport.probe import ProbeResult, probe_host
-from console.core.transport.trust import PassphrasePrompt, TrustPrompt
+from console.core.transport.trust import PassphrasePrompt, TrustPrompt, TrustRequest
 from console.core.views import HostInfo
 
 __all__ = ["Connector", "InventoryHosts", "NewHost", "ProbeResult", "address", "open_hosts"]
@@ -25,6 +26,18 @@ __all__ = ["Connector", "InventoryHosts", "NewHost", "ProbeResult", "address", "
 Connector = Callable[[HostSpec], Transport]
 """Opens the transport for a host. The default is `open_transport` (local or SSH); tests pass their own to make
 a host fail the way a remote one does."""
+
+
+def one_at_a_time(prompt: TrustPrompt) -> TrustPrompt:
+    """`prompt`, asked for one host at a time: a command on a group connects to its hosts concurrently, and two
+    unknown keys must not be put to the operator at once (interleaved fingerprints, one answer taken for both)."""
+    lock = asyncio.Lock()
+
+    async def ask(request: TrustRequest) -> bool:
+        async with lock:
+            return await prompt(request)
+
+    return ask
 
 
 def address(spec: HostSpec) -> str:
@@ -55,7 +68,8 @@ class InventoryHosts:
         """The Ansible inventory files read with hosts.toml (`inventory` in config.toml)."""
         self.paths = paths
         self.trust_prompt = trust_prompt
-        self._connect: Connector = connect or (lambda spec: open_transport(spec, paths, trust_prompt))
+        asking = one_at_a_time(trust_prompt) if trust_prompt is not None else None
+        self._connect: Connector = connect or (lambda spec: open_transport(spec, paths, asking))
         self._open: dict[str, Transport] = {}
 
     @property
