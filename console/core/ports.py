@@ -13,8 +13,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from console.core.memory.audit import ExportFormat
-from console.core.memory.records import ActionRecord, AuditVerdict, RecallHit, RollbackPoint, StoredSession
-from console.core.memory.rollouts import RolloutRecord
+from console.core.memory.records import (
+    ActionRecord,
+    AuditVerdict,
+    RecallHit,
+    RollbackPoint,
+    RolloutRecord,
+    StoredSession,
+)
 from console.core.transport.base import Transport
 from console.core.views import HostInfo
 

@@ -10,43 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from console.core.memory.records import RolloutHost, RolloutRecord
+
 _COLUMNS = "key, created, target, title, tier, status, hosts"
-
-
-@dataclass(frozen=True, slots=True)
-class RolloutHost:
-    host: str
-    wave: int
-    state: str
-    keys: tuple[str, ...]
-    """Rollback keys of this host's steps, in the order they ran."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"host": self.host, "wave": self.wave, "state": self.state, "keys": list(self.keys)}
-
-
-@dataclass(frozen=True, slots=True)
-class RolloutRecord:
-    key: str
-    created: float
-    target: str
-    title: str
-    tier: str
-    status: str
-    hosts: tuple[RolloutHost, ...]
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "target": self.target,
-            "title": self.title,
-            "tier": self.tier,
-            "status": self.status,
-            "hosts": [host.to_json() for host in self.hosts],
-        }
 
 
 def write(db: sqlite3.Connection, record: RolloutRecord) -> None:

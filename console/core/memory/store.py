@@ -44,9 +44,9 @@ from console.core.memory.records import (
     RecallHit,
     RollbackPoint,
     RollbackStatus,
+    RolloutRecord,
     StoredSession,
 )
-from console.core.memory.rollouts import RolloutRecord
 from console.core.memory.rows import (
     RowRef,
     current_rows,

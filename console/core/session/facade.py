@@ -24,7 +24,7 @@ from console.core.fleet.records import FleetOutcome
 from console.core.fleet.targets import TargetError
 from console.core.fleet.waves import parse_max_fail, parse_serial
 from console.core.gate import ApprovalStats, Gate
-from console.core.memory.rollouts import RolloutRecord
+from console.core.memory.records import ActionRecord, RolloutRecord
 from console.core.outcome import Origin, Outcome, PlanOutcome, Source
 from console.core.plan import Plan
 from console.core.ports import Hosts, Store
@@ -275,6 +275,11 @@ class Session:
     def rollouts(self, limit: int = 50) -> list[RolloutRecord]:
         """The rollouts recorded, newest first."""
         return self.store.rollouts(limit)
+
+    def rollout_actions(self, key: str, *, limit: int = 2000) -> list[ActionRecord]:
+        """Every host's actions in rollout `key`, oldest first (for a fleet view: exit status, time, output)."""
+        tag = f"rollout:{key} ("
+        return [a for a in reversed(self.store.actions(limit=limit)) if a.source.startswith(tag)]
 
     def timeline(self, now: float | None = None) -> list[RollbackView]:
         """Every rollback point, newest first, judged at `now`: whether and why not it can be rolled back, how

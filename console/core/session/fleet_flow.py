@@ -35,7 +35,7 @@ from console.core.fleet import targets
 from console.core.fleet.records import FleetOutcome, HostRun, HostState, new_rollout_key
 from console.core.fleet.waves import Size, describe_waves, exceeds, split_waves
 from console.core.gate import challenge_for
-from console.core.memory.rollouts import RolloutHost, RolloutRecord
+from console.core.memory.records import RolloutHost, RolloutRecord
 from console.core.outcome import Source, Status, Verdict
 from console.core.plan import PlanStep
 from console.core.session.journal import Action, Flow, ran_status

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from console.core.approval import StepReview
 from console.core.fleet.records import FleetOutcome, HostRun, HostState, new_rollout_key
-from console.core.memory.rollouts import RolloutHost, RolloutRecord
+from console.core.memory.records import RolloutHost, RolloutRecord
 from console.core.outcome import Source, Status, Verdict
 from console.core.rollback import RollbackError, restorable_points
 from console.core.session.parts import SessionParts
