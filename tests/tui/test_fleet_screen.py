@@ -87,7 +87,7 @@ async def test_a_running_rollout_is_followed_live(inventory: Fleet, make_runtime
         screen = app.screen
         assert isinstance(screen, FleetScreen)
         running = asyncio.create_task(
-            runtime.session.run_fleet("@pair", "echo early; sleep 2; echo late", source=Origin.CLI)
+            runtime.session.run_fleet("@pair", "echo early; sleep 4; echo late", source=Origin.CLI)
         )
         log = screen.query_one("#host-output", Log)
         await wait_for(pilot, lambda: "early" in "\n".join(log.lines), timeout=20)
