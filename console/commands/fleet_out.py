@@ -69,8 +69,8 @@ def print_fleet(outcome: FleetOutcome, output: HostOutput) -> int:
     print(outcome.summary(), flush=True)
     if outcome.stopped:
         print(f"hitl: rollout stopped: {outcome.stopped}", file=sys.stderr)
-    if outcome.decision is Verdict.REJECTED:
-        print(f"hitl: not run (rejected): {outcome.reason or 'the operator answered no'}", file=sys.stderr)
+    if outcome.decision in (Verdict.REJECTED, Verdict.REFUSED):
+        print(f"hitl: not run ({outcome.decision}): {outcome.reason or 'the operator answered no'}", file=sys.stderr)
     if outcome.rollback_key:
         print(f"rollback key: {outcome.rollback_key}", file=sys.stderr)
     if outcome.decision in (Verdict.REJECTED, Verdict.REFUSED):

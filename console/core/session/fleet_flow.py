@@ -106,7 +106,8 @@ class FleetFlow:
                     if host.failed is None:
                         parts.journal.decide(action, Verdict.AUTO, "classifier")
         elif all(host.failed for host in hosts):  # nothing anyone could approve
-            outcome.decision, outcome.reason = Verdict.REFUSED, "no host can run it: " + hosts[0].failed[1]  # type: ignore[index]
+            why = "; ".join(dict.fromkeys(host.failed[1] for host in hosts if host.failed))
+            outcome.decision, outcome.reason = Verdict.REFUSED, f"no host can run it: {why}"
             outcome.hosts = [await self._host(host, steps, 0) for host in hosts]
             self._record(outcome, "refused")
             return outcome
