@@ -288,3 +288,16 @@ async def test_destructive_rollout_has_one_challenge_for_the_group_and_checks_it
     assert outcome.ok and all((fleet.home(n) / "app.conf").read_text() == "" for n in fleet.names[:2])
     undone = await runtime.session.rollback_rollout(outcome.key)
     assert undone.ok and all((fleet.home(n) / "app.conf").read_text() == f"keep {n}\n" for n in fleet.names[:2])
+
+
+async def test_forks_bounds_how_many_hosts_run_at_once(inventory: Fleet, make_runtime: RuntimeFactory) -> None:
+    runtime = make_runtime(ScriptedApprover(), with_settings(forks=3))
+    command = "echo start $(date +%s.%N); sleep 0.4; echo end $(date +%s.%N)"
+    outcome = await runtime.session.run_fleet("@web", command, source=Origin.CLI)
+    assert outcome.ok, outcome.summary()
+    spans = []
+    for run in outcome.hosts:
+        words = run.output.split()
+        spans.append((float(words[1]), float(words[3])))
+    most = max(sum(1 for s, e in spans if s <= moment < e) for moment, _end in spans)
+    assert 1 < most <= 3, spans
