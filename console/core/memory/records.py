@@ -16,9 +16,10 @@ RollbackStatus = Literal["live", "rolled back", "expired", "failed"]
 ROLLBACK_STATUSES: tuple[RollbackStatus, ...] = ("live", "rolled back", "expired", "failed")
 DECISIONS = ("approved", "rejected", "auto", "refused", "remembered")
 """`remembered`: approved by a remembered approval, whose id is the action's `rule_id`."""
-SOURCES = ("operator", "model", "mcp", "plan", "rollback", "cli")
+SOURCES = ("operator", "model", "mcp", "plan", "rollback", "rollout", "cli")
 """The documented kinds of `source` (who proposed an action): `mcp:CLIENT` names the client, a plan step is
-`plan:<id> (WHO)` with who proposed the plan, a rollback `rollback (WHO)`."""
+`plan:<id> (WHO)` with who proposed the plan, a rollback `rollback (WHO)`, a host's step in a command or plan
+across a group `rollout:<key> (WHO)`."""
 
 
 class MemoryStoreError(StoreError):
