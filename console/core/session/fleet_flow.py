@@ -177,18 +177,21 @@ class FleetFlow:
             return HostRun(host.info.name, 0, host.failed[0])
         parts = self.parts
         try:
-            host.transport = await parts.hosts.transport(host.info.name)
-            await parts.contexts.of(host.info.name, host.transport)
+            host.transport = transport = await parts.hosts.transport(host.info.name)
+            async with asyncio.TaskGroup() as learning:  # one connection (the transport's lock), two channels
+                learning.create_task(parts.contexts.of(host.info.name, transport))
+                if any(step.tier is Tier.READ for step in steps):
+                    learning.create_task(parts.reads.mode(host.info.name, transport))
             if prepare:
                 for step in steps:
                     if step.tier is not Tier.READ:
                         prepared = await parts.runner.prepare(host.info.name, host.transport, step)
                         host.prepared[step.index] = prepared
                         parts.journal.reclassify(host.actions[step.index - 1], prepared.step.classification)
-        except HostUnreachable as error:
-            host.failed = (HostState.UNREACHABLE, str(error))
-        except HitlError as error:
-            host.failed = (HostState.FAILED, f"cannot prepare: {error}")
+        except* HostUnreachable as group:
+            host.failed = (HostState.UNREACHABLE, str(group.exceptions[0]))
+        except* HitlError as group:
+            host.failed = (HostState.FAILED, f"cannot prepare: {group.exceptions[0]}")
         return HostRun(host.info.name, 0, host.failed[0] if host.failed else HostState.OK)
 
     async def _approve(
