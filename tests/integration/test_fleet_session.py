@@ -84,6 +84,7 @@ async def test_write_rollout_is_approved_once_shows_waves_and_footprints(
 
     assert outcome.summary() == "10 ok, 0 failed, 0 unreachable" and outcome.ok
     (request,) = approver.requests
+    assert request.kind == "plan" and len(request.steps) == 10, "ten footprints: the console shows every one"
     assert [line for line in request.details if line.startswith("wave")] == [
         "wave 1: 1 host: fleet01",
         "wave 2: 2 hosts: fleet02, fleet03",
@@ -108,7 +109,7 @@ async def test_identical_footprints_are_grouped_in_the_review(inventory: Fleet, 
     assert outcome.ok
     (request,) = approver.requests
     (step,) = request.steps
-    assert "fleet01, fleet02 (identical footprint)" in step.purpose
+    assert request.kind == "command" and "fleet01, fleet02 (identical footprint)" in step.purpose
 
 
 async def test_a_failed_canary_stops_the_rollout_after_wave_one(inventory: Fleet, make_runtime: RuntimeFactory) -> None:

@@ -209,7 +209,8 @@ class FleetFlow:
         warnings = tuple(f"{h.info.name}: {h.failed[1]}" for h in hosts if h.failed)
         labels = tuple(dict.fromkeys(label for h in hosts for label in h.info.labels))
         fleet = HostInfo(name=outcome.target, labels=labels)
-        kind: RequestKind = "plan" if len(steps) > 1 else "command"
+        # The console's command dialog shows one step: footprints that differ between hosts are several reviews.
+        kind: RequestKind = "plan" if len(reviews) > 1 else "command"
         title = f"rollout {outcome.key} of {outcome.title} on {len(hosts)} hosts"
         request = parts.desk.request(kind, fleet, title, reviews, warnings=warnings, details=tuple(details))
         request = replace(request, fleet=tuple(h.info.name for h in hosts))
