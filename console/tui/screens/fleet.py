@@ -72,7 +72,7 @@ class FleetScreen(Screen[None]):
         self.live: dict[str, list[str]] = defaultdict(list)
         self.finished: dict[str, tuple[str, int | None]] = {}
         self.host: str | None = None
-        self._listed = 0.0
+        self._relisting = False
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> FleetScreen:
@@ -102,8 +102,11 @@ class FleetScreen(Screen[None]):
 
     # --- the rollouts --------------------------------------------------------------------------------------
 
+    def _relist(self) -> None:
+        self._relisting = False
+        self.reload()
+
     def reload(self) -> None:
-        self._listed = time.monotonic()
         self.rollouts = self.session.rollouts()
         table = self.query_one("#rollouts", DataTable)
         table.clear()
@@ -124,8 +127,7 @@ class FleetScreen(Screen[None]):
             self._select(self.rollouts[event.cursor_row])
 
     def _select(self, record: RolloutRecord) -> None:
-        if self.selected is None or self.selected.key != record.key:
-            self.live.clear()
+        if self.selected is not None and self.selected.key != record.key:
             self.finished.clear()
         self.selected = record
         self.actions = defaultdict(list)
@@ -179,7 +181,7 @@ class FleetScreen(Screen[None]):
         log = self.query_one("#host-output", Log)
         log.clear()
         lines = [line for action in self.actions.get(host, []) for line in action.output.splitlines()]
-        log.write_lines(lines or self.live.get(host, []))  # recorded once finished; live while it runs
+        log.write_lines(lines + self.live.get(host, []))  # what its finished steps recorded, then what is running
         log.border_title = f"{host}: output"
 
     # --- live ----------------------------------------------------------------------------------------------
@@ -189,9 +191,11 @@ class FleetScreen(Screen[None]):
         if isinstance(event, OutputLines):
             self.live[event.host] += list(event.lines)
             known = self.selected is not None and any(h.host == event.host for h in self.selected.hosts)
-            if not known and time.monotonic() - self._listed > 0.5:  # a rollout started since: list it
-                self.reload()
-            elif event.host == self.host and not any(a.output for a in self.actions.get(event.host, [])):
+            if not known:  # a rollout started since: list it soon (its lines are kept in `live` meanwhile)
+                if not self._relisting:
+                    self._relisting = True
+                    self.set_timer(0.2, self._relist)
+            elif event.host == self.host:
                 self.query_one("#host-output", Log).write_lines(list(event.lines))
             return
         assert isinstance(event, ActionFinished)
@@ -205,6 +209,7 @@ class FleetScreen(Screen[None]):
         if result is not None and result.ended.value == "connection lost":
             state = "unreachable"
         self.finished[outcome.host] = (state, result.exit_status if result else None)
+        self.live.pop(outcome.host, None)  # its recorded output takes over
         self.reload()
 
     # --- actions -------------------------------------------------------------------------------------------
