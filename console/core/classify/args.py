@@ -4,9 +4,12 @@ the same way the program will.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from console.core.classify.ir import Word
+
+_OPTION_LIKE = re.compile(r"-{1,2}[A-Za-z][A-Za-z0-9-]*$")  # `-Z`, `--zero`; not `-5`, `-o+w`, `-`
 
 
 @dataclass(slots=True)
@@ -21,6 +24,15 @@ class ParsedArgs:
     # With `stop_at_operand`: the index in the argument list of the first operand (the sub-command).
     first_operand_index: int | None = None
     args: list[Word] = field(default_factory=list)
+    # Values taken from the next word although that word looks like an option (`iptables -L -Z`): the
+    # program may read it as an option instead (an optional value), so a grammar never proves it.
+    swallowed: list[tuple[str, str]] = field(default_factory=list)
+
+    def take(self, name: str, word: Word) -> None:
+        """`name` takes the next word `word` as its value."""
+        self.options.append((name, word.text))
+        if _OPTION_LIKE.match(word.text):
+            self.swallowed.append((name, word.text))
 
     @property
     def words(self) -> list[str]:
@@ -73,7 +85,7 @@ def parse_args(
             if eq:
                 parsed.options.append((name, value))
             elif name in value_options and i + 1 < count:
-                parsed.options.append((name, args[i + 1].text))
+                parsed.take(name, args[i + 1])
                 i += 1
             i += 1
             if name in stop_after:
@@ -90,7 +102,7 @@ def parse_args(
                 if rest:
                     parsed.options.append((name, rest))
                 elif i + 1 < count:
-                    parsed.options.append((name, args[i + 1].text))
+                    parsed.take(name, args[i + 1])
                     i += 1
                 break
         i += 1

@@ -17,13 +17,14 @@ from console.core.classify import analyzers
 from console.core.classify.analyzers import Context
 from console.core.classify.args import ParsedArgs, parse_args
 from console.core.classify.grammar import prove
-from console.core.classify.guards import MAX_INPUT_BYTES, ascii_reading, suspicious_characters
+from console.core.classify.guards import MAX_INPUT_BYTES, ascii_reading, foreign_characters, suspicious_characters
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Word
 from console.core.classify.loader import default_rules
 from console.core.classify.model import CaptureStrategy, Classification, Target, TargetKind, shown
 from console.core.classify.parse import parse_script
 from console.core.classify.policy import Policy as PathPolicy
 from console.core.classify.rules import Effect, RuleSet, Selection
+from console.core.classify.unknown import unknown_program
 from console.core.classify.workdir import join
 from console.core.tiers import Tier
 
@@ -33,6 +34,7 @@ MAX_SCRIPT_DEPTH = 6
 _CONTEXT_WORDS = {
     "substitution": "inside `$(...)`",
     "process substitution": "inside `<(...)`",
+    "output process substitution": "inside `>(...)`",
     "subshell": "in a subshell",
     "function body": "in a function body",
     "loop": "in a loop",
@@ -137,6 +139,9 @@ class _Analysis:
             return
         for problem in suspicious_characters(command):
             self.add(Tier.WRITE, f"contains {problem}: the shell may not run what is shown")
+        foreign = foreign_characters(command)
+        if foreign:
+            self.add(Tier.WRITE, f"contains {_join(foreign)} outside quotes: hitl cannot show what it is to the shell")
         self.script(command, 0, "")
         reading = ascii_reading(command)
         if reading is not None:
@@ -300,6 +305,8 @@ class _Analysis:
         path = target.text
         if path in self.policy.neutral_paths:
             return
+        if path.startswith(">(") and path.endswith(")"):
+            return  # `> >(cmd)`: a pipe into cmd, which is analysed where it stands
         verb = "appends to" if ">>" in redirect.op else "overwrites"
         located = self.path_target(path, redirect.cwd, redirect.cwd_known)
         if not target.dynamic and redirect.truncates and cmd is not None and not self.critical(located):
@@ -326,6 +333,13 @@ class _Analysis:
         if not cwd_known:
             return Target(kind, self.home(text), self.home(cwd), False)
         return Target(kind, self.home(join(cwd, text)), self.home(cwd))
+
+    def unknown_sql(self, name: str, text: str, where: str) -> None:
+        """SQL given to a program hitl has no rule for (`cqlsh -e 'TRUNCATE t'`), tiered like any SQL."""
+        from console.core.classify.analyzers.sql.statements import tier_sql
+
+        for verdict in tier_sql(text, "postgres"):
+            self.add(verdict.tier, f"`{name}` is given SQL: {verdict.reason or text[:60]}{where}")
 
     def home(self, path: str) -> str:
         if self.user is not None and (path == "~" or path.startswith("~/")):
@@ -379,6 +393,9 @@ class _Analysis:
                 f"`{name}` is not a program hitl knows (it has non-ASCII or invisible characters){where}",
             )
             return
+        if (head.quoted or (cmd.argv and cmd.argv[0] is head)) and any(c.isspace() for c in name):  # `"git status"` is one word: a program of that name, not git
+            self.add(self.unknown_tier, f"`{name}` (one word with a space in it) is not a program hitl knows{where}")
+            return
         base = name.rsplit("/", 1)[-1] if "/" in name else name
         rule = self.rules.lookup(base)
         if rule is None:
@@ -392,6 +409,7 @@ class _Analysis:
                 self.add(self.unknown_tier, f"runs `{name}`, a program or script hitl cannot see{where}")
             else:
                 self.add(self.unknown_tier, f"`{base}` has no rule, so hitl cannot say it only reads{where}")
+            unknown_program(self, argv, cmd, script, depth, where)
             return
         args = argv[1:]
         if len(args) == 1 and args[0].text in ("--help", "--version"):
@@ -556,6 +574,11 @@ class _Analysis:
             if bad:
                 tier = Tier.DESTRUCTIVE
                 extra = f" ({_join(bad)}: critical to the system)"
+        if tier == Tier.WRITE and effect.kind == "package" and _removes_packages(sel.parsed):
+            vital = [w.text for w in sel.parsed.operands if self.policy.is_vital_package(w.text)]
+            if vital:
+                tier = Tier.DESTRUCTIVE
+                extra = f" ({_join(vital)}: the host needs it to boot or to be reached)"
         named = _join(texts) if texts else ""
         if "{targets}" in does:
             phrase = does.replace("{targets}", named)
@@ -626,6 +649,16 @@ class _Analysis:
             words = [w for w in words if w.text != "-"]  # `-O -`, `-o -`: standard output, not a file
             return tuple(self.path_target(w.text, *cwd, kind=effect.kind) for w in words)
         return tuple(Target(effect.kind, w.text) for w in words)
+
+
+_REMOVING_VERBS = frozenset({"remove", "erase", "del", "rm", "uninstall", "autoremove", "purge", "autopurge"})
+_REMOVING_FLAGS = frozenset({"-r", "--remove", "-e", "--erase", "-R", "-P", "--purge"})
+
+
+def _removes_packages(parsed: ParsedArgs) -> bool:
+    """A package manager's command line removes packages (`apt remove`, `dnf erase`, `dpkg -r`, `pacman -R`)."""
+    operands = parsed.operands
+    return bool(operands and operands[0].text in _REMOVING_VERBS) or bool(parsed.names & _REMOVING_FLAGS)
 
 
 def _moved(sel: Selection, cwd: Place) -> Place:

@@ -89,6 +89,12 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
         elif name in grammar.loads:
             proof.loaded += [(shown, value) for option, value in parsed.options if option == name]
         elif name in grammar.valued or name in grammar.optional:
+            # `iptables -L -n`: the program may read `-n` as an option; fine when the grammar knows it as one
+            proof.unknown += [
+                f"{shown} {value}"
+                for option, value in parsed.swallowed
+                if option == name and not _known_flags(grammar, value)
+            ]
             pattern = grammar.patterns.get(name)
             if pattern is not None:
                 proof.refused += [
@@ -115,6 +121,15 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
         elif kind == "exe":
             proof.started.append(word.text)
     return proof
+
+
+def _known_flags(grammar: Grammar, word: str) -> bool:
+    """`word` read as options (`-n`, `-nv`, `--numeric`) names only read-only flags of the grammar."""
+    if word in grammar.flags:
+        return True
+    if word.startswith("--") or grammar.words:
+        return False
+    return all(f"-{c}" in grammar.flags for c in word[1:])
 
 
 def _names(spec: Any, key: str) -> list[str]:

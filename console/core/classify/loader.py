@@ -267,7 +267,9 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
     secret: list[str] = []
     command_env: list[str] = []
     prefix_env: list[str] = []
+    packages: list[str] = []
     for source, table in tables:
+        packages += _strings(table.get("packages", {}).get("vital"), "packages.vital", source)
         paths = table.get("paths", {})
         critical += _strings(paths.get("critical"), "paths.critical", source)
         vital += _strings(paths.get("vital"), "paths.vital", source)
@@ -300,6 +302,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         frozenset(prefix_env),
         tuple(untrusted),
         tuple(secret),
+        tuple(packages),
     )
 
 
@@ -320,7 +323,7 @@ def _read_files(files: Iterable[Path], *, builtin: bool, sets: Mapping[str, str]
     for path in files:
         data = _read_toml(path)
         source = str(path)
-        unknown = set(data) - {"rule", "paths", "environment", "options", "verbs"}
+        unknown = set(data) - {"rule", "paths", "environment", "options", "verbs", "packages"}
         if unknown:
             raise RuleError(source, "file", f"unknown top-level keys {', '.join(sorted(unknown))}")
         options = data.get("options", {})

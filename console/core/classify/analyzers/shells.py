@@ -45,7 +45,13 @@ def stdin_code(ctx: Context, name: str, analyse: Callable[[str, str], None]) -> 
     """Code a shell or interpreter reads from standard input: analysed when it is literal text, an
     interactive session when there is none, and DESTRUCTIVE when it is produced at run time."""
     stdin = ctx.command.stdin
-    if stdin is None:
+    if stdin is None and ctx.command.context == "output process substitution":
+        ctx.add(
+            Tier.DESTRUCTIVE,
+            f"`{name}` runs what the command around `>(...)` writes, which hitl cannot see{ctx.where}",
+            consequence="Runs code produced when the command runs; nobody has reviewed it.",
+        )
+    elif stdin is None:
         ctx.add(Tier.WRITE, f"`{name}` opens an interactive session where anything can be typed{ctx.where}")
     elif stdin.text is not None:
         analyse(stdin.text, f" fed to `{name}` from {stdin.source}{ctx.where}")
