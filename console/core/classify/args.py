@@ -43,6 +43,18 @@ class ParsedArgs:
         return [value for option, value in self.options if option == name]
 
 
+def _abbreviation(name: str, value_options: frozenset[str], flags: frozenset[str]) -> str:
+    """`--outp` -> `--output`: getopt_long accepts any unambiguous prefix of a long option, so a prefix of
+    exactly one long option that takes a value is that option. An exact flag name wins, and a prefix of
+    several options is refused by getopt: both stay as written."""
+    if len(name) < 4 or name in flags:
+        return name
+    found = [option for option in value_options if option.startswith(name) and option.startswith("--")]
+    if len(found) != 1 or any(flag.startswith(name) for flag in flags):
+        return name
+    return found[0]
+
+
 def parse_args(
     args: list[Word],
     value_options: frozenset[str],
@@ -50,6 +62,7 @@ def parse_args(
     stop_at_operand: bool = False,
     words: bool = False,
     stop_after: frozenset[str] = frozenset(),
+    flags: frozenset[str] = frozenset(),
 ) -> ParsedArgs:
     """Split `args` into flags, options with values and operands.
 
@@ -80,6 +93,8 @@ def parse_args(
             continue
         if text.startswith("--") or words or (len(text) > 2 and text in value_options):  # zip -TT CMD
             name, eq, value = text.partition("=")
+            if name.startswith("--") and name not in value_options:
+                name = _abbreviation(name, value_options, flags)
             parsed.names.add(name)
             parsed.tokens.setdefault(name, text)
             if eq:

@@ -398,6 +398,10 @@ class _Analysis:
             return
         base = name.rsplit("/", 1)[-1] if "/" in name else name
         rule = self.rules.lookup(base)
+        if rule is None and " -m " in base:  # `python -m pip`: a module with a program of its name is that program
+            module = base.rsplit(" ", 1)[-1]
+            rule = self.rules.lookup(module)
+            base = module if rule is not None else base
         if rule is None:
             if "/" in name and self.policy.is_untrusted(join(cmd.cwd, name)):
                 self.add(
@@ -528,7 +532,7 @@ class _Analysis:
 
     def parse(self, sel: Selection, args: list[Word]) -> ParsedArgs:
         rule = sel.rule
-        return parse_args(args, rule.value_options, words=rule.words, stop_after=rule.final_options)
+        return parse_args(args, rule.value_options, flags=rule.flag_names, words=rule.words, stop_after=rule.final_options)
 
     def selection(
         self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str, *, cwd: Place
