@@ -163,7 +163,7 @@ class _Analysis:
         self.findings.append(Finding(tier, reason, targets, () if self.away else capture, consequence))
 
     def result(self, command: str) -> Classification:
-        findings = self.findings
+        findings = self.findings = [self._raised(f) for f in self.findings]
         if not findings:
             return Classification(command=command, tier=Tier.READ, reasons=("only reads",))
         tier = max([f.tier for f in findings])
@@ -207,6 +207,18 @@ class _Analysis:
             footprint,
             uncaptured,
         )
+
+    def _raised(self, finding: Finding) -> Finding:
+        """A change to a critical path is DESTRUCTIVE whichever tool or analyzer makes it (a sqlite client on
+        hitl's store, a copy into cron.d): the last word on every finding that names its targets."""
+        if finding.tier != Tier.WRITE or not finding.targets:
+            return finding
+        bad = next(
+            (t.value for t in finding.targets if t.kind in ("path", "sqlite") and self.critical(t) is not None), None
+        )
+        if bad is None:
+            return finding
+        return replace(finding, tier=Tier.DESTRUCTIVE, reason=f"{finding.reason} ({bad}: critical to the system)")
 
     # Scripts --------------------------------------------------------------------------------------
 
@@ -393,7 +405,9 @@ class _Analysis:
                 f"`{name}` is not a program hitl knows (it has non-ASCII or invisible characters){where}",
             )
             return
-        if (head.quoted or (cmd.argv and cmd.argv[0] is head)) and any(c.isspace() for c in name):  # `"git status"` is one word: a program of that name, not git
+        if (head.quoted or (cmd.argv and cmd.argv[0] is head)) and any(
+            c.isspace() for c in name
+        ):  # `"git status"` is one word: a program of that name, not git
             self.add(self.unknown_tier, f"`{name}` (one word with a space in it) is not a program hitl knows{where}")
             return
         base = name.rsplit("/", 1)[-1] if "/" in name else name
@@ -532,7 +546,9 @@ class _Analysis:
 
     def parse(self, sel: Selection, args: list[Word]) -> ParsedArgs:
         rule = sel.rule
-        return parse_args(args, rule.value_options, flags=rule.flag_names, words=rule.words, stop_after=rule.final_options)
+        return parse_args(
+            args, rule.value_options, flags=rule.flag_names, words=rule.words, stop_after=rule.final_options
+        )
 
     def selection(
         self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str, *, cwd: Place
@@ -578,6 +594,12 @@ class _Analysis:
             if bad:
                 tier = Tier.DESTRUCTIVE
                 extra = f" ({_join(bad)}: critical to the system)"
+        if tier == Tier.WRITE and sel.clause is None and sel.rule.analyzer is None and effect.kind != "package":
+            # a sub-command the rule has no case for (`helm repo remove x`): a deleting verb still deletes
+            verb = next((w.text for w in sel.parsed.operands[:2] if w.text in _DELETING_VERBS), None)
+            if verb is not None:
+                tier = Tier.DESTRUCTIVE
+                extra = f" (`{verb}` removes or stops something)"
         if tier == Tier.WRITE and effect.kind == "package" and _removes_packages(sel.parsed):
             vital = [w.text for w in sel.parsed.operands if self.policy.is_vital_package(w.text)]
             if vital:
@@ -655,6 +677,10 @@ class _Analysis:
         return tuple(Target(effect.kind, w.text) for w in words)
 
 
+# Sub-command words that delete whatever the tool (a subset of the lexicon's destructive verbs: `clean`,
+# `reset`, `del` of a queueing discipline and package removal stay the rule's own business).
+_DELETING_VERBS = frozenset({"delete", "remove", "uninstall", "purge", "destroy", "terminate", "prune", "wipe", "drop",
+  "erase", "revoke", "forget", "unregister", "deregister", "rm", "rmi", "rb"})  # fmt: skip
 _REMOVING_VERBS = frozenset({"remove", "erase", "del", "rm", "uninstall", "autoremove", "purge", "autopurge"})
 _REMOVING_FLAGS = frozenset({"-r", "--remove", "-e", "--erase", "-R", "-P", "--purge"})
 

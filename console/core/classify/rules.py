@@ -219,7 +219,9 @@ class RuleSet:
                 clause, shown = rule.select(parsed)
                 selections.append(Selection(rule, clause, shown, args, parsed, written))
                 return selections
-            global_parsed = parse_args(args[:index], rule.value_options, flags=rule.flag_names, words=words, stop_after=stops)
+            global_parsed = parse_args(
+                args[:index], rule.value_options, flags=rule.flag_names, words=words, stop_after=stops
+            )
             clause, shown = rule.select(global_parsed)
             selections.append(Selection(rule, clause, shown, args[:index], global_parsed, written, final=False))
             if rule.shared_options:

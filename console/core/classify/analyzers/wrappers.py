@@ -34,7 +34,9 @@ def wrapper(ctx: Context) -> bool:
     says so to the analysis: `~` in a shell it starts is that user's home, and a login shell starts there."""
     if ctx.selection.clause is not None:
         return False
-    parsed = parse_args(ctx.args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True)
+    parsed = parse_args(
+        ctx.args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True
+    )
     with contextlib.ExitStack() as stack:
         if ctx.params.get("switches_user"):
             stack.enter_context(ctx.as_user(*_switched_to(ctx, parsed)))
@@ -130,7 +132,9 @@ def remote_argv(ctx: Context) -> bool:
         split = next((i for i, w in enumerate(args) if w.text == "--"), None)
         rest = args[split + 1 :] if split is not None else []
     else:
-        parsed = parse_args(args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True)
+        parsed = parse_args(
+            args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True
+        )
         index = parsed.first_operand_index
         rest = args[index + max(0, ctx.params.get("skip_operands", 1)) :] if index is not None else []
     if rest:
@@ -143,7 +147,9 @@ def remote_argv(ctx: Context) -> bool:
 @analyzer("ssh")
 def ssh(ctx: Context) -> bool:
     """`ssh HOST 'cmd'`: the remote words are joined and read as shell code, as sshd's shell does."""
-    parsed = parse_args(ctx.args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True)
+    parsed = parse_args(
+        ctx.args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True
+    )
     index = parsed.first_operand_index
     if index is None:
         return False
