@@ -427,7 +427,7 @@ class _Analysis:
                 self.add(self.unknown_tier, f"runs `{name}`, a program or script hitl cannot see{where}")
             else:
                 self.add(self.unknown_tier, f"`{base}` has no rule, so hitl cannot say it only reads{where}")
-            unknown_program(self, argv, cmd, script, depth, where)
+            unknown_program(self, argv, cmd=cmd, script=script, depth=depth, where=where)
             return
         args = argv[1:]
         if len(args) == 1 and args[0].text in ("--help", "--version"):

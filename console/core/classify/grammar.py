@@ -103,7 +103,7 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
         elif name in grammar.flags:
             if name in valued:
                 proof.unknown.append(shown)  # `--all=x`: a flag given a value is not a use we know
-        elif not grammar.every_option:
+        elif not grammar.every_option and not only_shows(name):
             proof.unknown.append(shown)
     positions = grammar.positions
     for index, word in enumerate(parsed.operands):
@@ -121,6 +121,28 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
         elif kind == "exe":
             proof.started.append(word.text)
     return proof
+
+
+# Words a long option may be made of when it can only change how output looks (`--no-pager`, `--human-readable`,
+# `--color=always`, `--sort=size`): a grammar need not list such an option. Nothing here names a file, a
+# program, or an action (`--zero`, `--clear`, `--kill`, `--output`, `--exec` are not made of these words).
+_SHOWING = frozenset({"all", "verbose", "quiet", "silent", "json", "yaml", "color", "colour", "colors", "colours",
+  "no", "human", "readable", "long", "full", "wide", "raw", "pretty", "sort", "reverse", "numeric",
+  "headers", "header", "legend", "plain", "utc", "timestamps", "details", "detail", "short", "brief", "summary",
+  "stats", "statistics", "version", "help", "debug", "depth", "level", "limit", "max", "count", "lines", "width",
+  "columns", "column", "format", "ascii", "unicode", "heading", "headings", "names", "sizes", "si", "units",
+  "precision", "indent", "compact", "monochrome", "escape", "quoting", "literal", "since", "until", "interval",
+  "show", "hidden", "ignore", "case", "terse", "porcelain", "oneline", "abbrev", "numbers", "tabs"})  # fmt: skip
+
+
+def only_shows(name: str) -> bool:
+    """A long option made only of words that change how output looks (`--no-pager`, `--human-readable`)."""
+    if name == "--no-pager":  # `--pager=PROGRAM` runs a program; only its negation is here
+        return True
+    if not name.startswith("--") or len(name) < 4:
+        return False
+    parts = [p for p in name[2:].replace("_", "-").split("-") if p]
+    return bool(parts) and all(p.lower() in _SHOWING for p in parts)
 
 
 def _known_flags(grammar: Grammar, word: str) -> bool:

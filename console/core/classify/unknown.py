@@ -30,7 +30,7 @@ _MAX_WORDS = 8  # verb-like words looked at: a command path is short; later word
 
 
 def unknown_program(
-    analysis: _Analysis, argv: list[Word], cmd: SimpleCommand, script: Script, depth: int, where: str
+    analysis: _Analysis, argv: list[Word], *, cmd: SimpleCommand, script: Script, depth: int, where: str
 ) -> None:
     """Add what makes `argv` (a program without a rule) DESTRUCTIVE, if anything."""
     name = argv[0].text.rsplit("/", 1)[-1]

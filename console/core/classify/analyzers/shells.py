@@ -26,6 +26,13 @@ def shell(ctx: Context) -> bool:
         else:
             ctx.nested(code, f" inside `{name} -c`{ctx.where}")
         return False
+    if "-c" in ctx.parsed.names:  # `xargs sh -c`, `find -exec sh -c {}`: the code is appended at run time
+        ctx.add(
+            Tier.DESTRUCTIVE,
+            f"`{name} -c` is given its code only when it runs (by the command that starts it){ctx.where}",
+            consequence="Runs code produced when the command runs; nobody has reviewed it.",
+        )
+        return False
     operands = ctx.parsed.operands
     if operands and "-s" not in ctx.parsed.names:
         if operands[0].dynamic:
