@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.core.classify.args import ParsedArgs
+from console.core.classify.ir import Word
 
 OPERAND_KINDS = ("any", "out", "code", "exe")
 _KEYS = frozenset({"options", "writes", "runs", "loads", "values", "operands", "words", "include", "lower"})
@@ -80,6 +81,7 @@ class Proof:
 def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
     proof = Proof()
     valued = dict(parsed.options)
+    operands = list(parsed.operands)
     for name in parsed.names:
         shown = parsed.tokens.get(name, name)
         if name in grammar.writes:
@@ -101,12 +103,16 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
                     (shown, value) for option, value in parsed.options if option == name and not pattern.search(value)
                 ]
         elif name in grammar.flags:
-            if name in valued:
+            if name in valued and "=" in shown and valued[name].lower() not in ("true", "false"):
                 proof.unknown.append(shown)  # `--all=x`: a flag given a value is not a use we know
+            elif name in valued:
+                # the rule's parser gave this flag the next word (`kubectl logs -p POD`: `-p` takes a value for
+                # `kubectl patch`); for this program it is a flag, so that word is an operand
+                operands += [Word(value) for option, value in parsed.options if option == name]
         elif not grammar.every_option and not only_shows(name):
             proof.unknown.append(shown)
     positions = grammar.positions
-    for index, word in enumerate(parsed.operands):
+    for index, word in enumerate(operands):
         if index < len(positions):
             kind = positions[index]
         elif grammar.repeats and positions:
@@ -146,8 +152,8 @@ def only_shows(name: str) -> bool:
 
 
 def _known_flags(grammar: Grammar, word: str) -> bool:
-    """`word` read as options (`-n`, `-nv`, `--numeric`) names only read-only flags of the grammar."""
-    if word in grammar.flags:
+    """`word` read as options (`-n`, `-nv`, `--numeric`, `-p`) names only read-only options of the grammar."""
+    if word in grammar.flags or word in grammar.valued or word in grammar.optional:
         return True
     if word.startswith("--") or grammar.words:
         return False
