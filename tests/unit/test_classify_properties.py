@@ -152,6 +152,7 @@ def _known(command: str, option: str) -> bool:
         grammar = selection.grammar
         if grammar is not None:
             every = grammar.flags | grammar.valued | grammar.optional | grammar.writes | grammar.runs | grammar.loads
+            every |= grammar.trusts
             if grammar.every_option or name in every:
                 return True
         lexicon = rules.policy.verbs

@@ -530,6 +530,14 @@ class _Analysis:
                 )
             elif strict:
                 self.add(Tier.WRITE, f"{what} {path}, code or configuration hitl cannot see{where}")
+        for option, path in proof.trusted:
+            if self.policy.is_untrusted(join(cwd[0], path)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"`{shown} {option}` trusts {path}, from a place anyone can write to: it can name programs to "
+                    f"run{where}",
+                    consequence=f"Runs whatever {path} tells it to; nobody has reviewed it.",
+                )
         for path in proof.started:
             if self.policy.is_untrusted(join(cwd[0], path)):
                 self.add(

@@ -11,6 +11,8 @@ out of READ. Grammars are data, written in the rule files:
     writes = "-o= --output="                       # the value is a file the program writes
     runs = "--pre="                                # the value is a program or code the program runs
     loads = "-F= -r="                              # the value is a file of code or configuration it trusts
+    trusts = "--kubeconfig="                       # a configuration that may name programs to run: fine
+                                                   # unless it lies where anyone can write (`/tmp`)
     values = { "-X" = "(?i)^(GET|HEAD)$" }         # read-only only with a value matching the pattern
     operands = "any any? out?"                     # positions: any (read, pattern, name), out (written),
                                                    # code (a file it runs or loads), exe (a program it
@@ -34,7 +36,9 @@ from console.core.classify.args import ParsedArgs
 from console.core.classify.ir import Word
 
 OPERAND_KINDS = ("any", "out", "code", "exe")
-_KEYS = frozenset({"options", "writes", "runs", "loads", "values", "operands", "words", "include", "lower"})
+_KEYS = frozenset(
+    {"options", "writes", "runs", "loads", "trusts", "values", "operands", "words", "include", "lower"}
+)
 
 
 class GrammarError(ValueError):
@@ -54,11 +58,12 @@ class Grammar:
     positions: tuple[str, ...] = ("any",)  # a missing operand is the program's business, never a write
     repeats: bool = True  # the last position repeats
     words: bool = False
+    trusts: frozenset[str] = frozenset()
 
     @property
     def value_options(self) -> frozenset[str]:
         """Options that take the next word as their value (for the argument parser)."""
-        return self.valued | self.writes | self.runs | self.loads
+        return self.valued | self.writes | self.runs | self.loads | self.trusts
 
 
 @dataclass(slots=True)
@@ -71,6 +76,7 @@ class Proof:
     run: list[tuple[str, str]] = field(default_factory=list)  # (option, program or code)
     loaded: list[tuple[str, str]] = field(default_factory=list)  # (option or "operand", file of code)
     started: list[str] = field(default_factory=list)  # programs it may start (`ldd` runs a binary's loader)
+    trusted: list[tuple[str, str]] = field(default_factory=list)  # (option, configuration that may run code)
     extra_operands: list[str] = field(default_factory=list)  # operands past the last position
 
     @property
@@ -90,6 +96,8 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
             proof.run += [(shown, value) for option, value in parsed.options if option == name] or [(shown, "")]
         elif name in grammar.loads:
             proof.loaded += [(shown, value) for option, value in parsed.options if option == name]
+        elif name in grammar.trusts:
+            proof.trusted += [(shown, value) for option, value in parsed.options if option == name]
         elif name in grammar.valued or name in grammar.optional:
             # `iptables -L -n`: the program may read `-n` as an option; fine when the grammar knows it as one
             proof.unknown += [
@@ -199,6 +207,7 @@ def parse_grammar(table: Mapping[str, Any], sets: Mapping[str, str]) -> Grammar:
     writes = {_option(t.rstrip("=")) for t in _names(table.get("writes"), "writes")}
     runs = {_option(t.rstrip("=")) for t in _names(table.get("runs"), "runs")}
     loads = {_option(t.rstrip("=")) for t in _names(table.get("loads"), "loads")}
+    trusts = {_option(t.rstrip("=")) for t in _names(table.get("trusts"), "trusts")}
     patterns_table = table.get("values", {})
     if not isinstance(patterns_table, dict):
         raise GrammarError("`values` must be a table of option = pattern")
@@ -226,6 +235,7 @@ def parse_grammar(table: Mapping[str, Any], sets: Mapping[str, str]) -> Grammar:
         positions,
         repeats,
         words,
+        frozenset(trusts),
     )
 
 
