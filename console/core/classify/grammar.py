@@ -36,9 +36,7 @@ from console.core.classify.args import ParsedArgs
 from console.core.classify.ir import Word
 
 OPERAND_KINDS = ("any", "out", "code", "exe")
-_KEYS = frozenset(
-    {"options", "writes", "runs", "loads", "trusts", "values", "operands", "words", "include", "lower"}
-)
+_KEYS = frozenset({"options", "writes", "runs", "loads", "trusts", "values", "operands", "words", "include", "lower"})
 
 
 class GrammarError(ValueError):
