@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from console.core.agent.mode import uses_model
 from console.core.approval import Approver, TrustPrompt
 from console.core.capture.blobs import BlobStore
-from console.core.classify import effective_rules
+from console.core.classify import effective_rules, hitl_paths
 from console.core.config import Settings
 from console.core.errors import SessionError
 from console.core.events import EventSink
@@ -141,5 +141,6 @@ def open_runtime(
         events=events,
         mode=mode,
         rules=effective_rules(paths.config_dir),
+        critical_paths=hitl_paths(paths),
     )
     return Runtime(session=session, hosts=hosts, memory=memory, paths=paths, permissions_notice=permissions_notice)
