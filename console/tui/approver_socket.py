@@ -1,0 +1,55 @@
+"""The console as the approver of `hitl mcp` servers: requests arriving on the approver channel are shown in the
+same dialogs as the console's own (typed challenge, dwell, diff, NO ROLLBACK), with the client's name.
+
+`ApproverListener` (core) owns the socket, the peer check, the protocol and the one-at-a-time order; this module
+only shows each request through `TuiApprover` in a worker (a dialog can be awaited only there) and takes the
+dialog down when the server withdraws the request. What the channel logs becomes a notification.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.core.approval import ApprovalRequest, Decision
+from console.core.mcp.channel import ApproverListener
+
+if TYPE_CHECKING:
+    from console.tui.app import HitlApp
+
+
+class McpApprovals:
+    """Started once the session is open (`start`), closed with the app (`close`)."""
+
+    def __init__(self, app: HitlApp, state_dir: Path) -> None:
+        self._app = app
+        self.listener = ApproverListener(state_dir, self._review, self._log)
+        self.listening = False
+
+    async def start(self) -> None:
+        self.listening = await self.listener.start()
+        if not self.listening:
+            self._app.notify(
+                "Another hitl console answers MCP requests for this hitl home; this one does not.",
+                title="MCP approvals",
+                severity="warning",
+            )
+
+    async def close(self) -> None:
+        await self.listener.close()
+
+    async def _review(self, client: str, request: ApprovalRequest) -> Decision:
+        self._app.notify(f"mcp:{client} asks: {request.title}", title="MCP approval request", timeout=8)
+        worker = self._app.run_worker(
+            self._app.approver.review(request), group="mcp-approval", exit_on_error=False, exclusive=False
+        )
+        try:
+            await worker.wait()
+        finally:
+            if not worker.is_finished:  # withdrawn by the server: the dialog is taken down unanswered
+                worker.cancel()
+        decision = worker.result
+        return decision if decision is not None else Decision.reject("the dialog was closed without an answer")
+
+    def _log(self, line: str) -> None:
+        self._app.notify(line, title="MCP approvals", severity="warning")

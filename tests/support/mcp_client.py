@@ -1,0 +1,32 @@
+"""`hitl mcp` as an agent starts it: a real subprocess on stdio, driven by the official SDK's client."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import mcp_types as types
+from mcp import ClientSession, StdioServerParameters, stdio_client
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def result_text(result: types.CallToolResult) -> str:
+    return "\n".join(block.text for block in result.content if isinstance(block, types.TextContent))
+
+
+@asynccontextmanager
+async def hitl_mcp(client: str = "test-agent", **settings: str) -> AsyncIterator[ClientSession]:
+    """A `hitl mcp` on the test's HITL_HOME; `settings` become `HITL_<KEY>` overrides (e.g.
+    `mcp_approval_timeout="2s"`), so the server and a console in the test share every other setting."""
+    env = {"HITL_HOME": os.environ["HITL_HOME"], **{f"HITL_{k.upper()}": v for k, v in settings.items()}}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "console", "mcp"], env=env, cwd=str(REPO))
+    async with (
+        stdio_client(params) as (read, write),
+        ClientSession(read, write, client_info=types.Implementation(name=client, version="1.0")) as session,
+    ):
+        await session.initialize()
+        yield session
