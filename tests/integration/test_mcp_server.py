@@ -153,3 +153,26 @@ async def test_a_long_wait_sends_progress_then_gives_up_with_a_clear_refusal(tmp
     assert shown and shown[0].requested_by == "mcp:test-agent" and shown[0].steps[0].command == f"touch {target}"
     assert not target.exists()
     assert any("withdrawn" in line for line in logged)
+
+
+async def test_remembered_approvals_apply_as_in_the_console_and_a_revocation_at_once(tmp_path: Path) -> None:
+    """A rule the operator remembers (in the console, `hitl approvals`) after the server started covers the agent's
+    next request; revoked, it stops covering it on the very next request."""
+    from console.core.remembered import Lifetime, RememberedApprovals, Scope
+    from console.core.tiers import Tier
+
+    target = tmp_path / "stamp"
+    command = f"touch {target}"
+    async with hitl_mcp() as session:
+        first = await session.call_tool("run_command", {"host": "local", "command": command, "purpose": "stamp"})
+        assert "decision: refused" in result_text(first)
+        rules = RememberedApprovals(resolve_paths().remembered_approvals_file)
+        rule = rules.add(command, Tier.WRITE, scope=Scope.EXACT, lifetime=Lifetime.DAY, now=time.time(), host="local")
+        second = await session.call_tool("run_command", {"host": "local", "command": command, "purpose": "stamp"})
+        assert "decision: remembered" in result_text(second), result_text(second)
+        assert target.exists()
+        target.unlink()
+        assert rules.revoke(rule.id)
+        third = await session.call_tool("run_command", {"host": "local", "command": command, "purpose": "stamp"})
+    assert "decision: refused" in result_text(third)
+    assert not target.exists()

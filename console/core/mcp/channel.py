@@ -115,6 +115,10 @@ class ApproverListener:
             await self._serve(reader, writer)
         except (WireError, EOFError, TimeoutError, OSError) as error:
             self._log(f"approver channel: request dropped: {error or type(error).__name__}")
+        except asyncio.CancelledError:
+            # The console is closing (`close` cancels what is still open); the connection is the last thing this
+            # task owns, and asyncio's stream callback must not find a cancelled task to complain about.
+            pass
         finally:
             self._tasks.discard(task)
             writer.close()
