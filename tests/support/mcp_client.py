@@ -10,6 +10,7 @@ from pathlib import Path
 
 import mcp_types as types
 from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.client.session import ElicitationFnT
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,14 +20,22 @@ def result_text(result: types.CallToolResult) -> str:
 
 
 @asynccontextmanager
-async def hitl_mcp(client: str = "test-agent", **settings: str) -> AsyncIterator[ClientSession]:
+async def hitl_mcp(
+    client: str = "test-agent", *, elicitation: ElicitationFnT | None = None, **settings: str
+) -> AsyncIterator[ClientSession]:
     """A `hitl mcp` on the test's HITL_HOME; `settings` become `HITL_<KEY>` overrides (e.g.
-    `mcp_approval_timeout="2s"`), so the server and a console in the test share every other setting."""
+    `mcp_approval_timeout="2s"`), so the server and a console in the test share every other setting.
+    `elicitation` answers the server's elicitation requests (the client then declares the capability)."""
     env = {"HITL_HOME": os.environ["HITL_HOME"], **{f"HITL_{k.upper()}": v for k, v in settings.items()}}
     params = StdioServerParameters(command=sys.executable, args=["-m", "console", "mcp"], env=env, cwd=str(REPO))
     async with (
         stdio_client(params) as (read, write),
-        ClientSession(read, write, client_info=types.Implementation(name=client, version="1.0")) as session,
+        ClientSession(
+            read,
+            write,
+            client_info=types.Implementation(name=client, version="1.0"),
+            elicitation_callback=elicitation,
+        ) as session,
     ):
         await session.initialize()
         yield session
