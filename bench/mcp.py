@@ -27,7 +27,8 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 # The repository instead of bench/ on the path: this file's own name would hide the `mcp` package.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+sys.path.remove(str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from console.core.approval import Decision
 from console.core.config import Settings

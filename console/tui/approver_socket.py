@@ -8,6 +8,7 @@ dialog down when the server withdraws the request. What the channel logs becomes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,14 @@ class McpApprovals:
         await self.listener.close()
 
     async def _review(self, client: str, request: ApprovalRequest) -> Decision:
+        # A request from an agent opens unasked, maybe while the operator types: the dialog's delays are at least
+        # this console's own, whatever the server sent.
+        settings = self._app.settings
+        request = replace(
+            request,
+            write_key_delay=max(request.write_key_delay, settings.write_key_delay),
+            destructive_dwell=max(request.destructive_dwell, settings.destructive_dwell),
+        )
         self._app.notify(f"mcp:{client} asks: {request.title}", title="MCP approval request", timeout=8)
         worker = self._app.run_worker(
             self._app.approver.review(request), group="mcp-approval", exit_on_error=False, exclusive=False

@@ -176,3 +176,39 @@ async def test_remembered_approvals_apply_as_in_the_console_and_a_revocation_at_
         third = await session.call_tool("run_command", {"host": "local", "command": command, "purpose": "stamp"})
     assert "decision: refused" in result_text(third)
     assert not target.exists()
+
+
+async def test_a_plan_is_shown_with_its_head_reads_output_and_runs_once_approved(tmp_path: Path) -> None:
+    conf, copy = tmp_path / "site.conf", tmp_path / "installed.conf"
+    conf.write_text("server {}\n")
+    shown: list[ApprovalRequest] = []
+
+    async def approve(client: str, request: ApprovalRequest) -> Decision:
+        shown.append(request)
+        return Decision(approved=True)
+
+    listener = ApproverListener(resolve_paths().state_dir, approve, lambda _line: None)
+    assert await listener.start()
+    try:
+        async with hitl_mcp(client="planner") as session:
+            result = await session.call_tool(
+                "propose_plan",
+                {
+                    "title": "install the site config",
+                    "host": "local",
+                    "steps": [
+                        {"command": f"cat {conf}", "purpose": "check it"},
+                        {"command": f"cp {conf} {copy}", "purpose": "install it"},
+                    ],
+                },
+            )
+    finally:
+        await listener.close()
+    text = result_text(result)
+    assert "decision: approved" in text and "step 2 [WRITE] done" in text, text
+    assert copy.read_text() == "server {}\n"
+    [request] = shown
+    assert request.kind == "plan" and request.requested_by == "mcp:planner"
+    assert request.steps[0].result is not None and request.steps[0].result.stdout == "server {}\n"
+    sources = {row["source"] for row in history()}
+    assert all("mcp:planner" in str(source) for source in sources), sources

@@ -70,14 +70,15 @@ async def test_write_approved_in_the_console_runs_and_the_rollback_is_approved_t
 
 async def test_rejection_sends_the_operators_reason_back(console_app, tmp_path: Path) -> None:
     target = tmp_path / "never"
-    app = console_app()
+    app = console_app(write_key_delay=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
         await listening(pilot, app)
         async with hitl_mcp(**FAST_SERVER) as session:
             call = asyncio.ensure_future(
                 session.call_tool("run_command", {"host": "local", "command": f"touch {target}", "purpose": "x"})
             )
-            await dialog(pilot)
+            screen = await dialog(pilot)
+            assert screen.request.write_key_delay == 0.3, "the server's shorter delay was taken over the console's"
             await pilot.press("r")
             await wait_for(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "reason-input")
             await pilot.press(*"not on a Friday", "enter")
