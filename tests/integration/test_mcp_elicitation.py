@@ -10,10 +10,9 @@ from typing import Any
 
 import mcp_types as types
 
-from console.core.approval import ApprovalRequest, Decision
 from console.core.mcp.channel import ApproverListener
 from console.core.paths import resolve_paths
-from tests.support.mcp_client import hitl_mcp, result_text
+from tests.support.mcp_client import NobodyDecides, hitl_mcp, result_text
 
 ON = {"mcp_elicitation": "true", "destructive_dwell": "100ms"}
 
@@ -93,17 +92,8 @@ async def test_declined_in_the_prompt_carries_the_reason(tmp_path: Path) -> None
 
 
 async def test_the_first_decision_wins_and_the_console_dialog_is_withdrawn(tmp_path: Path) -> None:
-    withdrawn = asyncio.Event()
-
-    async def console_never_decides(client: str, request: ApprovalRequest) -> Decision:
-        try:
-            await asyncio.sleep(3600)
-        except asyncio.CancelledError:
-            withdrawn.set()
-            raise
-        raise AssertionError("unreachable")
-
-    listener = ApproverListener(resolve_paths().state_dir, console_never_decides, lambda _line: None)
+    console = NobodyDecides()
+    listener = ApproverListener(resolve_paths().state_dir, console, lambda _line: None)
     assert await listener.start()
     prompt = Prompt(accept(approve=True))
     try:
@@ -111,7 +101,7 @@ async def test_the_first_decision_wins_and_the_console_dialog_is_withdrawn(tmp_p
             result = await session.call_tool(
                 "run_command", {"host": "local", "command": f"touch {tmp_path}/won", "purpose": "x"}
             )
-        await asyncio.wait_for(withdrawn.wait(), 10)
+        await asyncio.wait_for(console.withdrawn.wait(), 10)
     finally:
         await listener.close()
     assert "decision: approved" in result_text(result)

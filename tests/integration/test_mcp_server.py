@@ -13,7 +13,7 @@ from console.core.agent.tools import TOOLS
 from console.core.approval import ApprovalRequest, Decision
 from console.core.mcp.channel import ApproverListener
 from console.core.paths import resolve_paths
-from tests.support.mcp_client import hitl_mcp, result_text
+from tests.support.mcp_client import NobodyDecides, hitl_mcp, result_text
 
 READ_ONLY = {"list_hosts", "list_rollbacks", "recall"}
 
@@ -113,20 +113,9 @@ async def test_bad_input_is_one_clear_error_and_the_server_keeps_serving() -> No
 async def test_a_long_wait_sends_progress_then_gives_up_with_a_clear_refusal(tmp_path: Path) -> None:
     """A console that shows the request but where nobody decides: progress at every interval, then a refusal after
     mcp_approval_timeout; the console sees the request withdrawn."""
-    shown: list[ApprovalRequest] = []
-    withdrawn = asyncio.Event()
+    console = NobodyDecides()
     logged: list[str] = []
-
-    async def nobody_decides(client: str, request: ApprovalRequest) -> Decision:
-        shown.append(request)
-        try:
-            await asyncio.sleep(3600)
-        except asyncio.CancelledError:
-            withdrawn.set()
-            raise
-        raise AssertionError("unreachable")
-
-    listener = ApproverListener(resolve_paths().state_dir, nobody_decides, logged.append)
+    listener = ApproverListener(resolve_paths().state_dir, console, logged.append)
     assert await listener.start()
     progress: list[tuple[float, str | None]] = []
 
@@ -141,7 +130,7 @@ async def test_a_long_wait_sends_progress_then_gives_up_with_a_clear_refusal(tmp
                 {"host": "local", "command": f"touch {target}", "purpose": "wait"},
                 progress_callback=on_progress,
             )
-        await asyncio.wait_for(withdrawn.wait(), 10)
+        await asyncio.wait_for(console.withdrawn.wait(), 10)
     finally:
         await listener.close()
     text = result_text(result)
@@ -150,6 +139,7 @@ async def test_a_long_wait_sends_progress_then_gives_up_with_a_clear_refusal(tmp
     assert len(progress) >= 3, progress
     assert all("waiting for the operator's decision" in (m or "") for _, m in progress)
     assert [p for p, _ in progress] == sorted(p for p, _ in progress)
+    shown = console.shown
     assert shown and shown[0].requested_by == "mcp:test-agent" and shown[0].steps[0].command == f"touch {target}"
     assert not target.exists()
     assert any("withdrawn" in line for line in logged)

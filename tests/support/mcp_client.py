@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -11,6 +12,8 @@ from pathlib import Path
 import mcp_types as types
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.session import ElicitationFnT
+
+from console.core.approval import ApprovalRequest, Decision
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,3 +42,21 @@ async def hitl_mcp(
     ):
         await session.initialize()
         yield session
+
+
+class NobodyDecides:
+    """A console (the `review` of a real `ApproverListener`) that shows each request and never answers; `withdrawn`
+    is set when the server takes a request back."""
+
+    def __init__(self) -> None:
+        self.shown: list[ApprovalRequest] = []
+        self.withdrawn = asyncio.Event()
+
+    async def __call__(self, client: str, request: ApprovalRequest) -> Decision:
+        self.shown.append(request)
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            self.withdrawn.set()
+            raise
+        raise AssertionError("a request nobody decides was decided")
