@@ -28,7 +28,16 @@ class McpApprovals:
         self.listening = False
 
     async def start(self) -> None:
-        self.listening = await self.listener.start()
+        """Listen; a channel that cannot be opened is said once and costs the console nothing else."""
+        try:
+            self.listening = await self.listener.start()
+        except OSError as error:
+            self._app.notify(
+                f"MCP requests cannot reach this console: {self.listener.path}: {error.strerror or error}",
+                title="MCP approvals",
+                severity="error",
+            )
+            return
         if not self.listening:
             self._app.notify(
                 "Another hitl console answers MCP requests for this hitl home; this one does not.",

@@ -242,3 +242,31 @@ def test_plan_results_travel_with_their_end() -> None:
     _id, _client, back = decode_request(json.loads(encode_request(request, client="c", request_id="i")[4:]))
     assert back.steps[0].result is not None
     assert back.steps[0].result.ended is Ended.TIMED_OUT and back.steps[0].result.error == "timed out"
+
+
+async def test_text_no_terminal_can_show_is_refused_on_both_ends(tmp_path: Path) -> None:
+    body = review_body().replace(b'"fix the certificate renewal cron"', b'"fix \\ud800 it"')
+    console = Console(tmp_path / "state")
+    assert await console.listener.start()
+    try:
+        assert await exchange(console.listener.path, frame(body)) == b""
+        await asyncio.sleep(0.05)
+        assert console.shown == [] and "not valid Unicode" in console.logged[0]
+        request = write_request(command="touch \ud800")
+        decision = await ConsoleApprover(tmp_path / "state", timeout=10, interval=5).review(request)
+        assert decision.refused and "not valid Unicode" in (decision.reason or "")
+    finally:
+        await console.listener.close()
+
+
+async def test_a_channel_that_cannot_be_opened_leaves_no_lock_behind(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / "approver.sock").mkdir()  # something that is not a socket where the socket goes
+    console = Console(state)
+    with pytest.raises(OSError):
+        await console.listener.start()
+    (state / "approver.sock").rmdir()
+    again = Console(state)
+    assert await again.listener.start(), "the failed start kept the lock"
+    await again.listener.close()

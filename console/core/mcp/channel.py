@@ -88,10 +88,14 @@ class ApproverListener:
             os.close(fd)
             return False
         self._lock_fd = fd
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()  # left by a console that died: the lock says nobody listens on it
-        self._server = await asyncio.start_unix_server(self._connected, path=connectable(self.path))
-        os.chmod(self.path, FILE_MODE)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()  # left by a console that died: the lock says nobody listens on it
+            self._server = await asyncio.start_unix_server(self._connected, path=connectable(self.path))
+            os.chmod(self.path, FILE_MODE)
+        except OSError:
+            await self.close()
+            raise
         return True
 
     async def close(self) -> None:
@@ -115,6 +119,8 @@ class ApproverListener:
             await self._serve(reader, writer)
         except (WireError, EOFError, TimeoutError, OSError) as error:
             self._log(f"approver channel: request dropped: {error or type(error).__name__}")
+        except Exception as error:  # the channel's boundary: one line, never a traceback in the console
+            self._log(f"approver channel: request dropped: {type(error).__name__}: {error}")
         except asyncio.CancelledError:
             # The console is closing (`close` cancels what is still open); the connection is the last thing this
             # task owns, and asyncio's stream callback must not find a cancelled task to complain about.

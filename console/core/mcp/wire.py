@@ -90,7 +90,10 @@ async def read_message(reader: asyncio.StreamReader) -> dict[str, Any]:
 
 
 def encode_message(message: Mapping[str, Any]) -> bytes:
-    body = json.dumps({"v": VERSION, **message}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        body = json.dumps({"v": VERSION, **message}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        raise WireError("the request holds text that is not valid Unicode (a lone surrogate)") from None
     if len(body) > MAX_MESSAGE:
         raise WireError(f"the request is {len(body)} bytes, over the channel's limit of {MAX_MESSAGE}")
     return _HEADER.pack(len(body)) + body
@@ -221,18 +224,30 @@ class _Fields:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         if not isinstance(item, kinds) or (isinstance(item, bool) and bool not in kinds):
             raise WireError(f"{self.where}.{key} has the wrong type")
+        if isinstance(item, str):
+            _check_text(item, f"{self.where}.{key}")
         return item
 
     def strings(self, key: str) -> tuple[str, ...]:
         items = self.get(key, list)
         if not all(isinstance(item, str) for item in items):
             raise WireError(f"{self.where}.{key} holds something other than text")
+        for item in items:
+            _check_text(item, f"{self.where}.{key}")
         return tuple(items)
 
     def done(self) -> None:
         extra = set(self.value) - self.seen
         if extra:
             raise WireError(f"{self.where}: unknown field(s) {', '.join(sorted(extra))}")
+
+
+def _check_text(text: str, where: str) -> None:
+    """JSON's `\\ud800` escapes decode to lone surrogates, which no terminal can show: refused."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise WireError(f"{where} is not valid Unicode") from None
 
 
 def _choice(value: str, allowed: Callable[[str], object], where: str) -> Any:
