@@ -1,9 +1,10 @@
 """The console as the approver of `hitl mcp` servers: requests arriving on the approver channel are shown in the
 same dialogs as the console's own (typed challenge, dwell, diff, NO ROLLBACK), with the client's name.
 
-`ApproverListener` (core) owns the socket, the peer check, the protocol and the one-at-a-time order; this module
-only shows each request through `TuiApprover` in a worker (a dialog can be awaited only there) and takes the
-dialog down when the server withdraws the request. What the channel logs becomes a notification.
+`ApproverListener` (core, reached through the runtime like the rest of the session) owns the socket, the peer
+check, the protocol and the one-at-a-time order; this module only shows each request through `TuiApprover` in
+a worker (a dialog can be awaited only there) and takes the dialog down when the server withdraws the request.
+What the channel logs becomes a notification.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.core.approval import ApprovalRequest, Decision
-from console.core.mcp.channel import ApproverListener
+from console.core.runtime import ApproverListener
 
 if TYPE_CHECKING:
     from console.tui.app import HitlApp
