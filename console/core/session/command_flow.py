@@ -94,8 +94,9 @@ class CommandFlow:
         asked_because = warnings
         while True:
             prepared = await runner.prepare(info.name, transport, step)
-            step = prepared.step  # the tier its resolved paths call for
-            journal.reclassify(action, step.classification)
+            if prepared.step.classification != step.classification:  # its resolved paths call for a higher tier
+                journal.reclassify(action, prepared.step.classification)
+            step = prepared.step
             review = runner.review(prepared)
             rule = desk.remembered_rule(step.command, step.tier, info)
             if rule is not None and not warnings:

@@ -111,9 +111,10 @@ class PlanFlow:
         runner = parts.runner
         gated = [s for s in plan.after_approval() if s.tier is not Tier.READ]
         prepared = {s.index: await runner.prepare(info.name, transport, s) for s in gated}
-        for s in gated:  # the tier each step's resolved paths call for
-            s.classification = prepared[s.index].step.classification
-            journal.reclassify(actions[s.index], s.classification)
+        for s in gated:  # the tier each step's resolved paths call for, recorded when they raised it
+            if prepared[s.index].step.classification != s.classification:
+                s.classification = prepared[s.index].step.classification
+                journal.reclassify(actions[s.index], s.classification)
         reviews = [
             runner.review(prepared[s.index])
             if s.index in prepared

@@ -82,10 +82,10 @@ def test_a_database_written_before_the_columns_existed_still_verifies_without_a_
         )
         store.record_finish(action_id, exit_status=0, ended="exited", output="ok\n", rollback_key=None)
         events_before = len(list(store.export_audit("jsonl")))
-    raw = sqlite3.connect(db_path)  # the same rows as schema 2 held them
+    raw = sqlite3.connect(db_path)  # the same rows as schema 3 held them
     raw.execute("ALTER TABLE actions DROP COLUMN confinement")
     raw.execute("ALTER TABLE actions DROP COLUMN attempted")
-    raw.execute("PRAGMA user_version = 2")
+    raw.execute("PRAGMA user_version = 3")
     raw.commit()
     raw.close()
     with MemoryStore.open(db_path, clock=clock) as store:
