@@ -122,6 +122,8 @@ class ApprovalRequest:
     """For rollbacks: the difference between now and the capture."""
     requires_force: bool = False
     """A rollback over targets changed since the capture: the operator must choose to overwrite them."""
+    requested_by: str | None = None
+    """Who asks, when it is not this console's own session: an agent over MCP (`mcp:NAME`). Shown in the dialog."""
 
     @property
     def tier(self) -> Tier:
@@ -168,10 +170,18 @@ class Decision:
     remember: RememberChoice | None = None
     force: bool = False
     decided_by: str = "operator"
+    refused: bool = False
+    """Nobody decided: the request could not be put to the operator (no approver attached, no answer in time).
+    Recorded as refused, not as the operator's rejection; `reason` says why."""
 
     @classmethod
     def reject(cls, reason: str | None = None) -> Decision:
         return cls(approved=False, reason=reason)
+
+    @classmethod
+    def refuse(cls, reason: str, *, decided_by: str) -> Decision:
+        """No decision could be had; `decided_by` names who refused (for the record)."""
+        return cls(approved=False, reason=reason, refused=True, decided_by=decided_by)
 
 
 class Approver(Protocol):

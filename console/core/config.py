@@ -51,6 +51,9 @@ class Settings:
     unknown_command_tier: Tier = Tier.WRITE
     deny: tuple[str, ...] = ()
     read_confinement: str = "prefer"
+    mcp_approval_timeout: float = 600.0
+    mcp_progress_interval: float = 15.0
+    mcp_elicitation: bool = False
 
 
 # Human-readable descriptions, used by `hitl config show` and the README table.
@@ -72,6 +75,16 @@ DOCUMENTATION: dict[str, str] = {
         "READ commands run confined on their host (read-only mounts, throwaway scratch layers, no privilege "
         "to change kernel state): prefer (confine where the host can, else run as before and mark the host), "
         "require (a READ on a host that cannot confine asks like a WRITE) or off."
+    ),
+    "mcp_approval_timeout": (
+        "`hitl mcp`: how long a WRITE or DESTRUCTIVE request waits for the operator's decision before it is refused."
+    ),
+    "mcp_progress_interval": (
+        "`hitl mcp`: how often the agent is told the request is still waiting (at most 20s, so clients keep waiting)."
+    ),
+    "mcp_elicitation": (
+        "`hitl mcp`: also ask through the MCP client's own prompt (elicitation) where the client supports it; the "
+        "first decision, there or in the console, wins."
     ),
 }
 
@@ -178,6 +191,17 @@ def parse_read_confinement(value: object) -> str:
     return policy
 
 
+MAX_PROGRESS_INTERVAL = 20.0
+"""MCP clients time a request out when nothing arrives for a while; 20 s keeps well inside the usual limits."""
+
+
+def parse_progress_interval(value: object) -> float:
+    seconds = parse_duration(value)
+    if not 0 < seconds <= MAX_PROGRESS_INTERVAL:
+        raise ValueError(f"must be more than 0 and at most {MAX_PROGRESS_INTERVAL:g}s, got {value!r}")
+    return seconds
+
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "theme": parse_name,
     "model": parse_name,
@@ -193,6 +217,9 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "unknown_command_tier": parse_unknown_tier,
     "deny": parse_patterns,
     "read_confinement": parse_read_confinement,
+    "mcp_approval_timeout": parse_duration,
+    "mcp_progress_interval": parse_progress_interval,
+    "mcp_elicitation": parse_bool,
 }
 assert set(_PARSERS) == {f.name for f in fields(Settings)} == set(DOCUMENTATION)
 

@@ -24,6 +24,7 @@ from console.core.config import Settings
 from console.core.errors import SessionError
 from console.core.events import EventSink
 from console.core.hosts import Connector, InventoryHosts
+from console.core.mcp.channel import ApproverListener
 from console.core.outcome import Origin
 from console.core.paths import Paths
 from console.core.ports import Store
@@ -37,7 +38,14 @@ from console.core.transport.inventory import load_inventory
 if TYPE_CHECKING:
     from console.core.agent.factory import AgentSelection
 
-__all__ = ["Runtime", "last_conversation", "open_runtime", "preload_redaction", "rollback_views"]
+__all__ = [
+    "ApproverListener",
+    "Runtime",
+    "last_conversation",
+    "open_runtime",
+    "preload_redaction",
+    "rollback_views",
+]
 
 AUDIT_EXPORTS = "audit-exports"
 

@@ -30,10 +30,10 @@ from console.core.errors import SessionError
 from console.core.events import PlanChanged
 from console.core.gate import ApprovalRefused, ReviewSubject
 from console.core.memory.records import RollbackPoint
-from console.core.outcome import Outcome, Source, Status, Verdict
+from console.core.outcome import Outcome, Source, Status
 from console.core.plan import Plan, PlanStep
 from console.core.rollback import RollbackError, restorable_points, rollback_classification
-from console.core.session.journal import Action, Flow
+from console.core.session.journal import Action, Flow, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult, Transport
@@ -81,12 +81,12 @@ class RollbackFlow:
         action = journal.open(info.name, description, classification, Source.of(source), flow=Flow.ROLLBACK)
         answer = await parts.desk.ask(request)
         decision = answer.decision
-        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        verdict = verdict_of(decision)
         journal.decide(
             action, verdict, decision.decided_by, latency=answer.latency, reason=decision.reason, digest=reviewed.digest
         )
         if not decision.approved:
-            return journal.close(action, Status.REJECTED, reason=decision.reason)
+            return journal.close(action, unapproved_status(verdict), reason=decision.reason)
         approval = parts.gate.grant(reviewed, Tier.WRITE, now=parts.clock(), decided_by=decision.decided_by)
         try:
             current, states = await self._subject(info.name, transport, description, targets)

@@ -136,6 +136,10 @@ class ApprovalScreen(ModalScreen[Decision | None]):
                 if request.host_labels:
                     host.append("  labels: " + ", ".join(request.host_labels))
                 yield Static(host)
+                if request.requested_by:
+                    yield Static(
+                        labelled("Requested by: ", f"{request.requested_by} (an agent over MCP)"), id="requester"
+                    )
                 for warning in request.warnings:
                     yield Static(Text("⚠ " + warning), classes="warning")
                 yield from self.compose_body()
