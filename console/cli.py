@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "approvals_cmd",
     "history_cmd",
     "audit_cmd",
+    "mcp_cmd",
 )
 
 

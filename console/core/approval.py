@@ -127,6 +127,8 @@ class ApprovalRequest:
     waves, the last wave's results)."""
     fleet: tuple[str, ...] = ()
     """For a request covering several hosts (a rollout, its rollback): their names. Never remembered."""
+    requested_by: str | None = None
+    """Who asks, when it is not this console's own session: an agent over MCP (`mcp:NAME`). Shown in the dialog."""
 
     @property
     def tier(self) -> Tier:
@@ -173,10 +175,18 @@ class Decision:
     remember: RememberChoice | None = None
     force: bool = False
     decided_by: str = "operator"
+    refused: bool = False
+    """Nobody decided: the request could not be put to the operator (no approver attached, no answer in time).
+    Recorded as refused, not as the operator's rejection; `reason` says why."""
 
     @classmethod
     def reject(cls, reason: str | None = None) -> Decision:
         return cls(approved=False, reason=reason)
+
+    @classmethod
+    def refuse(cls, reason: str, *, decided_by: str) -> Decision:
+        """No decision could be had; `decided_by` names who refused (for the record)."""
+        return cls(approved=False, reason=reason, refused=True, decided_by=decided_by)
 
 
 class Approver(Protocol):

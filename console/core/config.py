@@ -57,6 +57,9 @@ class Settings:
     serial: tuple[Size, ...] = field(default_factory=lambda: parse_serial(list(DEFAULT_SERIAL)))
     max_fail: Size = field(default_factory=lambda: Size(count=0))
     pause: str = "off"
+    mcp_approval_timeout: float = 600.0
+    mcp_progress_interval: float = 15.0
+    mcp_elicitation: bool = False
 
 
 # Human-readable descriptions, used by `hitl config show` and the README table.
@@ -86,6 +89,16 @@ DOCUMENTATION: dict[str, str] = {
     "max_fail": 'How many hosts of one wave may fail (a count, or a percentage such as "10%") before the rollout '
     "stops; an unreachable host counts as failed.",
     "pause": 'Between rollout waves: "approve" asks for one key with the wave\'s results in view; "off" does not.',
+    "mcp_approval_timeout": (
+        "`hitl mcp`: how long a WRITE or DESTRUCTIVE request waits for the operator's decision before it is refused."
+    ),
+    "mcp_progress_interval": (
+        "`hitl mcp`: how often the agent is told the request is still waiting (at most 20s, so clients keep waiting)."
+    ),
+    "mcp_elicitation": (
+        "`hitl mcp`: also ask through the MCP client's own prompt (elicitation) where the client supports it; the "
+        "first decision, there or in the console, wins."
+    ),
 }
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -214,6 +227,17 @@ def parse_pause(value: object) -> str:
     return pause
 
 
+MAX_PROGRESS_INTERVAL = 20.0
+"""MCP clients time a request out when nothing arrives for a while; 20 s keeps well inside the usual limits."""
+
+
+def parse_progress_interval(value: object) -> float:
+    seconds = parse_duration(value)
+    if not 0 < seconds <= MAX_PROGRESS_INTERVAL:
+        raise ValueError(f"must be more than 0 and at most {MAX_PROGRESS_INTERVAL:g}s, got {value!r}")
+    return seconds
+
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "theme": parse_name,
     "model": parse_name,
@@ -234,6 +258,9 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "serial": parse_serial,
     "max_fail": parse_max_fail,
     "pause": parse_pause,
+    "mcp_approval_timeout": parse_duration,
+    "mcp_progress_interval": parse_progress_interval,
+    "mcp_elicitation": parse_bool,
 }
 assert set(_PARSERS) == {f.name for f in fields(Settings)} == set(DOCUMENTATION)
 

@@ -194,10 +194,25 @@ class RememberedApprovals:
     def __init__(self, store_file: Path) -> None:
         self.store_file = store_file
         self._session: list[RememberedApproval] = []
+        self._loaded: tuple[int, int, int] | None = None
         self._persistent: list[RememberedApproval] = self._load()
 
+    def _signature(self) -> tuple[int, int, int] | None:
+        try:
+            info = self.store_file.stat()
+        except OSError:
+            return None
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+    def _reload_if_changed(self) -> None:
+        """Another process (the console, `hitl approvals revoke`, an MCP server) rewrote the file: a rule it
+        added applies here too, and a rule it revoked stops applying at once."""
+        if self._signature() != self._loaded:
+            self._persistent = self._load()
+
     def _load(self) -> list[RememberedApproval]:
-        if not self.store_file.exists():
+        self._loaded = self._signature()
+        if self._loaded is None:
             return []
         try:
             raw = json.loads(self.store_file.read_text(encoding="utf-8"))
@@ -235,6 +250,7 @@ class RememberedApprovals:
             reason = error.strerror or str(error)
             raise RememberError(f"{self.store_file}: remembered approvals cannot be written: {reason}") from None
         self._persistent = rules
+        self._loaded = self._signature()
 
     def add(
         self,
@@ -277,14 +293,17 @@ class RememberedApprovals:
         if lifetime is Lifetime.SESSION:
             self._session.append(rule)
         else:
+            self._reload_if_changed()
             self._save([*self._persistent, rule])
         return rule
 
     def active(self, now: float) -> list[RememberedApproval]:
+        self._reload_if_changed()
         live = [r for r in self._persistent if r.expires_at is None or r.expires_at > now]
         return [*self._session, *live]
 
     def revoke(self, rule_id: str) -> bool:
+        self._reload_if_changed()
         before = len(self._session) + len(self._persistent)
         kept = [r for r in self._persistent if r.id != rule_id]
         if len(kept) != len(self._persistent):

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 from console.core.agent.mode import uses_model
 from console.core.approval import Approver, TrustPrompt
 from console.core.capture.blobs import BlobStore
-from console.core.classify import effective_rules
+from console.core.classify import effective_rules, hitl_paths
 from console.core.config import Settings
 from console.core.errors import SessionError
 from console.core.events import EventSink
 from console.core.hosts import Connector, InventoryHosts
+from console.core.mcp.channel import ApproverListener
 from console.core.outcome import Origin
 from console.core.paths import Paths
 from console.core.ports import Store
@@ -37,7 +38,14 @@ from console.core.transport.inventory import load_inventory
 if TYPE_CHECKING:
     from console.core.agent.factory import AgentSelection
 
-__all__ = ["Runtime", "last_conversation", "open_runtime", "preload_redaction", "rollback_views"]
+__all__ = [
+    "ApproverListener",
+    "Runtime",
+    "last_conversation",
+    "open_runtime",
+    "preload_redaction",
+    "rollback_views",
+]
 
 AUDIT_EXPORTS = "audit-exports"
 
@@ -144,5 +152,6 @@ def open_runtime(
         events=events,
         mode=mode,
         rules=effective_rules(paths.config_dir),
+        critical_paths=hitl_paths(paths),
     )
     return Runtime(session=session, hosts=hosts, memory=memory, paths=paths, permissions_notice=permissions_notice)

@@ -15,7 +15,7 @@ from console.core.agent.tools import command_summary, format_command_result, unt
 from console.core.errors import HitlError
 from console.core.fleet.records import FleetOutcome, HostState, is_rollout_key
 from console.core.fleet.targets import is_fleet
-from console.core.outcome import Origin, Outcome, PlanOutcome, Verdict
+from console.core.outcome import Origin, Outcome, PlanOutcome, Source, Verdict
 from console.core.redact import redact
 from console.core.rollback import expires_in, restorable
 from console.core.session import Session
@@ -74,7 +74,8 @@ def _plan_result(outcome: PlanOutcome) -> ToolResult:
     lines = [f"plan: {plan.title} on {plan.host}", f"decision: {outcome.decision}"]
     summary = [lines[0], lines[1]]
     if outcome.reason:
-        lines.append(f"operator's reason: {redact(outcome.reason)}")
+        label = "operator's reason" if outcome.decision is Verdict.REJECTED else "reason"
+        lines.append(f"{label}: {redact(outcome.reason)}")
         summary.append(lines[-1])
     for step in plan.steps:
         lines.append(f"\nstep {step.index} [{step.tier.name}] {step.status.value}: {step.command}")
@@ -132,9 +133,15 @@ class SessionTools:
     """Implements `console.core.agent.base.ToolExecutor`. `origin` is who is behind the calls: the model, or the
     operator typing in manual mode (the same tools serve both, and the journal records which)."""
 
-    def __init__(self, session: Session, origin: Origin = Origin.MODEL) -> None:
+    def __init__(self, session: Session, origin: Origin | Source = Origin.MODEL) -> None:
         self.session = session
-        self.origin = origin
+        self.source = Source.of(origin)
+        """Who is behind the calls: recorded with every action (`model`, `operator`, `mcp:CLIENT`)."""
+
+    @property
+    def _author(self) -> str:
+        """Who a note is recorded as written by: an MCP client by its name, else the model (as before)."""
+        return str(self.source) if self.source.origin is Origin.MCP else "model"
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> ToolResult:
         try:
@@ -144,7 +151,7 @@ class SessionTools:
             return ToolResult(message, is_error=True, summary=message)
 
     async def _call(self, name: str, arguments: Mapping[str, Any]) -> ToolResult:
-        session, origin = self.session, self.origin
+        session, origin = self.session, self.source
         memory = session.store
         match name:
             case "run_command" if is_fleet(arguments["host"]):
@@ -173,7 +180,7 @@ class SessionTools:
             case "remember":
                 tags: Sequence[str] = arguments.get("tags") or ()
                 note_id = memory.add_note(
-                    redact(arguments["text"]), host=arguments.get("host"), tags=tags, author="model"
+                    redact(arguments["text"]), host=arguments.get("host"), tags=tags, author=self._author
                 )
                 return ToolResult(f"remembered as note {note_id}")
             case "recall":

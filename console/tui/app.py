@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from console.core.agent.base import Agent, AgentEvent
     from console.core.outcome import Outcome
     from console.core.runtime import Runtime
+    from console.tui.approver_socket import McpApprovals
 
 FALLBACK_THEME = "hitl-dark"
 LONG_COMMAND_SECONDS = 2.0
@@ -118,6 +119,8 @@ class HitlApp(App[None]):
         self.ready = asyncio.Event()
         """Set once the session and the agent are open (or failed to open)."""
         self.approver = TuiApprover(self)
+        self.mcp_approvals: McpApprovals | None = None
+        """Answers `hitl mcp` servers' requests in this console's dialogs (started with the session)."""
         self.session_events: SessionEvents | None = None
         """The session's event sink (made when the session opens)."""
         self._turn: Worker[None] | None = None
@@ -254,6 +257,10 @@ class HitlApp(App[None]):
         if runtime.permissions_notice:  # said once, out of the conversation's way
             self.notify(runtime.permissions_notice, title="Files made private", severity="warning", timeout=15)
         runtime.session.set_host(self._host)
+        from console.tui.approver_socket import McpApprovals
+
+        self.mcp_approvals = McpApprovals(self, paths.state_dir)
+        await self.mcp_approvals.start()
         selection = runtime.start_agent(history=history, environ=self._environ)
         self.agent = selection.agent
         self._mode = self.status_bar.mode = selection.agent.label
@@ -268,6 +275,8 @@ class HitlApp(App[None]):
             waiting = asyncio.gather(*(w.wait() for w in probes), return_exceptions=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiting, PROBE_GRACE_SECONDS)
+        if self.mcp_approvals is not None:
+            await self.mcp_approvals.close()
         if self._opened is not None:
             runtime, self._opened = self._opened, None
             await runtime.close()

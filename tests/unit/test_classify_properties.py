@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from console.core.classify import classify, default_rules
+from console.core.classify.args import _abbreviation
+from console.core.classify.grammar import only_shows
 from console.core.classify.parse import parse_script
 from console.core.tiers import Tier
 
@@ -141,11 +143,16 @@ def _known(command: str, option: str) -> bool:
     or, for a tool judged by its verbs, made of reading words or a dry-run option of the lexicon."""
     rules = default_rules()
     argv = parse_script(command).commands[0].argv
-    name = option.split("=", 1)[0]
+    written = option.split("=", 1)[0]
+    if only_shows(written):
+        return True  # a long option made only of words that change how output looks (grammar.py)
     for selection in rules.resolve(argv[0].text, argv[1:]):
+        rule = selection.rule
+        name = _abbreviation(written, rule.value_options, rule.flag_names) if written.startswith("--") else written
         grammar = selection.grammar
         if grammar is not None:
             every = grammar.flags | grammar.valued | grammar.optional | grammar.writes | grammar.runs | grammar.loads
+            every |= grammar.trusts
             if grammar.every_option or name in every:
                 return True
         lexicon = rules.policy.verbs
@@ -208,3 +215,49 @@ def test_an_expansion_that_executes_never_stays_read(base: str, expansion: str, 
     command = " ".join(words)
     result = classify(command)
     assert result.tier > Tier.READ, (command, result.reasons)
+
+
+# Characters outside ASCII that look like shell syntax, or like nothing ASCII at all.
+FOREIGN = st.sampled_from(
+    ["；", "｜", "︱", "⁏", "‐", "−", "＆", "＞", "ｒ", "\u00a0", "\u200b", "é", "ß", "→", "☃", "ǀ"]
+)
+
+
+@SETTINGS
+@given(st.sampled_from(READ_BASES), FOREIGN, st.integers(min_value=0, max_value=40))
+def test_a_character_outside_ascii_outside_quotes_never_stays_read(base: str, char: str, at: int) -> None:
+    """Issue 12: look-alike separators fail closed, and so does any unquoted character hitl cannot show as
+    ASCII: the line is never READ, wherever the character stands."""
+    index = 1 + at % (len(base) - 1)
+    command = base[:index] + char + base[index:]
+    result = classify(command)
+    assert result.tier > Tier.READ, (command, result.reasons)
+
+
+# Read tools and the output (or program) options their grammars list, written as GNU getopt also accepts them.
+WRITING_OPTIONS = [
+    ("sort names.txt", "--output", "/etc/passwd"),
+    ("shuf -n 5 names.txt", "--output", "/etc/passwd"),
+    ("git log -5", "--output", "/etc/cron.d/x"),
+    ("sort names.txt", "--compress-program", "sh"),
+    ("iconv -f latin1 -t utf-8 in.txt", "--output", "/etc/passwd"),
+]
+
+
+@SETTINGS
+@given(st.sampled_from(WRITING_OPTIONS), st.integers(min_value=0, max_value=20), st.booleans())
+def test_an_abbreviated_writing_option_is_read_as_getopt_reads_it(
+    case: tuple[str, str, str], cut: int, attached: bool
+) -> None:
+    """`--outp=FILE` is `--output=FILE` to getopt_long: a prefix of the option that still names only it
+    writes FILE (onto a critical path, DESTRUCTIVE); a shorter, ambiguous prefix is never READ either."""
+    base, option, value = case
+    rule = default_rules().resolve(base.split()[0], [])[-1].rule
+    length = 4 + cut % (len(option) - 3)
+    prefix = option[:length]
+    written = f"{prefix}={value}" if attached else f"{prefix} {value}"
+    command = f"{base} {written}"
+    result = classify(command)
+    assert result.tier > Tier.READ, (command, result.reasons)
+    if _abbreviation(prefix, rule.value_options, rule.flag_names) == option:
+        assert result.tier is Tier.DESTRUCTIVE, (command, result.reasons)

@@ -4,9 +4,12 @@ the same way the program will.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from console.core.classify.ir import Word
+
+_OPTION_LIKE = re.compile(r"-{1,2}[A-Za-z][A-Za-z0-9-]*$")  # `-Z`, `--zero`; not `-5`, `-o+w`, `-`
 
 
 @dataclass(slots=True)
@@ -21,6 +24,15 @@ class ParsedArgs:
     # With `stop_at_operand`: the index in the argument list of the first operand (the sub-command).
     first_operand_index: int | None = None
     args: list[Word] = field(default_factory=list)
+    # Values taken from the next word although that word looks like an option (`iptables -L -Z`): the
+    # program may read it as an option instead (an optional value), so a grammar never proves it.
+    swallowed: list[tuple[str, str]] = field(default_factory=list)
+
+    def take(self, name: str, word: Word) -> None:
+        """`name` takes the next word `word` as its value."""
+        self.options.append((name, word.text))
+        if _OPTION_LIKE.match(word.text):
+            self.swallowed.append((name, word.text))
 
     @property
     def words(self) -> list[str]:
@@ -31,6 +43,18 @@ class ParsedArgs:
         return [value for option, value in self.options if option == name]
 
 
+def _abbreviation(name: str, value_options: frozenset[str], flags: frozenset[str]) -> str:
+    """`--outp` -> `--output`: getopt_long accepts any unambiguous prefix of a long option, so a prefix of
+    exactly one long option that takes a value is that option. An exact flag name wins, and a prefix of
+    several options is refused by getopt: both stay as written."""
+    if len(name) < 4 or name in flags:
+        return name
+    found = [option for option in value_options if option.startswith(name) and option.startswith("--")]
+    if len(found) != 1 or any(flag.startswith(name) for flag in flags):
+        return name
+    return found[0]
+
+
 def parse_args(
     args: list[Word],
     value_options: frozenset[str],
@@ -38,6 +62,7 @@ def parse_args(
     stop_at_operand: bool = False,
     words: bool = False,
     stop_after: frozenset[str] = frozenset(),
+    flags: frozenset[str] = frozenset(),
 ) -> ParsedArgs:
     """Split `args` into flags, options with values and operands.
 
@@ -68,12 +93,14 @@ def parse_args(
             continue
         if text.startswith("--") or words or (len(text) > 2 and text in value_options):  # zip -TT CMD
             name, eq, value = text.partition("=")
+            if name.startswith("--") and name not in value_options:
+                name = _abbreviation(name, value_options, flags)
             parsed.names.add(name)
             parsed.tokens.setdefault(name, text)
             if eq:
                 parsed.options.append((name, value))
             elif name in value_options and i + 1 < count:
-                parsed.options.append((name, args[i + 1].text))
+                parsed.take(name, args[i + 1])
                 i += 1
             i += 1
             if name in stop_after:
@@ -90,7 +117,7 @@ def parse_args(
                 if rest:
                     parsed.options.append((name, rest))
                 elif i + 1 < count:
-                    parsed.options.append((name, args[i + 1].text))
+                    parsed.take(name, args[i + 1])
                     i += 1
                 break
         i += 1

@@ -17,13 +17,14 @@ from console.core.classify import analyzers
 from console.core.classify.analyzers import Context
 from console.core.classify.args import ParsedArgs, parse_args
 from console.core.classify.grammar import prove
-from console.core.classify.guards import MAX_INPUT_BYTES, ascii_reading, suspicious_characters
+from console.core.classify.guards import MAX_INPUT_BYTES, ascii_reading, foreign_characters, suspicious_characters
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Word
 from console.core.classify.loader import default_rules
 from console.core.classify.model import CaptureStrategy, Classification, Target, TargetKind, shown
 from console.core.classify.parse import parse_script
 from console.core.classify.policy import Policy as PathPolicy
 from console.core.classify.rules import Effect, RuleSet, Selection
+from console.core.classify.unknown import unknown_program
 from console.core.classify.workdir import join
 from console.core.tiers import Tier
 
@@ -33,6 +34,7 @@ MAX_SCRIPT_DEPTH = 6
 _CONTEXT_WORDS = {
     "substitution": "inside `$(...)`",
     "process substitution": "inside `<(...)`",
+    "output process substitution": "inside `>(...)`",
     "subshell": "in a subshell",
     "function body": "in a function body",
     "loop": "in a loop",
@@ -137,6 +139,9 @@ class _Analysis:
             return
         for problem in suspicious_characters(command):
             self.add(Tier.WRITE, f"contains {problem}: the shell may not run what is shown")
+        foreign = foreign_characters(command)
+        if foreign:
+            self.add(Tier.WRITE, f"contains {_join(foreign)} outside quotes: hitl cannot show what it is to the shell")
         self.script(command, 0, "")
         reading = ascii_reading(command)
         if reading is not None:
@@ -158,7 +163,7 @@ class _Analysis:
         self.findings.append(Finding(tier, reason, targets, () if self.away else capture, consequence))
 
     def result(self, command: str) -> Classification:
-        findings = self.findings
+        findings = self.findings = [self._raised(f) for f in self.findings]
         if not findings:
             return Classification(command=command, tier=Tier.READ, reasons=("only reads",))
         tier = max([f.tier for f in findings])
@@ -202,6 +207,18 @@ class _Analysis:
             footprint,
             uncaptured,
         )
+
+    def _raised(self, finding: Finding) -> Finding:
+        """A change to a critical path is DESTRUCTIVE whichever tool or analyzer makes it (a sqlite client on
+        hitl's store, a copy into cron.d): the last word on every finding that names its targets."""
+        if finding.tier != Tier.WRITE or not finding.targets:
+            return finding
+        bad = next(
+            (t.value for t in finding.targets if t.kind in ("path", "sqlite") and self.critical(t) is not None), None
+        )
+        if bad is None:
+            return finding
+        return replace(finding, tier=Tier.DESTRUCTIVE, reason=f"{finding.reason} ({bad}: critical to the system)")
 
     # Scripts --------------------------------------------------------------------------------------
 
@@ -300,6 +317,8 @@ class _Analysis:
         path = target.text
         if path in self.policy.neutral_paths:
             return
+        if path.startswith(">(") and path.endswith(")"):
+            return  # `> >(cmd)`: a pipe into cmd, which is analysed where it stands
         verb = "appends to" if ">>" in redirect.op else "overwrites"
         located = self.path_target(path, redirect.cwd, redirect.cwd_known)
         if not target.dynamic and redirect.truncates and cmd is not None and not self.critical(located):
@@ -326,6 +345,13 @@ class _Analysis:
         if not cwd_known:
             return Target(kind, self.home(text), self.home(cwd), False)
         return Target(kind, self.home(join(cwd, text)), self.home(cwd))
+
+    def unknown_sql(self, name: str, text: str, where: str) -> None:
+        """SQL given to a program hitl has no rule for (`cqlsh -e 'TRUNCATE t'`), tiered like any SQL."""
+        from console.core.classify.analyzers.sql.statements import tier_sql
+
+        for verdict in tier_sql(text, "postgres"):
+            self.add(verdict.tier, f"`{name}` is given SQL: {verdict.reason or text[:60]}{where}")
 
     def home(self, path: str) -> str:
         if self.user is not None and (path == "~" or path.startswith("~/")):
@@ -379,8 +405,17 @@ class _Analysis:
                 f"`{name}` is not a program hitl knows (it has non-ASCII or invisible characters){where}",
             )
             return
+        if (head.quoted or (cmd.argv and cmd.argv[0] is head)) and any(
+            c.isspace() for c in name
+        ):  # `"git status"` is one word: a program of that name, not git
+            self.add(self.unknown_tier, f"`{name}` (one word with a space in it) is not a program hitl knows{where}")
+            return
         base = name.rsplit("/", 1)[-1] if "/" in name else name
         rule = self.rules.lookup(base)
+        if rule is None and " -m " in base:  # `python -m pip`: a module with a program of its name is that program
+            module = base.rsplit(" ", 1)[-1]
+            rule = self.rules.lookup(module)
+            base = module if rule is not None else base
         if rule is None:
             if "/" in name and self.policy.is_untrusted(join(cmd.cwd, name)):
                 self.add(
@@ -392,6 +427,7 @@ class _Analysis:
                 self.add(self.unknown_tier, f"runs `{name}`, a program or script hitl cannot see{where}")
             else:
                 self.add(self.unknown_tier, f"`{base}` has no rule, so hitl cannot say it only reads{where}")
+            unknown_program(self, argv, cmd=cmd, script=script, depth=depth, where=where)
             return
         args = argv[1:]
         if len(args) == 1 and args[0].text in ("--help", "--version"):
@@ -494,6 +530,14 @@ class _Analysis:
                 )
             elif strict:
                 self.add(Tier.WRITE, f"{what} {path}, code or configuration hitl cannot see{where}")
+        for option, path in proof.trusted:
+            if self.policy.is_untrusted(join(cwd[0], path)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"`{shown} {option}` trusts {path}, from a place anyone can write to: it can name programs to "
+                    f"run{where}",
+                    consequence=f"Runs whatever {path} tells it to; nobody has reviewed it.",
+                )
         for path in proof.started:
             if self.policy.is_untrusted(join(cwd[0], path)):
                 self.add(
@@ -510,7 +554,9 @@ class _Analysis:
 
     def parse(self, sel: Selection, args: list[Word]) -> ParsedArgs:
         rule = sel.rule
-        return parse_args(args, rule.value_options, words=rule.words, stop_after=rule.final_options)
+        return parse_args(
+            args, rule.value_options, flags=rule.flag_names, words=rule.words, stop_after=rule.final_options
+        )
 
     def selection(
         self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str, *, cwd: Place
@@ -556,6 +602,17 @@ class _Analysis:
             if bad:
                 tier = Tier.DESTRUCTIVE
                 extra = f" ({_join(bad)}: critical to the system)"
+        if tier == Tier.WRITE and sel.clause is None and sel.rule.analyzer is None and effect.kind != "package":
+            # a sub-command the rule has no case for (`helm repo remove x`): a deleting verb still deletes
+            verb = next((w.text for w in sel.parsed.operands[:2] if w.text in _DELETING_VERBS), None)
+            if verb is not None:
+                tier = Tier.DESTRUCTIVE
+                extra = f" (`{verb}` removes or stops something)"
+        if tier == Tier.WRITE and effect.kind == "package" and _removes_packages(sel.parsed):
+            vital = [w.text for w in sel.parsed.operands if self.policy.is_vital_package(w.text)]
+            if vital:
+                tier = Tier.DESTRUCTIVE
+                extra = f" ({_join(vital)}: the host needs it to boot or to be reached)"
         named = _join(texts) if texts else ""
         if "{targets}" in does:
             phrase = does.replace("{targets}", named)
@@ -626,6 +683,20 @@ class _Analysis:
             words = [w for w in words if w.text != "-"]  # `-O -`, `-o -`: standard output, not a file
             return tuple(self.path_target(w.text, *cwd, kind=effect.kind) for w in words)
         return tuple(Target(effect.kind, w.text) for w in words)
+
+
+# Sub-command words that delete whatever the tool (a subset of the lexicon's destructive verbs: `clean`,
+# `reset`, `del` of a queueing discipline and package removal stay the rule's own business).
+_DELETING_VERBS = frozenset({"delete", "remove", "uninstall", "purge", "destroy", "terminate", "prune", "wipe", "drop",
+  "erase", "revoke", "forget", "unregister", "deregister", "rm", "rmi", "rb"})  # fmt: skip
+_REMOVING_VERBS = frozenset({"remove", "erase", "del", "rm", "uninstall", "autoremove", "purge", "autopurge"})
+_REMOVING_FLAGS = frozenset({"-r", "--remove", "-e", "--erase", "-R", "-P", "--purge"})
+
+
+def _removes_packages(parsed: ParsedArgs) -> bool:
+    """A package manager's command line removes packages (`apt remove`, `dnf erase`, `dpkg -r`, `pacman -R`)."""
+    operands = parsed.operands
+    return bool(operands and operands[0].text in _REMOVING_VERBS) or bool(parsed.names & _REMOVING_FLAGS)
 
 
 def _moved(sel: Selection, cwd: Place) -> Place:

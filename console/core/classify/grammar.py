@@ -11,6 +11,8 @@ out of READ. Grammars are data, written in the rule files:
     writes = "-o= --output="                       # the value is a file the program writes
     runs = "--pre="                                # the value is a program or code the program runs
     loads = "-F= -r="                              # the value is a file of code or configuration it trusts
+    trusts = "--kubeconfig="                       # a configuration that may name programs to run: fine
+                                                   # unless it lies where anyone can write (`/tmp`)
     values = { "-X" = "(?i)^(GET|HEAD)$" }         # read-only only with a value matching the pattern
     operands = "any any? out?"                     # positions: any (read, pattern, name), out (written),
                                                    # code (a file it runs or loads), exe (a program it
@@ -31,9 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.core.classify.args import ParsedArgs
+from console.core.classify.ir import Word
 
 OPERAND_KINDS = ("any", "out", "code", "exe")
-_KEYS = frozenset({"options", "writes", "runs", "loads", "values", "operands", "words", "include", "lower"})
+_KEYS = frozenset({"options", "writes", "runs", "loads", "trusts", "values", "operands", "words", "include", "lower"})
 
 
 class GrammarError(ValueError):
@@ -53,11 +56,12 @@ class Grammar:
     positions: tuple[str, ...] = ("any",)  # a missing operand is the program's business, never a write
     repeats: bool = True  # the last position repeats
     words: bool = False
+    trusts: frozenset[str] = frozenset()
 
     @property
     def value_options(self) -> frozenset[str]:
         """Options that take the next word as their value (for the argument parser)."""
-        return self.valued | self.writes | self.runs | self.loads
+        return self.valued | self.writes | self.runs | self.loads | self.trusts
 
 
 @dataclass(slots=True)
@@ -70,6 +74,7 @@ class Proof:
     run: list[tuple[str, str]] = field(default_factory=list)  # (option, program or code)
     loaded: list[tuple[str, str]] = field(default_factory=list)  # (option or "operand", file of code)
     started: list[str] = field(default_factory=list)  # programs it may start (`ldd` runs a binary's loader)
+    trusted: list[tuple[str, str]] = field(default_factory=list)  # (option, configuration that may run code)
     extra_operands: list[str] = field(default_factory=list)  # operands past the last position
 
     @property
@@ -80,6 +85,7 @@ class Proof:
 def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
     proof = Proof()
     valued = dict(parsed.options)
+    operands = list(parsed.operands)
     for name in parsed.names:
         shown = parsed.tokens.get(name, name)
         if name in grammar.writes:
@@ -88,19 +94,31 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
             proof.run += [(shown, value) for option, value in parsed.options if option == name] or [(shown, "")]
         elif name in grammar.loads:
             proof.loaded += [(shown, value) for option, value in parsed.options if option == name]
+        elif name in grammar.trusts:
+            proof.trusted += [(shown, value) for option, value in parsed.options if option == name]
         elif name in grammar.valued or name in grammar.optional:
+            # `iptables -L -n`: the program may read `-n` as an option; fine when the grammar knows it as one
+            proof.unknown += [
+                f"{shown} {value}"
+                for option, value in parsed.swallowed
+                if option == name and not _known_flags(grammar, value)
+            ]
             pattern = grammar.patterns.get(name)
             if pattern is not None:
                 proof.refused += [
                     (shown, value) for option, value in parsed.options if option == name and not pattern.search(value)
                 ]
         elif name in grammar.flags:
-            if name in valued:
+            if name in valued and "=" in shown and valued[name].lower() not in ("true", "false"):
                 proof.unknown.append(shown)  # `--all=x`: a flag given a value is not a use we know
-        elif not grammar.every_option:
+            elif name in valued:
+                # the rule's parser gave this flag the next word (`kubectl logs -p POD`: `-p` takes a value for
+                # `kubectl patch`); for this program it is a flag, so that word is an operand
+                operands += [Word(value) for option, value in parsed.options if option == name]
+        elif not grammar.every_option and not only_shows(name):
             proof.unknown.append(shown)
     positions = grammar.positions
-    for index, word in enumerate(parsed.operands):
+    for index, word in enumerate(operands):
         if index < len(positions):
             kind = positions[index]
         elif grammar.repeats and positions:
@@ -115,6 +133,37 @@ def prove(grammar: Grammar, parsed: ParsedArgs) -> Proof:
         elif kind == "exe":
             proof.started.append(word.text)
     return proof
+
+
+# Words a long option may be made of when it can only change how output looks (`--no-pager`, `--human-readable`,
+# `--color=always`, `--sort=size`): a grammar need not list such an option. Nothing here names a file, a
+# program, or an action (`--zero`, `--clear`, `--kill`, `--output`, `--exec` are not made of these words).
+_SHOWING = frozenset({"all", "verbose", "quiet", "silent", "json", "yaml", "color", "colour", "colors", "colours",
+  "no", "human", "readable", "long", "full", "wide", "raw", "pretty", "sort", "reverse", "numeric",
+  "headers", "header", "legend", "plain", "utc", "timestamps", "details", "detail", "short", "brief", "summary",
+  "stats", "statistics", "version", "help", "debug", "depth", "level", "limit", "max", "count", "lines", "width",
+  "columns", "column", "format", "ascii", "unicode", "heading", "headings", "names", "sizes", "si", "units",
+  "precision", "indent", "compact", "monochrome", "escape", "quoting", "literal", "since", "until", "interval",
+  "show", "hidden", "ignore", "case", "terse", "porcelain", "oneline", "abbrev", "numbers", "tabs"})  # fmt: skip
+
+
+def only_shows(name: str) -> bool:
+    """A long option made only of words that change how output looks (`--no-pager`, `--human-readable`)."""
+    if name == "--no-pager":  # `--pager=PROGRAM` runs a program; only its negation is here
+        return True
+    if not name.startswith("--") or len(name) < 4:
+        return False
+    parts = [p for p in name[2:].replace("_", "-").split("-") if p]
+    return bool(parts) and all(p.lower() in _SHOWING for p in parts)
+
+
+def _known_flags(grammar: Grammar, word: str) -> bool:
+    """`word` read as options (`-n`, `-nv`, `--numeric`, `-p`) names only read-only options of the grammar."""
+    if word in grammar.flags or word in grammar.valued or word in grammar.optional:
+        return True
+    if word.startswith("--") or grammar.words:
+        return False
+    return all(f"-{c}" in grammar.flags for c in word[1:])
 
 
 def _names(spec: Any, key: str) -> list[str]:
@@ -156,6 +205,7 @@ def parse_grammar(table: Mapping[str, Any], sets: Mapping[str, str]) -> Grammar:
     writes = {_option(t.rstrip("=")) for t in _names(table.get("writes"), "writes")}
     runs = {_option(t.rstrip("=")) for t in _names(table.get("runs"), "runs")}
     loads = {_option(t.rstrip("=")) for t in _names(table.get("loads"), "loads")}
+    trusts = {_option(t.rstrip("=")) for t in _names(table.get("trusts"), "trusts")}
     patterns_table = table.get("values", {})
     if not isinstance(patterns_table, dict):
         raise GrammarError("`values` must be a table of option = pattern")
@@ -183,6 +233,7 @@ def parse_grammar(table: Mapping[str, Any], sets: Mapping[str, str]) -> Grammar:
         positions,
         repeats,
         words,
+        frozenset(trusts),
     )
 
 

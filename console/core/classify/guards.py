@@ -58,6 +58,30 @@ _CONFUSABLES = {
 }  # fmt: skip
 
 
+# What a character's Unicode name says it draws, for the look-alikes neither table above nor NFKC maps
+# (`︱` PRESENTATION FORM FOR VERTICAL EM DASH, `⁏` REVERSED SEMICOLON, `﹘` SMALL EM DASH): first match wins.
+_NAMED = (
+    (re.compile(r"\bVERTICAL\b.*\b(LINE|BAR|STROKE|DASH)\b|\bDIVIDES\b|\bPIPE\b"), "|"),
+    (re.compile(r"\bSEMICOLON\b"), ";"),
+    (re.compile(r"\bAMPERSAND\b"), "&"),
+    (re.compile(r"\bDOLLAR\b"), "$"),
+    (re.compile(r"\bGRAVE\b"), "`"),
+    (re.compile(r"\b(HYPHEN|DASH|MINUS)\b"), "-"),
+    (re.compile(r"\bSOLIDUS\b|\bSLASH\b"), "/"),
+    (re.compile(r"\bLESS-THAN\b"), "<"),
+    (re.compile(r"\bGREATER-THAN\b"), ">"),
+    (re.compile(r"\bLEFT PARENTHESIS\b"), "("),
+    (re.compile(r"\bRIGHT PARENTHESIS\b"), ")"),
+    (re.compile(r"\bDOUBLE .*QUOTATION MARK\b|\bDOUBLE PRIME\b"), '"'),
+    (re.compile(r"\bQUOTATION MARK\b|\bAPOSTROPHE\b|\bPRIME\b"), "'"),
+    (re.compile(r"\bASTERISK\b"), "*"),
+    (re.compile(r"\bEQUALS SIGN\b"), "="),
+    (re.compile(r"\bFULL STOP\b"), "."),
+    (re.compile(r"\bCOLON\b"), ":"),
+    (re.compile(r"\bTILDE\b"), "~"),
+)
+
+
 def ascii_lookalike(char: str) -> str | None:
     """The ASCII text a non-ASCII character imitates (`；` -> `;`, `ｒ` -> `r`, NBSP -> space, ZWSP -> ""), or
     None when it imitates nothing (`é` stays `é`)."""
@@ -69,7 +93,47 @@ def ascii_lookalike(char: str) -> str | None:
     if category == "Cf":
         return ""
     mapped = unicodedata.normalize("NFKC", char)
-    return mapped if mapped != char and mapped.isascii() else None
+    if mapped != char and mapped.isascii():
+        return mapped
+    if category.startswith(("P", "S")):  # punctuation and symbols: what the name says it is
+        name = unicodedata.name(char, "")
+        for pattern, ascii_char in _NAMED:
+            if pattern.search(name):
+                return ascii_char
+    return None
+
+
+def foreign_characters(text: str) -> list[str]:
+    """Descriptions of the non-ASCII characters outside quotes that imitate nothing ASCII (`café` unquoted):
+    the shell reads them as part of a word, but a person cannot tell what they are, so the line is not READ."""
+    if text.isascii():
+        return []
+    found: list[str] = []
+    for char in _unquoted(text):
+        if not char.isascii() and ascii_lookalike(char) is None:
+            found.append(describe_char(char))
+    return list(dict.fromkeys(found))
+
+
+def _unquoted(text: str) -> list[str]:
+    out: list[str] = []
+    quote = ""
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quote:
+            if char == quote:
+                quote = ""
+            elif char == "\\" and quote == '"':
+                escaped = True
+        elif char in "'\"":
+            quote = char
+        elif char == "\\":
+            escaped = True
+        else:
+            out.append(char)
+    return out
 
 
 def ascii_reading(text: str) -> tuple[str, list[str]] | None:

@@ -25,6 +25,20 @@ def words(text: str) -> list[str]:
     return [part.lower() for part in _SPLIT.split(text) if part]
 
 
+# The last word of an option that only says which thing to read (`--log-group-name`, `--db-instance-identifier`).
+_SELECTING = frozenset({"name", "names", "id", "ids", "arn", "arns", "identifier", "identifiers", "uri", "uris",
+  "url", "urls", "key", "keys", "group", "groups", "region", "zone", "project", "account", "namespace", "label",
+  "labels", "selector", "filter", "filters", "query", "prefix", "tag", "tags", "type", "types", "version",
+  "versions", "decryption", "details", "expand", "results", "hostname", "domain", "cluster", "container",
+  "compartment", "location", "secret", "table", "bucket", "vault", "stream", "topic", "queue",
+  "subscription"})  # fmt: skip
+# Words that make an option act rather than choose what to read (`--output-file`, `--save-to`, `--exec`).
+_ACTING = frozenset({"out", "outfile", "save", "write", "dest", "destination", "exec", "execute", "command", "cmd",
+  "script", "run", "delete", "force", "yes", "overwrite", "apply", "confirm", "remove", "purge", "upload",
+  "download", "editor", "hook", "plugin", "shell", "to", "into", "dump", "export", "import", "set", "put",
+  "create", "update", "file", "dir", "directory", "local", "drop", "kill", "reset", "approve", "auto"})  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Verb:
     """What one word of a command path says: its tier, the word, and whether it grants privileges."""
@@ -83,9 +97,15 @@ class Lexicon:
         return found
 
     def option_reads(self, name: str) -> bool:
-        """An option of a read verb made only of words that describe what to read or how to show it."""
+        """An option of a read verb made only of words that describe what to read or how to show it, or one
+        that names which thing to read (`--function-name`, `--secret-id`, `--with-decryption`): its last word
+        selects (`name`, `id`, `arn`...) or shows, and none of its words writes, runs or confirms."""
         parts = words(name)
-        return bool(parts) and all(p in self.option_words or p.isdigit() for p in parts)
+        if not parts:
+            return False
+        if all(p in self.option_words or p.isdigit() for p in parts):
+            return True
+        return (parts[-1] in _SELECTING or parts[-1] in self.option_words) and not any(p in _ACTING for p in parts)
 
     def merged(self, other: Lexicon) -> Lexicon:
         return Lexicon(

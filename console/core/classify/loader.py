@@ -215,9 +215,13 @@ def _rules_from(table: Mapping[str, Any], source: str, sets: Mapping[str, str], 
         raise RuleError(source, where, "`lower` must be true or false")
     # The parser must know every option that takes a value, or the value would be read as an operand.
     value_options = set(_strings(table.get("value_options"), where, source))
+    flag_names: set[str] = set()
     for found in (grammar, *(c.grammar for c in clauses)):
         if found is not None:
             value_options |= found.value_options
+            flag_names |= found.flags | found.optional
+    for clause in clauses:
+        flag_names |= clause.flags | clause.all_flags | clause.no_flags
     raw_params = table.get("params", {})
     if not isinstance(raw_params, dict):
         raise RuleError(source, where, "`params` must be a table")
@@ -243,6 +247,7 @@ def _rules_from(table: Mapping[str, Any], source: str, sets: Mapping[str, str], 
             grammar=grammar,
             builtin=builtin,
             lower=lower,
+            flag_names=frozenset(f for f in flag_names - value_options if f.startswith("--")),
         )
         for command in commands
     ]
@@ -267,7 +272,9 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
     secret: list[str] = []
     command_env: list[str] = []
     prefix_env: list[str] = []
+    packages: list[str] = []
     for source, table in tables:
+        packages += _strings(table.get("packages", {}).get("vital"), "packages.vital", source)
         paths = table.get("paths", {})
         critical += _strings(paths.get("critical"), "paths.critical", source)
         vital += _strings(paths.get("vital"), "paths.vital", source)
@@ -300,6 +307,7 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         frozenset(prefix_env),
         tuple(untrusted),
         tuple(secret),
+        tuple(packages),
     )
 
 
@@ -320,7 +328,7 @@ def _read_files(files: Iterable[Path], *, builtin: bool, sets: Mapping[str, str]
     for path in files:
         data = _read_toml(path)
         source = str(path)
-        unknown = set(data) - {"rule", "paths", "environment", "options", "verbs"}
+        unknown = set(data) - {"rule", "paths", "environment", "options", "verbs", "packages"}
         if unknown:
             raise RuleError(source, "file", f"unknown top-level keys {', '.join(sorted(unknown))}")
         options = data.get("options", {})

@@ -304,6 +304,12 @@ class _Builder:
                 text = "\n".join(line.lstrip("\t") for line in text.split("\n"))
         if cmd is not None:
             cmd.stdin = Stdin("heredoc", text, "a heredoc")
+            # `cat <<EOF | sh`: tree-sitter puts the rest of the pipeline inside the heredoc redirect
+            for child in node.named_children:
+                if child.type in ("pipeline", "command", "redirected_statement", "list"):
+                    consumer = self._bound_command(child, cmd.context, last=False)
+                    if consumer is not None and consumer.stdin is None:
+                        consumer.stdin = Stdin("pipe", literal_output(cmd), cmd.display(40))
 
     # Text bash evaluates ----------------------------------------------------------------------------
 
@@ -387,7 +393,10 @@ class _Builder:
         if kind in _SUBSHELLS:
             saved = self.workdir
             self.workdir = saved.copy()
-            self._children(node, _CONTEXT_OF.get(kind, context), depth)
+            inner = _CONTEXT_OF.get(kind, context)
+            if kind == "process_substitution" and node.children and node.children[0].type == ">(":
+                inner = "output process substitution"  # its standard input is what the outer command writes
+            self._children(node, inner, depth)
             self.workdir = saved
             return
         if kind in _LOOPS:

@@ -7,7 +7,7 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,10 +32,12 @@ class Policy:
     prefix_env: frozenset[str] = frozenset()  # dangerous only when assigned on their own (`IFS`)
     untrusted_paths: tuple[str, ...] = ()  # where code nobody reviewed lives (`/tmp/*`, uploads)
     secret_paths: tuple[str, ...] = ()  # files whose content must not leave the host (`/etc/shadow`, keys)
+    vital_packages: tuple[str, ...] = ()  # packages the host needs to boot or be reached (`openssh-server`)
     _critical: GlobSet = field(init=False, repr=False, compare=False)
     _env: GlobSet = field(init=False, repr=False, compare=False)
     _untrusted: GlobSet = field(init=False, repr=False, compare=False)
     _secret: GlobSet = field(init=False, repr=False, compare=False)
+    _packages: GlobSet = field(init=False, repr=False, compare=False)
     _extended: dict[tuple[str, ...], Policy] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -44,6 +46,7 @@ class Policy:
         object.__setattr__(self, "_env", GlobSet(self.dangerous_env))
         object.__setattr__(self, "_untrusted", GlobSet(self.untrusted_paths))
         object.__setattr__(self, "_secret", GlobSet(self.secret_paths))
+        object.__setattr__(self, "_packages", GlobSet(self.vital_packages))
         object.__setattr__(self, "_extended", {})
 
     def with_critical(self, paths: tuple[str, ...]) -> Policy:
@@ -53,17 +56,7 @@ class Policy:
         if found is None:
             patterns = [p for path in paths for p in (path.rstrip("/") or "/", (path.rstrip("/") or "") + "/*")]
             critical = self.critical_paths + tuple(patterns)
-            found = Policy(
-                critical,
-                self.vital_paths,
-                self.neutral_paths,
-                self.dangerous_env,
-                self.verbs,
-                self.command_env,
-                self.prefix_env,
-                self.untrusted_paths,
-                self.secret_paths,
-            )
+            found = replace(self, critical_paths=critical)
             self._extended[paths] = found
         return found
 
@@ -88,6 +81,10 @@ class Policy:
     def is_secret(self, path: str) -> bool:
         """A file of passwords, keys or credentials: sending it anywhere is DESTRUCTIVE (it cannot be unsent)."""
         return self._secret.match(path)
+
+    def is_vital_package(self, name: str) -> bool:
+        """Removing this package can leave the host unbootable or unreachable (`openssh-server`, a kernel)."""
+        return self._packages.match(name.split("=", 1)[0].split(":", 1)[0])
 
     def is_untrusted(self, path: str) -> bool:
         """A file in a place anyone can write to (or where uploads land): running it runs unreviewed code."""

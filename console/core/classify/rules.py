@@ -125,6 +125,7 @@ class Rule:
     builtin: bool = True  # shipped with hitl (its READ must be proven by a grammar)
     lower: bool = False  # a user rule allowed to give a lower tier than the shipped rule it replaces
     replaces: Rule | None = None  # the shipped rule a user rule replaces
+    flag_names: frozenset[str] = frozenset()  # long flags its grammar and cases name (abbreviations, args.py)
 
     @property
     def words(self) -> bool:
@@ -196,7 +197,12 @@ class RuleSet:
             words = rule.words
             stops = rule.final_options
             parsed = parse_args(
-                args, rule.value_options, stop_at_operand=has_children or rule.posix, words=words, stop_after=stops
+                args,
+                rule.value_options,
+                stop_at_operand=has_children or rule.posix,
+                words=words,
+                stop_after=stops,
+                flags=rule.flag_names,
             )
             index = parsed.first_operand_index
             child = None
@@ -207,13 +213,15 @@ class RuleSet:
                     child = self.rules.get(f"{key} {verb.text}")
             if child is None or index is None:
                 if has_children and not rule.posix:
-                    parsed = parse_args(args, rule.value_options, words=words, stop_after=stops)
+                    parsed = parse_args(args, rule.value_options, flags=rule.flag_names, words=words, stop_after=stops)
                 if inherited:  # `systemctl --dry-run reboot` is `systemctl reboot --dry-run`
                     parsed.names |= inherited - parsed.names
                 clause, shown = rule.select(parsed)
                 selections.append(Selection(rule, clause, shown, args, parsed, written))
                 return selections
-            global_parsed = parse_args(args[:index], rule.value_options, words=words, stop_after=stops)
+            global_parsed = parse_args(
+                args[:index], rule.value_options, flags=rule.flag_names, words=words, stop_after=stops
+            )
             clause, shown = rule.select(global_parsed)
             selections.append(Selection(rule, clause, shown, args[:index], global_parsed, written, final=False))
             if rule.shared_options:

@@ -16,7 +16,7 @@ from console.core.errors import HitlError
 from console.core.events import Notice
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.plan import PlanStep
-from console.core.session.journal import Action, ran_status
+from console.core.session.journal import Action, ran_status, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.session.read_policy import asked_as_write
 from console.core.tiers import Tier
@@ -117,7 +117,7 @@ class CommandFlow:
                     journal.close(action, Status.REJECTED, reason="edited by the operator")
                     edited = await self.run(info.name, decision.edited_command, purpose=step.purpose, source=source)
                     return replace(edited, edited_from=step.command)
-                verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+                verdict = verdict_of(decision)
                 journal.decide(
                     action,
                     verdict,
@@ -128,7 +128,7 @@ class CommandFlow:
                 )
                 if not decision.approved:
                     return journal.close(
-                        action, Status.REJECTED, reason=decision.reason, no_rollback=review.no_rollback
+                        action, unapproved_status(verdict), reason=decision.reason, no_rollback=review.no_rollback
                     )
                 if decision.remember is not None:
                     desk.remember(info, step.command, step.tier, decision.remember)

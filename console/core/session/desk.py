@@ -90,6 +90,8 @@ class ApprovalDesk:
         finally:
             self._set_pending(self._pending - 1)
         latency = self._monotonic() - started
+        if decision.refused:  # nobody decided: nothing to check, nothing to count
+            return Answer(Decision.refuse(decision.reason or "refused", decided_by=decision.decided_by), latency)
         try:
             self._check(request, decision, latency)
         except ApprovalRefused as error:

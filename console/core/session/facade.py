@@ -60,6 +60,7 @@ class Session:
         events: EventSink | None = None,
         mode: str = "manual",
         rules: RuleSet | None = None,
+        critical_paths: tuple[str, ...] = (),
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -68,6 +69,9 @@ class Session:
         self.events = EventChannel(*([events] if events else []))
         """Subscribe to follow the session (`session.events.subscribe(sink)`)."""
         self.rules = rules
+        self.critical_paths = critical_paths
+        """hitl's own directories (`hitl_paths(paths)`): every classification the session makes treats a write
+        there as DESTRUCTIVE, wherever HITL_HOME or platformdirs put them."""
         self.session_id = store.start_session(host="local", mode=mode)
         contexts = HostContexts()
         gate = Gate(settings.approval_ttl)
@@ -149,11 +153,16 @@ class Session:
         self._plans.abort()
 
     def classify(self, command: str) -> Classification:
-        return classify(command, rules=self.rules, unknown_tier=self.settings.unknown_command_tier)
+        return classify(
+            command,
+            rules=self.rules,
+            unknown_tier=self.settings.unknown_command_tier,
+            critical_paths=self.critical_paths,
+        )
 
     def critical(self, path: str) -> str | None:
         """Why writing `path` (as the host resolved it) is DESTRUCTIVE, by the same rules as `classify`."""
-        return critical_reason(path, rules=self.rules)
+        return critical_reason(path, rules=self.rules, critical_paths=self.critical_paths)
 
     # --- what the operator or the model asks for ---------------------------------------------------------
 

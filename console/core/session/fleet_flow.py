@@ -38,7 +38,7 @@ from console.core.gate import challenge_for
 from console.core.memory.records import RolloutHost, RolloutRecord
 from console.core.outcome import Source, Status, Verdict
 from console.core.plan import PlanStep
-from console.core.session.journal import Action, Flow, ran_status
+from console.core.session.journal import Action, Flow, ran_status, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.session.plan_flow import changed_beyond
 from console.core.session.runner import Prepared
@@ -113,7 +113,7 @@ class FleetFlow:
             return outcome
         elif not await self._approve(outcome, hosts, steps, options):
             for host in hosts:
-                self._close_rest(host, Status.REJECTED, outcome.reason or "rejected with the rollout")
+                self._close_rest(host, unapproved_status(outcome.decision), outcome.reason or "not approved")
             outcome.hosts = [HostRun(h.info.name, 0, HostState.NOT_RUN, reason=outcome.reason) for h in hosts]
             self._record(outcome, "rejected")
             return outcome
@@ -218,7 +218,7 @@ class FleetFlow:
         decision = answer.decision
         approved = decision.approved and decision.edited_command is None
         reason = decision.reason if decision.edited_command is None else "a rollout cannot be edited; propose it again"
-        verdict = Verdict.APPROVED if approved else Verdict.REJECTED
+        verdict = verdict_of(decision) if decision.edited_command is None else Verdict.REJECTED
         for host in hosts:
             if host.failed is not None:  # not part of what was approved; closed when its wave comes
                 continue

@@ -18,8 +18,9 @@ from dataclasses import replace
 from console.core.approval import StepReview
 from console.core.fleet.records import FleetOutcome, HostRun, HostState, new_rollout_key
 from console.core.memory.records import RolloutHost, RolloutRecord
-from console.core.outcome import Source, Status, Verdict
+from console.core.outcome import Source
 from console.core.rollback import RollbackError, restorable_points
+from console.core.session.journal import unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.session.rollback_flow import UNDO_CAPTURE, RollbackFlow, RollbackReview
 from console.core.tiers import Tier
@@ -107,11 +108,11 @@ class FleetRollback:
             self.rollbacks.decide(action, review, decision, answer.latency)
         undo_key = new_rollout_key()
         outcome = FleetOutcome(record.target, title, Tier.WRITE, undo_key, (tuple(names),))
-        outcome.decision = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        outcome.decision = verdict_of(decision)
         if not decision.approved:
             outcome.reason = decision.reason
             for action, review in zip(actions, reviews, strict=True):
-                parts.journal.close(action, Status.REJECTED, reason=decision.reason)
+                parts.journal.close(action, unapproved_status(outcome.decision), reason=decision.reason)
                 outcome.hosts.append(HostRun(review.info.name, 0, HostState.NOT_RUN, reason=decision.reason))
             return outcome
         for action, review in zip(actions, reviews, strict=True):

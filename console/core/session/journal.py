@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from console.core.approval import Decision
 from console.core.classify.model import Classification
 from console.core.events import ActionFinished, ClassifierMiss, EventSink, StepStarted
 from console.core.outcome import Outcome, Source, Status, Verdict
@@ -83,6 +84,19 @@ def _recorded_source(source: Source, flow: Flow, plan_id: str | None) -> str:
     if flow is Flow.ROLLBACK:
         return f"rollback ({source})"
     return str(source)
+
+
+def verdict_of(decision: Decision) -> Verdict:
+    """The verdict a decision is recorded with: approved, rejected by the operator, or refused when nobody could
+    decide (`Decision.refused`: no approver attached, no answer in time)."""
+    if decision.approved:
+        return Verdict.APPROVED
+    return Verdict.REFUSED if decision.refused else Verdict.REJECTED
+
+
+def unapproved_status(verdict: Verdict) -> Status:
+    """How an action that was not approved ends: refused or rejected."""
+    return Status.REFUSED if verdict is Verdict.REFUSED else Status.REJECTED
 
 
 def ran_status(result: RunResult) -> Status:

@@ -25,7 +25,7 @@ from console.core.errors import HitlError
 from console.core.events import Notice, PlanChanged
 from console.core.outcome import PlanOutcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
-from console.core.session.journal import Action, Flow
+from console.core.session.journal import Action, Flow, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.session.read_policy import asked_as_write
 from console.core.session.runner import Prepared
@@ -64,7 +64,11 @@ class PlanFlow:
         for step in plan.steps:  # never reached: rejected with the plan, or skipped after a failure or an abort
             action = actions[step.index]
             if not action.closed:
-                status = Status.REJECTED if action.verdict is Verdict.REJECTED else Status.SKIPPED
+                status = (
+                    unapproved_status(action.verdict)
+                    if action.verdict in (Verdict.REJECTED, Verdict.REFUSED)
+                    else Status.SKIPPED
+                )
                 parts.journal.close(action, status, reason=step.note)
         return outcome
 
@@ -119,7 +123,7 @@ class PlanFlow:
         ]
         answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews, warnings=warnings))
         decision = answer.decision
-        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        verdict = verdict_of(decision)
         for s in plan.after_approval():
             digest = prepared[s.index].subject.digest if s.index in prepared else None
             journal.decide(
@@ -133,7 +137,7 @@ class PlanFlow:
         if not decision.approved:
             plan.reject()
             self._changed(plan)
-            outcome.decision, outcome.reason = Verdict.REJECTED, decision.reason
+            outcome.decision, outcome.reason = verdict, decision.reason
             return outcome
         outcome.decision = Verdict.APPROVED
         expected: dict[str, str] = {}
@@ -184,7 +188,7 @@ class PlanFlow:
         request = parts.desk.request("command", info, title, [parts.runner.review(fresh)], warnings=tuple(changes))
         answer = await parts.desk.ask(request)
         decision = answer.decision
-        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        verdict = verdict_of(decision)
         parts.journal.decide(
             action,
             verdict,
@@ -197,7 +201,7 @@ class PlanFlow:
             return fresh
         why = f"changed since the plan was approved ({'; '.join(changes)}), and not approved again"
         plan.stop_after(step, StepStatus.REFUSED, why)
-        parts.journal.close(action, Status.REJECTED, reason=decision.reason or why)
+        parts.journal.close(action, unapproved_status(verdict), reason=decision.reason or why)
         self._changed(plan)
         return None
 

@@ -32,10 +32,10 @@ from console.core.errors import SessionError
 from console.core.events import PlanChanged
 from console.core.gate import ApprovalRefused, ReviewSubject
 from console.core.memory.records import RollbackPoint
-from console.core.outcome import Outcome, Source, Status, Verdict
+from console.core.outcome import Outcome, Source, Status
 from console.core.plan import Plan, PlanStep
 from console.core.rollback import RollbackError, restorable_points, rollback_classification
-from console.core.session.journal import Action, Flow
+from console.core.session.journal import Action, Flow, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult, Transport
@@ -102,7 +102,7 @@ class RollbackFlow:
         decision = answer.decision
         self.decide(action, review, decision, answer.latency)
         if not decision.approved:
-            return parts.journal.close(action, Status.REJECTED, reason=decision.reason)
+            return parts.journal.close(action, unapproved_status(verdict_of(decision)), reason=decision.reason)
         return await self.apply(review, action, decided_by=decision.decided_by, reason=reason)
 
     async def review(self, points: Sequence[RollbackPoint]) -> RollbackReview:
@@ -129,7 +129,7 @@ class RollbackFlow:
         )
 
     def decide(self, action: Action, review: RollbackReview, decision: Decision, latency: float) -> None:
-        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        verdict = verdict_of(decision)
         self.parts.journal.decide(
             action, verdict, decision.decided_by, latency=latency, reason=decision.reason, digest=review.reviewed.digest
         )

@@ -138,6 +138,10 @@ class ApprovalScreen(ModalScreen[Decision | None]):
                 yield Static(host)
                 for line in request.details:  # a rollout's hosts and waves, or a wave's results
                     yield Static(Text(line), classes="detail")
+                if request.requested_by:
+                    yield Static(
+                        labelled("Requested by: ", f"{request.requested_by} (an agent over MCP)"), id="requester"
+                    )
                 for warning in request.warnings:
                     yield Static(Text("⚠ " + warning), classes="warning")
                 yield from self.compose_body()

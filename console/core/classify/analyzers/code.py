@@ -49,6 +49,8 @@ def inline_code(ctx: Context) -> bool:
         for code in codes:
             analyse(code, ctx.where)
         return False
+    if ctx.selection.clause is not None and ctx.selection.clause.effect.tier == Tier.READ:
+        return False  # `php -m`, `php -v`: a case that only prints information, no code to read
     module_option = ctx.params.get("module_option")
     modules = ctx.parsed.values(module_option) if module_option is not None else []
     if modules:

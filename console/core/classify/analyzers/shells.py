@@ -26,6 +26,13 @@ def shell(ctx: Context) -> bool:
         else:
             ctx.nested(code, f" inside `{name} -c`{ctx.where}")
         return False
+    if "-c" in ctx.parsed.names:  # `xargs sh -c`, `find -exec sh -c {}`: the code is appended at run time
+        ctx.add(
+            Tier.DESTRUCTIVE,
+            f"`{name} -c` is given its code only when it runs (by the command that starts it){ctx.where}",
+            consequence="Runs code produced when the command runs; nobody has reviewed it.",
+        )
+        return False
     operands = ctx.parsed.operands
     if operands and "-s" not in ctx.parsed.names:
         if operands[0].dynamic:
@@ -45,7 +52,13 @@ def stdin_code(ctx: Context, name: str, analyse: Callable[[str, str], None]) -> 
     """Code a shell or interpreter reads from standard input: analysed when it is literal text, an
     interactive session when there is none, and DESTRUCTIVE when it is produced at run time."""
     stdin = ctx.command.stdin
-    if stdin is None:
+    if stdin is None and ctx.command.context == "output process substitution":
+        ctx.add(
+            Tier.DESTRUCTIVE,
+            f"`{name}` runs what the command around `>(...)` writes, which hitl cannot see{ctx.where}",
+            consequence="Runs code produced when the command runs; nobody has reviewed it.",
+        )
+    elif stdin is None:
         ctx.add(Tier.WRITE, f"`{name}` opens an interactive session where anything can be typed{ctx.where}")
     elif stdin.text is not None:
         analyse(stdin.text, f" fed to `{name}` from {stdin.source}{ctx.where}")

@@ -47,6 +47,7 @@ def _judge(ctx: Context, language: str, verdict: snippets.CodeVerdict) -> None:
 def awk(ctx: Context) -> bool:
     parsed = ctx.parsed
     files = [v for o, v in parsed.options if o in ("-f", "--file", "-E", "--exec", "-i", "--include")]
+    files = [f for f in files if f != "inplace"]  # gawk's in-place extension: the rule's case names the files
     for path in files:
         ctx.runs_file(path, f"`{ctx.name}` runs the awk program")
     for name in ("-l", "--load"):

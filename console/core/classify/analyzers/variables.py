@@ -48,6 +48,8 @@ def names(ctx: Context) -> bool:
     chosen = {"all": operands, "last": operands[-1:], "second": operands[1:2]}.get(which, [])
     if which == "assignments":
         chosen = [Word(w.text.partition("=")[0], w.dynamic and "$" in w.text.partition("=")[0]) for w in operands]
+        if "-n" in ctx.parsed.names:  # `declare -n r='a[$(cmd)]'`: the value is a name, evaluated at each use
+            chosen += [Word(w.text.partition("=")[2], w.dynamic) for w in operands if "=" in w.text]
     for word in chosen:
         _name(ctx, word, shown, out)
     for text, where in out.nested:

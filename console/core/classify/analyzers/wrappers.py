@@ -34,7 +34,9 @@ def wrapper(ctx: Context) -> bool:
     says so to the analysis: `~` in a shell it starts is that user's home, and a login shell starts there."""
     if ctx.selection.clause is not None:
         return False
-    parsed = parse_args(ctx.args, ctx.selection.rule.value_options, stop_at_operand=True)
+    parsed = parse_args(
+        ctx.args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True
+    )
     with contextlib.ExitStack() as stack:
         if ctx.params.get("switches_user"):
             stack.enter_context(ctx.as_user(*_switched_to(ctx, parsed)))
@@ -85,7 +87,7 @@ def _wrapped(ctx: Context, parsed: ParsedArgs) -> bool:
     rest = rest[skip:]
     if script_options and rest and rest[0].text.startswith("-"):
         # GNU option order: `flock FILE -c CMD`, `su - USER -s /bin/bash -c CMD`: options after the operands
-        again = parse_args(rest, rule.value_options)
+        again = parse_args(rest, rule.value_options, flags=rule.flag_names)
         for name, value in again.options:
             if name in script_options:
                 ctx.prove(args)
@@ -130,7 +132,9 @@ def remote_argv(ctx: Context) -> bool:
         split = next((i for i, w in enumerate(args) if w.text == "--"), None)
         rest = args[split + 1 :] if split is not None else []
     else:
-        parsed = parse_args(args, ctx.selection.rule.value_options, stop_at_operand=True)
+        parsed = parse_args(
+            args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True
+        )
         index = parsed.first_operand_index
         rest = args[index + max(0, ctx.params.get("skip_operands", 1)) :] if index is not None else []
     if rest:
@@ -143,13 +147,20 @@ def remote_argv(ctx: Context) -> bool:
 @analyzer("ssh")
 def ssh(ctx: Context) -> bool:
     """`ssh HOST 'cmd'`: the remote words are joined and read as shell code, as sshd's shell does."""
-    parsed = parse_args(ctx.args, ctx.selection.rule.value_options, stop_at_operand=True)
+    parsed = parse_args(
+        ctx.args, ctx.selection.rule.value_options, flags=ctx.selection.rule.flag_names, stop_at_operand=True
+    )
     index = parsed.first_operand_index
     if index is None:
         return False
     host = ctx.args[index].text
     remote = ctx.args[index + 1 :]
+    if remote and remote[0].text == "--" and not remote[0].quoted:
+        remote = remote[1:]  # `ssh host -- cmd`: ssh's own end of options, not part of the remote command
     ctx.prove(ctx.args[: index + 1])
+    if "-G" in parsed.names:
+        ctx.add(Tier.READ, f"`ssh -G {host}` only prints the configuration it would use{ctx.where}")
+        return True
     if not remote:
         ctx.add(Tier.WRITE, f"`ssh {host}` opens an interactive session where anything can be typed{ctx.where}")
     elif any(w.dynamic for w in remote):

@@ -3,14 +3,20 @@ by its statements (`statements.py`, sqlglot) after the client's own meta-command
 
 from __future__ import annotations
 
+import re
+
 from console.core.classify.analyzers.context import Context
 from console.core.classify.analyzers.registry import analyzer
 from console.core.classify.analyzers.sql.meta import split_meta
+from console.core.classify.ir import Word
 from console.core.classify.model import CaptureStrategy, Target, TargetKind
 from console.core.tiers import Tier
 
 _KINDS: dict[str, TargetKind] = {"sqlite": "sqlite", "mysql": "mysql"}
 _CAPTURE: dict[TargetKind, CaptureStrategy] = {"postgres": "pg_dump", "mysql": "mysqldump", "sqlite": "sqlite"}
+
+
+_ATTACHED = re.compile(r"(?i)\bATTACH\s+(?:DATABASE\s+)?'(?!:memory:')([^']+)'")
 
 
 @analyzer("sql", dialect="str", sql_options="strings", file_options="strings", db_options="strings")
@@ -73,6 +79,11 @@ def sql(ctx: Context) -> bool:
                 (Target(kind, database),) if tier > Tier.READ else (),
                 capture if tier > Tier.READ and "shell" not in reason else (),
             )
+        if dialect == "sqlite":
+            for path in _ATTACHED.findall(statements):  # ATTACH creates the file when it is missing
+                ctx.analysis.writes(
+                    Word(path), ctx.command.cwd, ctx.command.cwd_known, f"{place}: ATTACH creates or changes", where
+                )
         for verdict in tier_sql(statements, dialect):
             if verdict.tier == Tier.READ:
                 continue

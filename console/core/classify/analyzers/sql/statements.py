@@ -132,7 +132,13 @@ _READ_FUNCTIONS = frozenset(
         "timestampdiff",
     }
 )
-_FALLBACK_DESTRUCTIVE = re.compile(r"\b(drop|truncate|delete|revoke|program|shutdown)\b", re.IGNORECASE)
+_FALLBACK_DESTRUCTIVE = re.compile(r"\b(drop|truncate|delete|revoke|program|shutdown|grant)\b", re.IGNORECASE)
+# `SELECT ... INTO OUTFILE '/var/www/x.php'`: the server writes a file; into a web root, a configuration or
+# start-up place it becomes code (a classic web shell), elsewhere it is an export.
+_SERVER_FILE = re.compile(r"\bINTO\s+(?:OUTFILE|DUMPFILE)\s+['\"]([^'\"]*)", re.IGNORECASE)
+_SERVED = re.compile(
+    r"^(/var/www|/srv/www|/srv/http|/usr/share/nginx|/etc/|/root/|/home/[^/]+/\.)|public_html|htdocs|cron"
+)
 _SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _READ_COMMANDS = {"SHOW", "DESCRIBE", "DESC", "EXPLAIN", "LIST", "HELP"}
 _WRITE_COMMANDS = {"VACUUM", "ANALYZE", "REINDEX", "CLUSTER", "CHECKPOINT", "REFRESH", "LOCK", "OPTIMIZE"}
@@ -192,6 +198,11 @@ _READ_ONLY_START = re.compile(r"^\s*(SHOW|DESCRIBE|DESC|EXPLAIN(?!\s+\(?\s*ANALY
 
 def _by_words(statement: str) -> SqlVerdict | None:
     text = _statement_text(statement)
+    server_file = _SERVER_FILE.search(text)
+    if server_file and _SERVED.search(server_file.group(1)):
+        return SqlVerdict(
+            Tier.DESTRUCTIVE, f"INTO OUTFILE makes the database server write {server_file.group(1)}, where it runs"
+        )
     if _GRANTS.match(text):
         return SqlVerdict(Tier.DESTRUCTIVE, f"GRANT gives privileges: `{text[:60]}`")
     if _POWERFUL_ROLE.match(text):
