@@ -19,8 +19,9 @@ every host carrying a label, for the session, for 24 hours or until revoked. The
 
 `pattern_text(command, scope)` is the exact text the approval dialog shows before `m` confirms a choice, and
 what `describe()` shows afterwards. Rules with a lifetime beyond the session are kept in a JSON file in the
-state directory (written atomically, 0600); a stored prefix rule that these limits no longer allow (written by
-an older hitl) covers nothing.
+state directory (written atomically, 0600), or, with a team store, in the store (shared by the team, read at
+every lookup so a rule revoked by anyone stops covering at once); a stored prefix rule that these limits no
+longer allow (written by an older hitl) covers nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, Protocol
 
 from console.core.errors import HitlError
 from console.core.private_files import make_private_dir
@@ -187,38 +189,64 @@ def _prefix_text(prefix: Sequence[str]) -> str:
     return f"{shlex.join(prefix)} NAME...  (plain names; {allowed}; no paths)"
 
 
-class RememberedApprovals:
-    """The current rules; session-only ones live in memory, the others in `store_file`."""
+class RuleKeeper(Protocol):
+    """Where a team keeps its remembered approvals (the team store)."""
 
-    def __init__(self, store_file: Path) -> None:
+    def remembered_rules(self) -> list[dict[str, Any]]: ...
+
+    def add_remembered_rule(self, rule: dict[str, Any]) -> None: ...
+
+    def revoke_remembered_rule(self, rule_id: str) -> bool: ...
+
+
+def _rule_json(rule: RememberedApproval) -> dict[str, Any]:
+    return {**asdict(rule), "tier": rule.tier.name}
+
+
+def _rule(item: dict[str, Any]) -> RememberedApproval:
+    return RememberedApproval(
+        id=item["id"],
+        words=tuple(item["words"]),
+        scope=Scope(item["scope"]),
+        host=item["host"],
+        label=item["label"],
+        tier=Tier[item["tier"]],
+        created=float(item["created"]),
+        lifetime=Lifetime(item["lifetime"]),
+    )
+
+
+class RememberedApprovals:
+    """The current rules; session-only ones live in memory, the others in `store_file` or the team `store`."""
+
+    def __init__(self, store_file: Path | None = None, *, store: RuleKeeper | None = None) -> None:
+        if (store_file is None) == (store is None):
+            raise ValueError("remembered approvals are kept in a file or in a store")
         self.store_file = store_file
+        self._store = store
         self._session: list[RememberedApproval] = []
         self._persistent: list[RememberedApproval] = self._load()
 
+    @property
+    def where(self) -> str:
+        return str(self.store_file) if self.store_file is not None else "the team store"
+
     def _load(self) -> list[RememberedApproval]:
-        if not self.store_file.exists():
-            return []
         try:
+            if self._store is not None:
+                return [_rule(item) for item in self._store.remembered_rules()]
+            assert self.store_file is not None
+            if not self.store_file.exists():
+                return []
             raw = json.loads(self.store_file.read_text(encoding="utf-8"))
-            return [
-                RememberedApproval(
-                    id=item["id"],
-                    words=tuple(item["words"]),
-                    scope=Scope(item["scope"]),
-                    host=item["host"],
-                    label=item["label"],
-                    tier=Tier[item["tier"]],
-                    created=float(item["created"]),
-                    lifetime=Lifetime(item["lifetime"]),
-                )
-                for item in raw
-            ]
+            return [_rule(item) for item in raw]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise RememberError(f"{self.store_file}: remembered approvals cannot be read: {error}") from None
+            raise RememberError(f"{self.where}: remembered approvals cannot be read: {error}") from None
 
     def _save(self) -> None:
+        assert self.store_file is not None
         make_private_dir(self.store_file.parent)
-        data = [{**asdict(rule), "tier": rule.tier.name} for rule in self._persistent]
+        data = [_rule_json(rule) for rule in self._persistent]
         fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")  # created 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1)
@@ -264,23 +292,31 @@ class RememberedApprovals:
         )
         if lifetime is Lifetime.SESSION:
             self._session.append(rule)
+        elif self._store is not None:
+            self._store.add_remembered_rule(_rule_json(rule))
         else:
             self._persistent.append(rule)
             self._save()
         return rule
 
     def active(self, now: float) -> list[RememberedApproval]:
-        live = [r for r in self._persistent if r.expires_at is None or r.expires_at > now]
+        persistent = self._load() if self._store is not None else self._persistent
+        live = [r for r in persistent if r.expires_at is None or r.expires_at > now]
         return [*self._session, *live]
 
     def revoke(self, rule_id: str) -> bool:
-        before = len(self._session) + len(self._persistent)
+        before = len(self._session)
         self._session = [r for r in self._session if r.id != rule_id]
+        if len(self._session) < before:
+            return True
+        if self._store is not None:
+            return self._store.revoke_remembered_rule(rule_id)
         kept = [r for r in self._persistent if r.id != rule_id]
-        if len(kept) != len(self._persistent):
-            self._persistent = kept
-            self._save()
-        return len(self._session) + len(self._persistent) < before
+        if len(kept) == len(self._persistent):
+            return False
+        self._persistent = kept
+        self._save()
+        return True
 
     def covering(
         self, command: str, tier: Tier, *, host: str, labels: Sequence[str], now: float

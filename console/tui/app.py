@@ -221,7 +221,7 @@ class HitlApp(App[None]):
         paths = self._paths or resolve_paths()
         history = None
         if self._resume:
-            stored = last_conversation(paths)
+            stored = last_conversation(paths, self.settings)
             if stored is None or not stored.messages:
                 await self.chat.add_notice("Nothing to resume: no earlier conversation is stored.", "warning")
             else:

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from console.core.approval import Decision
-from console.core.memory.store import MemoryStore
+from console.core.memory import MemoryStore
 from console.core.paths import resolve_paths
 from console.core.runtime import Runtime
 from console.tui.screens.timeline import TimelineScreen

@@ -8,8 +8,10 @@ from console.core.memory.records import (
     RecallHit,
     RollbackPoint,
     StoredSession,
+    StoreUnreachable,
 )
-from console.core.memory.store import MemoryStore, blob_path
+from console.core.memory.sqlite import MemoryStore
+from console.core.memory.store import RecordStore, blob_path
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -19,7 +21,9 @@ __all__ = [
     "MemoryStore",
     "MemoryStoreError",
     "RecallHit",
+    "RecordStore",
     "RollbackPoint",
+    "StoreUnreachable",
     "StoredSession",
     "blob_path",
 ]

@@ -1,0 +1,92 @@
+"""What every part of the record store shares: its backend, clock, operator and where its blobs are, the
+transactions, and the audit append every write makes.
+
+The store is assembled from parts by concern (`RecordStore` in `store.py`: sessions, actions, rollback points,
+notes; `audit_log.py`: the chain's own operations; `requests.py`: requests for a second operator and
+remembered approvals), each a class over this base, so no module grows past what one reader holds in mind.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from console.core.memory import audit as audit_chain
+from console.core.memory.backend import Backend, Db
+from console.core.memory.owner import current_owner
+from console.core.memory.rows import RowRef, rows_payload
+
+NOTED = ("action", "session", "key", "request", "note", "host")
+"""The payload fields a change notification carries (ids, never text: a console reads the rows it shows)."""
+
+
+class StoreBase:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        clock: Callable[[], float],
+        operator: str,
+        snapshots_dir: Path,
+        blobs_at: str,
+    ) -> None:
+        self._backend = backend
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._owner = current_owner()
+        self.operator = operator
+        """Who this store's writes are recorded as (in team mode, the database login)."""
+        self.snapshots_dir = snapshots_dir
+        """Where this machine keeps rollback blobs (a shared directory when `blob_store` names one)."""
+        self.blobs_at = blobs_at
+        """Where a rollback point's blobs are, in words for another operator who lacks them."""
+        self._closed = False
+
+    @property
+    def name(self) -> str:
+        """The database file, or the team store's address without its password."""
+        return self._backend.name
+
+    @property
+    def dialect(self) -> str:
+        return self._backend.dialect
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._backend.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Db]:
+        with self._lock, self._backend.write() as db:
+            yield db
+
+    @contextmanager
+    def _read(self) -> Iterator[Db]:
+        with self._lock, self._backend.read() as db:
+            yield db
+
+    def _audit(self, db: Db, kind: str, payload: Mapping[str, Any], ts: float, rows: Iterable[RowRef] = ()) -> None:
+        """Append to the chain, with the operator and the digests of the chained `rows` this write touched; call
+        only inside `_write` (which holds the write lock, so the head read is safe)."""
+        refs = list(rows)
+        full = {**payload, "operator": self.operator}
+        if refs:
+            full["rows"] = rows_payload(db, refs)
+        note = {name: payload[name] for name in NOTED if name in payload}
+        self._backend.append_audit(
+            db, ts, kind, audit_chain.canonical_payload(full), {**note, "operator": self.operator}
+        )
