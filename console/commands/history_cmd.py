@@ -1,4 +1,6 @@
-"""`hitl history [--host H] [--since WHEN] [--limit N] [--json]`: recorded actions, newest first."""
+"""`hitl history [--host H] [--since WHEN] [--limit N] [--json]`: recorded actions, newest first, with who did
+them: the operator, and on a four-eyes host the second operator (`alice+bob`; `operator` and `approved_by` in
+JSON). With a team store that is every operator's actions."""
 
 from __future__ import annotations
 
@@ -54,10 +56,14 @@ def _row(action: ActionRecord) -> list[str]:
         command = command[: COMMAND_WIDTH - 1] + "…"
     when = datetime.fromtimestamp(action.proposed).strftime("%Y-%m-%d %H:%M:%S")
     decision = action.decision or "-"
+    who = action.operator or "-"
+    if action.approved_by:
+        who += f"+{action.approved_by}"
     return [
         str(action.id),
         when,
         action.host,
+        who,
         action.tier,
         decision,
         action.outcome,
@@ -80,7 +86,8 @@ def _history(args: argparse.Namespace) -> int:
             + (" in that period" if args.since else "")
         )
         return 0
-    rows = [["ID", "WHEN", "HOST", "TIER", "DECISION", "EXIT", "ROLLBACK", "COMMAND"], *map(_row, actions)]
+    header = ["ID", "WHEN", "HOST", "OPERATOR", "TIER", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
+    rows = [header, *map(_row, actions)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])

@@ -37,12 +37,23 @@ def is_expired(point: RollbackPoint, now: float) -> bool:
     return point.status == "expired" or point.expires <= now
 
 
-def refusal(point: RollbackPoint, now: float) -> str | None:
-    """Why `point` cannot be rolled back now, or None when it can."""
+def refusal(point: RollbackPoint, now: float, here: str | None = None) -> str | None:
+    """Why `point` cannot be rolled back now, or None when it can. `here` is where this store keeps captured
+    data: a point whose data another operator's machine keeps is rolled back from there."""
     if is_expired(point, now):
         return f"{point.key} has expired: its captured data is gone, so there is nothing to roll back to"
     if point.status != "live":
         return f"{point.key} is {point.status}; only a live point can be rolled back"
+    return elsewhere(point, here)
+
+
+def elsewhere(point: RollbackPoint, here: str | None) -> str | None:
+    """Why `point` cannot be restored from here because its captured data is kept elsewhere, or None."""
+    if here is not None and point.blobs_at is not None and point.blobs_at != here:
+        return (
+            f"{point.key}'s captured data is kept by {point.blobs_at}, not here: roll it back from there, or set"
+            " blob_store to a directory the team shares"
+        )
     return None
 
 
@@ -57,7 +68,7 @@ def captured_lines(point: RollbackPoint) -> tuple[str, ...]:
         return (f"(the capture record cannot be read: {error!r})",)
 
 
-def view(point: RollbackPoint, now: float) -> RollbackView:
+def view(point: RollbackPoint, now: float, here: str | None = None) -> RollbackView:
     return RollbackView(
         key=point.key,
         host=point.host,
@@ -67,8 +78,9 @@ def view(point: RollbackPoint, now: float) -> RollbackView:
         created=point.created,
         status="expired" if is_expired(point, now) else point.status,
         expires_in=expires_in(point, now),
-        refusal=refusal(point, now),
+        refusal=refusal(point, now, here),
         captured=captured_lines(point),
+        operator=point.operator,
     )
 
 
@@ -80,7 +92,7 @@ def restorable(store: Store, host: str | None = None) -> list[RollbackPoint]:
 def views(store: Store, now: float, *, host: str | None = None, restorable_only: bool = False) -> list[RollbackView]:
     """The points as the timeline (every one) and `hitl rollbacks` (restorable ones, unless --all) list them."""
     points = restorable(store, host) if restorable_only else store.rollback_points(host=host)
-    return [view(point, now) for point in points]
+    return [view(point, now, store.blobs_at) for point in points]
 
 
 def restorable_points(store: Store, keys: Sequence[str], now: float) -> list[RollbackPoint]:
@@ -92,7 +104,7 @@ def restorable_points(store: Store, keys: Sequence[str], now: float) -> list[Rol
         point = store.rollback_point(key)
         if point is None:
             raise RollbackError(f"no rollback point {key}")
-        why = refusal(point, now)
+        why = refusal(point, now, store.blobs_at)
         if why is not None:
             raise RollbackError(why)
         points.append(point)

@@ -98,6 +98,8 @@ class RollbackView:
     """Why it cannot be rolled back now, or None when it can."""
     captured: tuple[str, ...]
     """What was captured, one line each."""
+    operator: str | None = None
+    """Who made the change it undoes (another operator's, in a team store)."""
 
     @property
     def expired(self) -> bool:

@@ -33,7 +33,7 @@ from console.core.gate import ApprovalRefused, ReviewSubject
 from console.core.memory.records import RollbackPoint
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
-from console.core.rollback import restorable_points, rollback_classification
+from console.core.rollback import RollbackError, elsewhere, restorable_points, rollback_classification
 from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
@@ -188,6 +188,9 @@ class RollbackFlow:
     async def preview(self, point: RollbackPoint) -> str:
         """What rolling `point` back would change now (current -> captured), for the timeline's detail pane.
         Any failure is a `HitlError` saying what could not be compared."""
+        away = elsewhere(point, self.parts.store.blobs_at)
+        if away:
+            raise RollbackError(away)
         transport = await self.parts.hosts.transport(point.host)
         try:
             return await snapshot_diff(Snapshot.from_json(point.artifacts), transport, self.parts.blobs)

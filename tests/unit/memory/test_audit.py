@@ -108,13 +108,15 @@ def test_export_jsonl_csv_and_since(store: MemoryStore, clock: Clock) -> None:
     lines = list(store.export_audit("jsonl"))
     assert [json.loads(line)["kind"] for line in lines] == ["early", "late"]
     first = json.loads(lines[0])
-    assert set(first) == {"id", "time", "ts", "kind", "payload", "prev", "hash"}
+    assert set(first) == {"id", "time", "ts", "kind", "operator", "payload", "prev", "hash"}
     assert first["time"].endswith("Z")
+    assert first["operator"] == first["payload"]["operator"] == store.operator
     assert [json.loads(line)["kind"] for line in store.export_audit("jsonl", since=clock.now - 10)] == ["late"]
     rows = list(csv.reader(io.StringIO("".join(store.export_audit("csv")))))
-    assert rows[0] == ["id", "time", "kind", "payload", "prev", "hash"]
+    assert rows[0] == ["id", "time", "kind", "operator", "payload", "prev", "hash"]
     assert [row[2] for row in rows[1:]] == ["early", "late"]
-    assert json.loads(rows[2][3])["text"] == 'has "quotes", commas\nand newlines'
+    assert {row[3] for row in rows[1:]} == {store.operator}
+    assert json.loads(rows[2][4])["text"] == 'has "quotes", commas\nand newlines'
     with pytest.raises(ValueError, match="format"):
         store.export_audit("xml")  # type: ignore[arg-type]
 
