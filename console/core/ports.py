@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from console.core.memory.audit import ExportFormat
+from console.core.memory.locks import LockHolder
 from console.core.memory.records import (
     ActionRecord,
     AuditVerdict,
@@ -125,6 +126,15 @@ class Store(Protocol):
     def verify_audit(self) -> AuditVerdict: ...
 
     def export_audit(self, fmt: ExportFormat, since: float | None = None) -> Iterator[str]: ...
+
+    # host locks: held from approval to the end of a run (console.core.memory.locks)
+    def lock_host(self, host: str, *, purpose: str) -> None:
+        """Raises `HostLocked` naming the holder when another session holds `host`."""
+        ...
+
+    def unlock_host(self, host: str) -> None: ...
+
+    def host_lock_holder(self, host: str) -> LockHolder | None: ...
 
     # four eyes: requests for a second operator (console.core.team and session/second.py use them)
     def request_second_approval(

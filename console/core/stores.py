@@ -48,7 +48,8 @@ def open_store(paths: Paths, settings: Settings) -> Store:
         return PostgresStore.open(
             settings.store, snapshots_dir=snapshots, shared_blobs=bool(settings.blob_store), operator=operator
         )
-    return MemoryStore.open(paths.database_file, operator=operator, snapshots_dir=snapshots)
+    locks = paths.state_dir / "host-locks"
+    return MemoryStore.open(paths.database_file, operator=operator, snapshots_dir=snapshots, locks_dir=locks)
 
 
 def open_existing_store(paths: Paths, settings: Settings) -> Store | None:

@@ -17,6 +17,7 @@ from typing import Any, Self
 
 from console.core.memory import audit as audit_chain
 from console.core.memory.backend import Backend, Db
+from console.core.memory.locks import HostLockImpl, LockHolder
 from console.core.memory.owner import current_owner
 from console.core.memory.rows import RowRef, rows_payload
 
@@ -45,6 +46,7 @@ class StoreBase:
         self.blobs_at = blobs_at
         """Where a rollback point's blobs are, in words for another operator who lacks them."""
         self._closed = False
+        self._locks: HostLockImpl | None = None
 
     @property
     def name(self) -> str:
@@ -59,7 +61,27 @@ class StoreBase:
         with self._lock:
             if not self._closed:
                 self._closed = True
+                if self._locks is not None:
+                    self._locks.close()
                 self._backend.close()
+
+    # -- host locks (console.core.memory.locks) -------------------------------------------------------------
+
+    def _host_locks(self) -> HostLockImpl:
+        if self._locks is None:
+            raise RuntimeError("this store was opened without host locks")
+        return self._locks
+
+    def lock_host(self, host: str, *, purpose: str) -> None:
+        """Hold `host` until `unlock_host`; raises `HostLocked` naming the holder when another session holds it."""
+        self._host_locks().acquire(host, purpose)
+
+    def unlock_host(self, host: str) -> None:
+        self._host_locks().release(host)
+
+    def host_lock_holder(self, host: str) -> LockHolder | None:
+        """Who holds `host`'s lock now, when it is not this store."""
+        return self._host_locks().holder(host)
 
     def __enter__(self) -> Self:
         return self

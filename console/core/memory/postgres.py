@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from console.core.memory import audit as audit_chain
 from console.core.memory.backend import Cursor, Db
+from console.core.memory.locks import AdvisoryHostLocks
 from console.core.memory.records import MemoryStoreError, StoreUnreachable
 from console.core.memory.schema import LATEST_VERSION, MIGRATIONS
 from console.core.memory.store import RecordStore
@@ -230,6 +231,9 @@ class PostgresStore(RecordStore):
         )
         store.url = url
         store.instance = instance
+        store._locks = AdvisoryHostLocks(
+            lambda: psycopg.connect(url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT)), login, clock
+        )
         try:
             store.mark_interrupted()
         except BaseException:

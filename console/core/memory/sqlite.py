@@ -24,6 +24,7 @@ from typing import Any, Literal
 from console.core.memory import audit as audit_chain
 from console.core.memory.audit_log import checkpoint_rows
 from console.core.memory.backend import Db
+from console.core.memory.locks import FileHostLocks
 from console.core.memory.recall import fts_query
 from console.core.memory.records import MemoryStoreError
 from console.core.memory.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, ROWS_CHAINED_FROM
@@ -157,6 +158,7 @@ class MemoryStore(RecordStore):
         clock: Callable[[], float] = time.time,
         operator: str | None = None,
         snapshots_dir: Path | None = None,
+        locks_dir: Path | None = None,
     ) -> MemoryStore:
         """Open (creating directories and the file if needed) and migrate; mark dead processes' actions.
 
@@ -201,6 +203,7 @@ class MemoryStore(RecordStore):
             blobs_at=f"{socket.gethostname()}:{snapshots}",
         )
         store.path = path
+        store._locks = FileHostLocks(path.parent / "host-locks" if locks_dir is None else locks_dir, name, clock)
         store.mark_interrupted()
         return store
 

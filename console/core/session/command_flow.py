@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from console.core.errors import HitlError
+from console.core.errors import HitlError, HostLocked
 from console.core.events import Notice
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.plan import PlanStep
+from console.core.session.host_lock import held_elsewhere, holding, purpose
 from console.core.session.journal import Action
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
@@ -32,6 +33,8 @@ class CommandFlow:
         step = PlanStep(index=1, command=command, purpose=purpose, classification=classification)
         action = parts.journal.open(info.name, command, classification, source)
         refusal = parts.policy.refusal(info, command, classification.tier, read_only=parts.state.read_only)
+        if refusal is None and classification.tier is not Tier.READ:
+            refusal = held_elsewhere(parts.store, info.name)
         if refusal:
             parts.journal.decide(action, Verdict.REFUSED, "policy", reason=refusal)
             return parts.journal.close(action, Status.REFUSED, reason=refusal)
@@ -92,7 +95,11 @@ class CommandFlow:
                     )
                 if decision.remember is not None:
                     desk.remember(info, step.command, step.tier, decision.remember)
-            ran = await runner.run(transport, action, step, prepared=prepared)
+            try:
+                with holding(parts.store, info.name, purpose(step.tier.name, step.command)):
+                    ran = await runner.run(transport, action, step, prepared=prepared)
+            except HostLocked as error:
+                return journal.close(action, Status.REFUSED, reason=str(error))
             if ran.drifted:
                 warnings = (f"Asked again: {ran.refused}",)
                 parts.events(Notice(f"{ran.refused}; asking again", "warning"))

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from console.core.approval import StepReview
-from console.core.errors import HitlError
+from console.core.errors import HitlError, HostLocked
 from console.core.events import Notice, PlanChanged
 from console.core.outcome import PlanOutcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
+from console.core.session.host_lock import held_elsewhere, holding, purpose
 from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
 from console.core.session.runner import Prepared
@@ -69,6 +70,8 @@ class PlanFlow:
         self._changed(plan)
         for step in plan.steps:
             refusal = parts.policy.refusal(info, step.command, step.tier, read_only=parts.state.read_only)
+            if refusal is None and step.tier is not Tier.READ:
+                refusal = held_elsewhere(parts.store, info.name)
             if refusal:
                 plan.stop_after(plan.steps[0], StepStatus.REFUSED, f"step {step.index}: {refusal}")
                 for s in plan.steps:
@@ -117,17 +120,28 @@ class PlanFlow:
             outcome.decision, outcome.reason = Verdict.REJECTED, decision.reason
             return outcome
         outcome.decision = Verdict.APPROVED
-        expected: dict[str, str] = {}
+        try:
+            with holding(parts.store, info.name, purpose("plan", plan.title)):
+                await self._approved_steps(transport, outcome, actions, prepared)
+        except HostLocked as error:
+            plan.stop_after(plan.after_approval()[0], StepStatus.REFUSED, str(error))
+            self._changed(plan)
+            outcome.reason = str(error)
+        return outcome
+
+    async def _approved_steps(
+        self, transport: Transport, outcome: PlanOutcome, actions: dict[int, Action], prepared: dict[int, Prepared]
+    ) -> None:
+        plan, expected = outcome.plan, dict[str, str]()
         for s in plan.after_approval():
             if plan.id in self._aborted:
                 plan.abort()
                 self._changed(plan)
-                parts.events(Notice(f"Plan '{plan.title}' aborted before step {s.index}.", "warning"))
+                self.parts.events(Notice(f"Plan '{plan.title}' aborted before step {s.index}.", "warning"))
                 break
             action = actions[s.index]
             if not await self._step(transport, outcome, s, action, prepared=prepared.get(s.index), expected=expected):
                 break
-        return outcome
 
     async def _step(
         self,

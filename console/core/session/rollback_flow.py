@@ -27,13 +27,14 @@ from console.core.capture.engine import (
     take_capture,
 )
 from console.core.capture.paths import HostPathError, PathState, describe
-from console.core.errors import SessionError
+from console.core.errors import HostLocked, SessionError
 from console.core.events import PlanChanged
 from console.core.gate import ApprovalRefused, ReviewSubject
 from console.core.memory.records import RollbackPoint
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
 from console.core.rollback import RollbackError, elsewhere, restorable_points, rollback_classification
+from console.core.session.host_lock import held_elsewhere, holding, purpose
 from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
@@ -54,6 +55,9 @@ class RollbackFlow:
         refusal = parts.policy.refusal(info, "hitl rollback", Tier.WRITE, read_only=parts.state.read_only)
         if refusal:
             raise SessionError(refusal)
+        locked = held_elsewhere(parts.store, info.name)
+        if locked:
+            raise HostLocked(locked)
         transport = await parts.hosts.transport(info.name)
         snapshots = [Snapshot.from_json(p.artifacts) for p in points]
         classification = rollback_classification(points, snapshots)
@@ -77,13 +81,17 @@ class RollbackFlow:
             return journal.close(action, Status.REJECTED, reason=decision.reason)
         approval = parts.gate.grant(reviewed, Tier.WRITE, now=parts.clock(), decided_by=decision.decided_by)
         try:
-            current, _states = await self._subject(info.name, transport, description, targets)
-            parts.gate.consume(approval, current, now=parts.clock())
-        except (SessionError, ApprovalRefused) as error:
-            why = f"{error}; nothing was restored, roll back again to review the current state"
-            return journal.close(action, Status.REFUSED, reason=why)
-        journal.start(action)
-        return await self._restore(transport, action, points=points, snapshots=snapshots, reason=reason)
+            with holding(parts.store, info.name, purpose("rollback", description)):
+                try:
+                    current, _states = await self._subject(info.name, transport, description, targets)
+                    parts.gate.consume(approval, current, now=parts.clock())
+                except (SessionError, ApprovalRefused) as error:
+                    why = f"{error}; nothing was restored, roll back again to review the current state"
+                    return journal.close(action, Status.REFUSED, reason=why)
+                journal.start(action)
+                return await self._restore(transport, action, points=points, snapshots=snapshots, reason=reason)
+        except HostLocked as error:
+            return journal.close(action, Status.REFUSED, reason=str(error))
 
     async def _restore(
         self,
