@@ -122,6 +122,10 @@ class ApprovalRequest:
     """For rollbacks: the difference between now and the capture."""
     requires_force: bool = False
     """A rollback over targets changed since the capture: the operator must choose to overwrite them."""
+    second_operator: bool = False
+    """A four-eyes host: once approved here, a second operator must approve the same review."""
+    requested_by: str | None = None
+    """Set when a second operator is shown another operator's request: who asked (and approved) it."""
 
     @property
     def tier(self) -> Tier:

@@ -51,3 +51,8 @@ class HostError(HitlError):
 
 class HostLocked(SessionError):
     """Another operator (or another session) is changing the host: nothing ran. `str()` names who and since when."""
+
+
+class ApprovalRefused(HitlError):
+    """An approval the gate will not spend, or a second operator's approval that may not be given; the message
+    says why (console.core.gate, console.core.team)."""

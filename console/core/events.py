@@ -7,6 +7,8 @@ Events are frozen records, emitted on the event loop, synchronously, in the orde
 - `StepStarted`, `OutputLines`, `ActionFinished`: one action's life (the host pane; the CLI prints the output);
   every action that is opened is closed by exactly one `ActionFinished`;
 - `PlanChanged`: a plan's state (the plan pane);
+- `AwaitingSecondOperator`: a four-eyes request waits for another operator, or stopped waiting;
+- `TeamActivity`: another operator's write reached the team store (the timeline reloads, a line is shown);
 - `Notice`: something the operator should read (the chat and a toast; the CLI ignores it).
 
 A sink must be quick and must not raise: `OutputLines` arrives once per line of output. The console's adapter
@@ -81,6 +83,30 @@ class PlanChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitingSecondOperator:
+    """A four-eyes request approved here waits for another operator (`waiting`), or stopped waiting."""
+
+    request_id: int
+    host: str
+    title: str
+    tier: Tier
+    waiting: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TeamActivity:
+    """Another operator's write reached the team store (LISTEN/NOTIFY): what to show and what to reload."""
+
+    operator: str
+    kind: str
+    """The audit event's kind: `action-finished`, `rollback-point-added`, `approval-requested`, ..."""
+    text: str
+    """One line for the operator: `alice on web1: systemctl restart nginx (exit 0)`."""
+    host: str | None = None
+    request_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     message: str
     severity: Literal["information", "warning", "error"] = "information"
@@ -95,6 +121,8 @@ SessionEvent = (
     | OutputLines
     | ActionFinished
     | PlanChanged
+    | AwaitingSecondOperator
+    | TeamActivity
     | Notice
 )
 

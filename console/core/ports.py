@@ -8,7 +8,7 @@ dropped in behind the same methods. (The third port, the `Approver`, is in `cons
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from console.core.memory.records import (
     RequestState,
     RollbackPoint,
     SecondApproval,
+    StoreChange,
     StoredSession,
 )
 from console.core.transport.base import Transport
@@ -159,6 +160,11 @@ class Store(Protocol):
     ) -> SecondApproval: ...
 
     def close_second_approval(self, request_id: int, state: RequestState, reason: str) -> None: ...
+
+    async def wait_second_approval(self, request_id: int, until: float) -> SecondApproval | None: ...
+
+    # what other operators do (a team store's LISTEN/NOTIFY; the SQLite store only says `listening`)
+    def watch(self) -> AsyncGenerator[StoreChange]: ...
 
     # remembered approvals kept in a team store (console.core.remembered.RuleKeeper)
     def remembered_rules(self) -> list[dict[str, Any]]: ...

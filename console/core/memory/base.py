@@ -8,8 +8,10 @@ remembered approvals), each a class over this base, so no module grows past what
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +21,7 @@ from console.core.memory import audit as audit_chain
 from console.core.memory.backend import Backend, Db
 from console.core.memory.locks import HostLockImpl, LockHolder
 from console.core.memory.owner import current_owner
+from console.core.memory.records import SecondApproval, StoreChange
 from console.core.memory.rows import RowRef, rows_payload
 
 NOTED = ("action", "session", "key", "request", "note", "host")
@@ -112,3 +115,30 @@ class StoreBase:
         self._backend.append_audit(
             db, ts, kind, audit_chain.canonical_payload(full), {**note, "operator": self.operator}
         )
+
+    # -- changes made by others -----------------------------------------------------------------------------
+
+    async def watch(self) -> AsyncGenerator[StoreChange]:
+        """Committed writes, as they happen: first a `listening` change once the watch is in place, then one per
+        write. The SQLite store has no one to hear from (one machine, one operator): it only says `listening`."""
+        yield StoreChange("listening")
+        await asyncio.Event().wait()
+
+    async def wait_second_approval(self, request_id: int, until: float) -> SecondApproval | None:
+        """The request once it is decided (or closed), or as it stands at `until`; woken by the store's change
+        notifications, never by polling."""
+        async with contextlib.aclosing(self.watch()) as changes:
+            await anext(changes)  # listening: nothing decided from now on can be missed
+            while True:
+                current = self._second_approval(request_id)
+                remaining = until - self._clock()
+                if current is None or current.state != "pending" or remaining <= 0:
+                    return current
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(remaining):
+                        async for change in changes:
+                            if change.request == request_id:
+                                break
+
+    def _second_approval(self, request_id: int) -> SecondApproval | None:
+        raise NotImplementedError

@@ -22,7 +22,7 @@ import json
 import re
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +30,7 @@ from typing import Any, Literal
 from console.core.memory import audit as audit_chain
 from console.core.memory.backend import Cursor, Db
 from console.core.memory.locks import AdvisoryHostLocks
-from console.core.memory.records import MemoryStoreError, StoreUnreachable
+from console.core.memory.records import MemoryStoreError, StoreChange, StoreUnreachable
 from console.core.memory.schema import LATEST_VERSION, MIGRATIONS
 from console.core.memory.store import RecordStore
 
@@ -177,8 +177,32 @@ class PostgresStore(RecordStore):
     """The team store. Use `PostgresStore.open(url)`; thread-safe (a pool of connections)."""
 
     url: str
+    server: str
     instance: str
     """This store's id in change notifications (its own writes are not news to it)."""
+
+    async def watch(self) -> AsyncGenerator[StoreChange]:
+        """Every committed write of every operator, through LISTEN on a connection of its own: the server pushes
+        each notification as its transaction commits (no polling). A lost connection raises `StoreUnreachable`."""
+        import psycopg
+
+        try:
+            connection = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT)
+            )
+        except psycopg.OperationalError as error:
+            raise StoreUnreachable(f"{self.server}: the team store cannot be reached: {_first_line(error)}") from None
+        try:
+            await connection.execute(f"LISTEN {CHANNEL}")
+            yield StoreChange("listening")
+            async for notify in connection.notifies():
+                yield _change(notify.payload, self.instance)
+        except psycopg.OperationalError as error:
+            raise StoreUnreachable(
+                f"{self.server}: the team store's connection was lost: {_first_line(error)}"
+            ) from None
+        finally:
+            await connection.close()
 
     @classmethod
     def open(
@@ -231,6 +255,7 @@ class PostgresStore(RecordStore):
         )
         store.url = url
         store.instance = instance
+        store.server = name
         store._locks = AdvisoryHostLocks(
             lambda: psycopg.connect(url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT)), login, clock
         )
@@ -240,6 +265,22 @@ class PostgresStore(RecordStore):
             store.close()
             raise
         return store
+
+
+def _change(payload: str, instance: str) -> StoreChange:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return StoreChange("unknown")
+    return StoreChange(
+        kind=str(data.get("kind", "unknown")),
+        operator=data.get("operator"),
+        mine=data.get("from") == instance,
+        action=data.get("action") if isinstance(data.get("action"), int) else None,
+        key=data.get("key") if isinstance(data.get("key"), str) else None,
+        request=data.get("request") if isinstance(data.get("request"), int) else None,
+        host=data.get("host") if isinstance(data.get("host"), str) else None,
+    )
 
 
 def _migrate(name: str, connection: Any) -> str:

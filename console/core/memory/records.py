@@ -128,6 +128,22 @@ class SecondApproval:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreChange:
+    """A committed write announced by a team store (LISTEN/NOTIFY): ids only; read the rows to show them."""
+
+    kind: str
+    """The audit event's kind (`action-finished`, `rollback-point-added`, `approval-requested`, ...), or
+    `listening` once, first, when the watch is in place."""
+    operator: str | None = None
+    mine: bool = False
+    """Written by this store (this process) itself."""
+    action: int | None = None
+    key: str | None = None
+    request: int | None = None
+    host: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RecallHit:
     """A note or an action found by `recall`, best first. `text` is the note, or the action's command."""
 

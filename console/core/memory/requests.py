@@ -88,6 +88,9 @@ class ApprovalRequests(StoreBase):
         return request_id
 
     def second_approval(self, request_id: int) -> SecondApproval | None:
+        return self._second_approval(request_id)
+
+    def _second_approval(self, request_id: int) -> SecondApproval | None:
         with self._read() as db:
             row = db.execute(f"SELECT {_REQUEST_COLUMNS} FROM approval_requests WHERE id = ?", (request_id,)).fetchone()
         return None if row is None else _request(row)

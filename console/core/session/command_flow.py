@@ -62,11 +62,12 @@ class CommandFlow:
             prepared = await runner.prepare(info.name, transport, step)
             review = runner.review(prepared)
             rule = desk.remembered_rule(step.command, step.tier, info)
+            answer_request: int | None = None
             if rule is not None and not warnings:
                 journal.decide(action, Verdict.REMEMBERED, "", latency=0.0, digest=review.digest, rule=rule.id)
             else:
                 request = desk.request("command", info, step.purpose or step.command, [review], warnings=warnings)
-                answer = await desk.ask(request)
+                answer = await desk.ask(request, [action.id])
                 decision = answer.decision
                 if decision.edited_command is not None and decision.edited_command != step.command:
                     journal.decide(
@@ -88,6 +89,7 @@ class CommandFlow:
                     latency=answer.latency,
                     reason=decision.reason,
                     digest=review.digest,
+                    approved_by=answer.approved_by,
                 )
                 if not decision.approved:
                     return journal.close(
@@ -95,11 +97,14 @@ class CommandFlow:
                     )
                 if decision.remember is not None:
                     desk.remember(info, step.command, step.tier, decision.remember)
+                answer_request = answer.request_id
             try:
                 with holding(parts.store, info.name, purpose(step.tier.name, step.command)):
                     ran = await runner.run(transport, action, step, prepared=prepared)
             except HostLocked as error:
                 return journal.close(action, Status.REFUSED, reason=str(error))
+            if ran.drifted and answer_request is not None:
+                desk.second.void(answer_request, f"what was reviewed changed before it ran: {ran.refused}")
             if ran.drifted:
                 warnings = (f"Asked again: {ran.refused}",)
                 parts.events(Notice(f"{ran.refused}; asking again", "warning"))

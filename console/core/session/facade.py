@@ -65,6 +65,7 @@ class Session:
         gate = Gate(settings.approval_ttl)
         journal = ActionJournal(store, self.events, self.session_id)
         self._state = SessionState(current_host="local", read_only=settings.read_only)
+        policy = Policy.from_settings(settings, team=store.dialect == "postgresql")
         self._parts = SessionParts(
             settings=settings,
             state=self._state,
@@ -73,10 +74,12 @@ class Session:
             blobs=blobs,
             events=self.events,
             classify=self.classify,
-            policy=Policy.from_settings(settings),
+            policy=policy,
             contexts=contexts,
             gate=gate,
-            desk=ApprovalDesk(approver, settings, remembered, store, self.events, clock=clock, monotonic=monotonic),
+            desk=ApprovalDesk(
+                approver, settings, remembered, store, self.events, clock=clock, monotonic=monotonic, policy=policy
+            ),
             journal=journal,
             runner=StepRunner(
                 settings,

@@ -101,7 +101,8 @@ class PlanFlow:
             else StepReview.unprepared(s.index, s.command, s.purpose, s.classification, result=s.result)
             for s in plan.steps
         ]
-        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews))
+        gated_actions = [actions[s.index].id for s in plan.after_approval()]
+        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews), gated_actions)
         decision = answer.decision
         verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
         for s in plan.after_approval():
@@ -113,6 +114,7 @@ class PlanFlow:
                 latency=answer.latency,
                 reason=decision.reason,
                 digest=digest,
+                approved_by=answer.approved_by,
             )
         if not decision.approved:
             plan.reject()

@@ -71,11 +71,17 @@ class RollbackFlow:
         )
         journal = parts.journal
         action = journal.open(info.name, description, classification, Source.of(source), flow=Flow.ROLLBACK)
-        answer = await parts.desk.ask(request)
+        answer = await parts.desk.ask(request, [action.id])
         decision = answer.decision
         verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
         journal.decide(
-            action, verdict, decision.decided_by, latency=answer.latency, reason=decision.reason, digest=reviewed.digest
+            action,
+            verdict,
+            decision.decided_by,
+            latency=answer.latency,
+            reason=decision.reason,
+            digest=reviewed.digest,
+            approved_by=answer.approved_by,
         )
         if not decision.approved:
             return journal.close(action, Status.REJECTED, reason=decision.reason)
@@ -87,6 +93,8 @@ class RollbackFlow:
                     parts.gate.consume(approval, current, now=parts.clock())
                 except (SessionError, ApprovalRefused) as error:
                     why = f"{error}; nothing was restored, roll back again to review the current state"
+                    if answer.request_id is not None:
+                        parts.desk.second.void(answer.request_id, why)
                     return journal.close(action, Status.REFUSED, reason=why)
                 journal.start(action)
                 return await self._restore(transport, action, points=points, snapshots=snapshots, reason=reason)
