@@ -75,6 +75,10 @@ class TeamApprovals:
         record, request = self.review(request_id)
         if not decision.approved:
             raise ApprovalRefused(f"request {request_id} was not approved: {decision.reason or 'no'}")
+        if decision.edited_command is not None:
+            raise ApprovalRefused(
+                "a second operator approves or rejects the request as made; editing is its requester's"
+            )
         verify_challenges(request.challenges, decision.typed_challenges)
         if request.challenges and latency < request.destructive_dwell:
             raise ApprovalRefused("the confirmation came before the DESTRUCTIVE dwell had passed")

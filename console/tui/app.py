@@ -31,6 +31,7 @@ from console.core.paths import Paths, resolve_paths
 from console.core.themes import ThemeCatalog
 from console.tui.approver import TuiApprover
 from console.tui.messages import SessionEvents, SessionUpdate
+from console.tui.team import TeamStrip
 from console.tui.theming import TIER_DEFAULTS, to_textual_theme
 from console.tui.widgets import ChatPane, HostPane, PlanPane, StatusBar
 
@@ -82,6 +83,7 @@ class HitlApp(App[None]):
         Binding("ctrl+b", "abort_plan", "Abort plan", id="abort_plan"),
         Binding("ctrl+t", "timeline", "Rollbacks", id="timeline"),
         Binding("ctrl+o", "hosts", "Hosts", id="hosts"),
+        Binding("ctrl+g", "pending_approvals", "Approvals", id="pending_approvals", show=False),
     ]
     COMMANDS = App.COMMANDS | {_hitl_commands}
 
@@ -169,6 +171,7 @@ class HitlApp(App[None]):
         status.mode = self._mode
         status.read_only = self.settings.read_only
         yield status
+        yield TeamStrip(id="team-strip")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -238,6 +241,8 @@ class HitlApp(App[None]):
         if runtime.permissions_notice:  # said once, out of the conversation's way
             self.notify(runtime.permissions_notice, title="Files made private", severity="warning", timeout=15)
         runtime.session.set_host(self._host)
+        if runtime.memory.dialect == "postgresql":
+            self._follow_team(runtime)
         selection = runtime.start_agent(history=history, environ=self._environ)
         self.agent = selection.agent
         self._mode = self.status_bar.mode = selection.agent.label
@@ -365,6 +370,39 @@ class HitlApp(App[None]):
             case core.Notice(message=text, severity=severity):
                 self.call_later(self.chat.add_notice, text, severity)
                 self.notify(text, severity=severity)
+            case core.AwaitingSecondOperator() | core.TeamActivity():
+                self._team_event(message.event)
+
+    # --- team mode (console.tui.team) ----------------------------------------------------------------------
+
+    def _follow_team(self, runtime: Runtime) -> None:
+        """Show the team strip and follow other operators' actions (LISTEN/NOTIFY) while the app runs."""
+        self.main_screen.query_one(TeamStrip).display = True
+        self.run_worker(runtime.session.follow_team(), group="team", exit_on_error=False)
+
+    def _team_event(self, event: object) -> None:
+        from console.core import events as core
+        from console.tui.screens.timeline import TimelineScreen
+        from console.tui.team import PendingApprovalsScreen
+
+        strip = self.main_screen.query_one(TeamStrip)
+        if isinstance(event, core.AwaitingSecondOperator):
+            strip.awaiting(event)
+            return
+        if isinstance(event, core.TeamActivity) and self.runtime is not None:
+            strip.activity(event, len(self.runtime.memory.pending_second_approvals()))
+            for screen in self.screen_stack:
+                if isinstance(screen, TimelineScreen | PendingApprovalsScreen):
+                    screen.reload()
+
+    def action_pending_approvals(self) -> None:
+        if self.runtime is None:
+            self.notify("No session is open yet.", title="Pending approvals", severity="warning")
+            return
+        from console.core.team import TeamApprovals
+        from console.tui.team import PendingApprovalsScreen
+
+        self.push_screen(PendingApprovalsScreen(TeamApprovals(self.runtime.memory)))
 
     def _action_finished(self, outcome: Outcome) -> None:
         """A command that ran (or was stopped while running) ends its block in the host pane."""

@@ -36,7 +36,7 @@ FOUR_EYES_LOCAL = with_settings(four_eyes_labels=("local",))
 def operator_env(team_db: TeamDatabase, login: str, home: Path, **extra: str) -> dict[str, str]:
     home.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HITL_")}
-    env.update(HITL_HOME=str(home), HITL_STORE=team_db.url(login), HITL_FOUR_EYES_LABELS="local", **extra)
+    env.update({"HITL_HOME": str(home), "HITL_STORE": team_db.url(login), "HITL_FOUR_EYES_LABELS": "local", **extra})
     return env
 
 

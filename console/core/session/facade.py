@@ -25,6 +25,7 @@ from console.core.plan import Plan
 from console.core.ports import Hosts, Store
 from console.core.remembered import RememberedApprovals
 from console.core.rollback import RollbackError, views
+from console.core.session import team_feed
 from console.core.session.command_flow import CommandFlow
 from console.core.session.contexts import HostContexts
 from console.core.session.desk import ApprovalDesk
@@ -172,6 +173,11 @@ class Session:
         """Offered after a plan stops: undo its completed steps, last first."""
         with self._parts.journal.closing_on_cancel(STOPPED):
             return await self._rollbacks.rollback_plan(plan, reason=reason, source=Source(Origin.OPERATOR))
+
+    async def follow_team(self) -> None:
+        """Until cancelled: other operators' actions on the team store, as `TeamActivity` events (no-op without
+        a team store). The console runs it in a worker."""
+        await team_feed.follow(self.store, self.events)
 
     def timeline(self, now: float | None = None) -> list[RollbackView]:
         """Every rollback point, newest first, judged at `now`: whether and why not it can be rolled back, how
