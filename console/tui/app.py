@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 FALLBACK_THEME = "hitl-dark"
 LONG_COMMAND_SECONDS = 2.0
 """A command that ran at least this long gets a notification when it ends while the operator looks elsewhere."""
+STORE_RETRY_FIRST, STORE_RETRY_MAX = 2.0, 30.0
+"""Seconds between attempts to reach an unreachable team store at start-up (doubling)."""
 HEAVY_MODULES = ("console.core.runtime", "console.core.session_tools", "console.core.agent.factory")
 
 
@@ -209,8 +211,20 @@ class HitlApp(App[None]):
 
     @work(group="startup", exit_on_error=False)
     async def _open_session(self) -> None:
+        from console.core.memory.records import StoreUnreachable
+
+        pause = STORE_RETRY_FIRST
         try:
-            await self._start()
+            while True:
+                try:
+                    await self._start()
+                    return
+                except StoreUnreachable as error:  # a team store: nothing may run unrecorded, so wait for it
+                    await self.chat.add_notice(
+                        f"{error}. Nothing runs until it answers; trying again in {pause:.0f}s.", "warning"
+                    )
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, STORE_RETRY_MAX)
         except Exception as error:  # shown in the chat; the console stays open to read it
             await self.chat.add_notice(f"hitl could not open the session: {error}", "error")
         finally:

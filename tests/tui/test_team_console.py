@@ -93,3 +93,20 @@ async def test_the_console_shows_its_own_request_waiting(console_app, team_db: T
         request = store.second_approval(1)
         assert request is not None and request.state == "withdrawn"
     assert not target.exists()
+
+
+async def test_the_console_says_the_store_is_unreachable_and_retries_until_it_answers(
+    console_app, team_db: TeamDatabase
+) -> None:
+    team_db.team.admin(f"ALTER DATABASE {team_db.name} ALLOW_CONNECTIONS false")
+    app: HitlApp = console_app(store=team_db.url("alice"))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = lambda: "\n".join(str(w.render()) for w in app.query("#chat-log Static"))  # noqa: E731
+            await wait_for(pilot, lambda: "Nothing runs until it answers" in chat())
+            assert app.runtime is None and not app.ready.is_set()
+            team_db.team.admin(f"ALTER DATABASE {team_db.name} ALLOW_CONNECTIONS true")
+            await wait_for(pilot, lambda: app.runtime is not None, timeout=20)
+            assert app.runtime is not None and app.runtime.memory.operator == "alice"
+    finally:
+        team_db.team.admin(f"ALTER DATABASE {team_db.name} ALLOW_CONNECTIONS true")
