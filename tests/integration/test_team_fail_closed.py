@@ -25,7 +25,13 @@ def _hitl(store: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HITL_")}
     env.update(HITL_HOME=os.environ["HITL_HOME"], HITL_STORE=store)
     return subprocess.run(
-        [sys.executable, "-m", "console", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+        [sys.executable, "-m", "console", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
     )
 
 
