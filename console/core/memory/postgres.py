@@ -155,12 +155,14 @@ class PostgresBackend:
                 f" WHERE f.document @@ q.query{where} ORDER BY f.rowid DESC LIMIT ?"
             )
         else:
-            where = f" AND a.host IN ({marks})" if hosts else ""
+            where = f" AND f.host IN ({marks})" if hosts else ""
+            # One host: newest first along the (host, rowid) index, stopping at `limit` matches.
+            order = "f.host DESC, f.rowid DESC" if len(hosts) == 1 else "f.rowid DESC"
             sql = (
                 "SELECT a.id, a.host, a.command, a.tier, a.decision, a.state, a.exit_status, a.proposed,"
                 " ts_rank(f.document, q.query)"
                 " FROM actions_fts f JOIN actions a ON a.id = f.rowid, to_tsquery('simple', ?) AS q(query)"
-                f" WHERE f.document @@ q.query{where} ORDER BY f.rowid DESC LIMIT ?"
+                f" WHERE f.document @@ q.query{where} ORDER BY {order} LIMIT ?"
             )
         return [tuple(row) for row in db.execute(sql, (query, *hosts, limit)).fetchall()]
 
@@ -235,6 +237,10 @@ class PostgresStore(RecordStore):
             )
         pool = ConnectionPool(
             url,
+            # hitl's statements are short and indexed: a parallel plan's start-up costs more than it saves, and
+            # its tables are small enough to stay cached, so a random page costs about a sequential one (without
+            # this the planner prefers scanning every action newest first over the host's own index in recall).
+            kwargs={"options": "-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"},
             min_size=1,
             max_size=POOL_SIZE,
             open=False,

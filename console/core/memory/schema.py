@@ -334,6 +334,16 @@ _V3_POSTGRESQL = (
         FOR EACH ROW EXECUTE FUNCTION hitl_bind_operator();
     CREATE TRIGGER notes_operator BEFORE INSERT OR UPDATE ON notes
         FOR EACH ROW EXECUTE FUNCTION hitl_bind_operator();
+    -- Recall filtered by host reads the newest matches of that host first: the action's host, copied into its
+    -- full-text row as it is inserted, with an index in that order.
+    ALTER TABLE actions_fts ADD COLUMN host TEXT;
+    CREATE INDEX actions_fts_by_host ON actions_fts(host, rowid);
+    CREATE FUNCTION hitl_fts_host() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.host := (SELECT host FROM actions WHERE id = NEW.rowid);
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER actions_fts_host BEFORE INSERT ON actions_fts FOR EACH ROW EXECUTE FUNCTION hitl_fts_host();
     -- Who holds each host lock (the lock itself is a session-level advisory lock); bookkeeping for the
     -- refusal's words only, overwritten by the next holder.
     CREATE TABLE host_locks (
