@@ -90,3 +90,22 @@ def test_two_writers_at_once_keep_one_verifiable_chain(team_db: TeamDatabase, tm
     interleaved = [r[0] for r in team_db.query("SELECT payload::json->>'operator' FROM audit ORDER BY id")]
     switches = sum(1 for a, b in itertools.pairwise(interleaved) if a != b)
     assert switches > 2, "the writers did not actually overlap"
+
+
+def test_the_first_operator_to_connect_creates_the_tables_for_the_whole_team(team_db: TeamDatabase) -> None:
+    from console.core.memory.postgres import PostgresStore
+
+    team_db.team.admin(f"CREATE DATABASE {team_db.name}_fresh OWNER hitl_owner")
+    try:
+        fresh = team_db.team.url(f"{team_db.name}_fresh", "alice")
+        with PostgresStore.open(fresh, snapshots_dir=Path("/nonexistent")) as alice:
+            alice.add_note("first")
+        owners = team_db.team.query(f"{team_db.name}_fresh", "SELECT DISTINCT tableowner FROM pg_tables"
+                                    " WHERE schemaname = 'public'")  # fmt: skip
+        assert owners == [("hitl_owner",)]
+        with PostgresStore.open(fresh.replace("alice@", "bob@"), snapshots_dir=Path("/nonexistent")) as bob:
+            bob.add_note("second")
+            assert [n.text for n in bob.notes()] == ["second", "first"]
+            assert bob.verify_audit().ok
+    finally:
+        team_db.team.admin(f"DROP DATABASE IF EXISTS {team_db.name}_fresh WITH (FORCE)")

@@ -289,6 +289,18 @@ def _change(payload: str, instance: str) -> StoreChange:
     )
 
 
+def _as_owner(connection: Any, login: str) -> None:
+    """Create hitl's objects as the database's owner when this login is a member of that role (a team's
+    operators are), so every member can use them; for the rest of the migration's transaction only."""
+    from psycopg import sql
+
+    owner = connection.execute(
+        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+    ).fetchone()[0]
+    if owner != login and connection.execute("SELECT pg_has_role(session_user, %s, 'MEMBER')", (owner,)).fetchone()[0]:
+        connection.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
+
+
 def _migrate(name: str, connection: Any) -> str:
     """Bring the schema to LATEST_VERSION in one transaction, serialised with other openers by an advisory
     transaction lock; returns the login (`session_user`)."""
@@ -314,6 +326,7 @@ def _migrate(name: str, connection: Any) -> str:
         if version == LATEST_VERSION:
             return str(login)
         try:
+            _as_owner(connection, login)
             if not known:
                 connection.execute(
                     "CREATE TABLE hitl_schema (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),"
