@@ -8,13 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import pty
 import re
-import select
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -26,6 +22,7 @@ from console.core.memory.postgres import PostgresStore
 from console.core.outcome import Status
 from console.core.team import TeamApprovals
 from tests.fixtures.team_store import TeamDatabase
+from tests.integration.test_exec_cli import Terminal as ExecTerminal
 from tests.support.session import RuntimeFactory, ScriptedApprover, approve, with_settings
 
 HITL = [sys.executable, "-m", "console"]
@@ -44,47 +41,11 @@ def hitl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*HITL, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, check=False)
 
 
-class Terminal:
-    """hitl on a pseudo-terminal as one operator, answered like a person at the keyboard."""
+class Terminal(ExecTerminal):
+    """hitl on a pseudo-terminal as one operator (its environment), answered like a person at the keyboard."""
 
     def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # pragma: no cover - the child
-            os.chdir(ROOT)
-            os.execvpe(HITL[0], [*HITL, *args], env)
-        self.seen = ""
-
-    def _read(self, timeout: float) -> bool:
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return True
-        try:
-            chunk = os.read(self.fd, 4096)
-        except OSError:
-            return False
-        self.seen += chunk.decode(errors="replace")
-        return bool(chunk)
-
-    def expect(self, pattern: str, timeout: float = 30) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if found := re.search(pattern, self.seen):
-                return found
-            if not self._read(0.2):
-                break
-        raise AssertionError(f"{pattern!r} not seen in:\n{self.seen}")
-
-    def send(self, text: str) -> None:
-        os.write(self.fd, text.encode())
-
-    def wait(self, timeout: float = 60) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self._read(0.2):
-            pass
-        if time.monotonic() >= deadline:
-            os.kill(self.pid, signal.SIGKILL)
-        _pid, status = os.waitpid(self.pid, 0)
-        return os.waitstatus_to_exitcode(status)
+        super().__init__(*args, env=env, cwd=ROOT)
 
 
 def pending_ids(env: dict[str, str]) -> list[int]:

@@ -39,6 +39,12 @@ CHANNEL = "hitl_changes"
 CONNECT_TIMEOUT = 5.0
 POOL_SIZE = 4
 _MIGRATION_LOCK = 0x68746C31_00000001
+PLANNER_OPTIONS = "-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1 -c plan_cache_mode=force_custom_plan"
+"""hitl's statements are short and indexed: a parallel plan's start-up costs more than it saves; its tables stay
+cached, so a random page costs about a sequential one; and each statement is planned for its own values (a
+generic plan for recall cannot tell a rare word from a common one). Without these the planner scans every
+action newest first instead of the host's own index when recall is filtered by host (26 ms against 14 ms at
+100,000 actions)."""
 _PLACEHOLDER = re.compile(r"\?")
 
 
@@ -237,10 +243,7 @@ class PostgresStore(RecordStore):
             )
         pool = ConnectionPool(
             url,
-            # hitl's statements are short and indexed: a parallel plan's start-up costs more than it saves, and
-            # its tables are small enough to stay cached, so a random page costs about a sequential one (without
-            # this the planner prefers scanning every action newest first over the host's own index in recall).
-            kwargs={"options": "-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"},
+            kwargs={"options": PLANNER_OPTIONS},
             min_size=1,
             max_size=POOL_SIZE,
             open=False,
