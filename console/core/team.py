@@ -68,7 +68,10 @@ class TeamApprovals:
             raise ApprovalRefused(f"request {request_id} is no longer waiting: it was {state}")
         if digest(record.review) != record.digest:
             raise ApprovalRefused(f"request {request_id}'s review does not match its digest: it was altered; refused")
-        return record, request_from(record.review, requested_by=record.requested_by)
+        try:
+            return record, request_from(record.review, requested_by=record.requested_by)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ApprovalRefused(f"request {request_id}'s review cannot be read ({error!r}); refused") from None
 
     def approve(self, request_id: int, decision: Decision, *, latency: float) -> SecondApproval:
         """Approve as the second operator with `decision` (from the same review the requester saw)."""
