@@ -36,7 +36,7 @@ class AuditLog(StoreBase):
         blobs of live rollback points kept here match their checksums (`snapshots_dir`, by default where this
         store keeps them). The first failure is reported, naming the row."""
         snapshots = self.snapshots_dir if snapshots_dir is None else snapshots_dir
-        with self._read() as db:
+        with self._read(consistent=True) as db:
             base_id, base_hash, head_id, head_hash = db.execute(
                 "SELECT base_id, base_hash, head_id, head_hash FROM audit_chain"
             ).fetchone()

@@ -54,8 +54,9 @@ class Backend(Protocol):
         so the audit chain's head cannot move under it."""
         ...
 
-    def read(self) -> AbstractContextManager[Db]:
-        """A consistent snapshot for several SELECTs."""
+    def read(self, *, consistent: bool = False) -> AbstractContextManager[Db]:
+        """Reads; with `consistent`, one snapshot for all of them (verification). Without it a backend may run
+        each statement on its own (PostgreSQL: no BEGIN and COMMIT round trips for a lookup or recall)."""
         ...
 
     def append_audit(self, db: Db, ts: float, kind: str, payload: str, note: Mapping[str, Any]) -> None:

@@ -100,8 +100,8 @@ class StoreBase:
             yield db
 
     @contextmanager
-    def _read(self) -> Iterator[Db]:
-        with self._lock, self._backend.read() as db:
+    def _read(self, *, consistent: bool = False) -> Iterator[Db]:
+        with self._lock, self._backend.read(consistent=consistent) as db:
             yield db
 
     def _audit(self, db: Db, kind: str, payload: Mapping[str, Any], ts: float, rows: Iterable[RowRef] = ()) -> None:

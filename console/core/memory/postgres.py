@@ -121,17 +121,46 @@ class PostgresBackend:
             raise MemoryStoreError(f"{self.name}: {_first_line(error)}") from None
 
     @contextmanager
+    def _transaction(self, begin: str) -> Iterator[tuple[Any, Any]]:
+        """A pooled connection inside a transaction that `begin` opens (one round trip: BEGIN and its first
+        statement together). A connection found dead at that point is replaced once: nothing was done on it
+        yet, so nothing can be done twice. Yields the connection and the cursor of `begin`."""
+        import psycopg
+
+        with self._errors():
+            for attempt in (1, 2):
+                with self._pool.connection(timeout=CONNECT_TIMEOUT) as connection:
+                    try:
+                        cursor = connection.execute(begin)
+                    except psycopg.OperationalError:
+                        if attempt == 2:
+                            raise
+                        continue  # the pool discards the broken connection when it comes back
+                    try:
+                        yield connection, cursor
+                    except BaseException:
+                        if not connection.broken:
+                            connection.execute("ROLLBACK")
+                        raise
+                    connection.execute("COMMIT")
+                    return
+
+    @contextmanager
     def write(self) -> Iterator[Db]:
-        with self._errors(), self._pool.connection(timeout=CONNECT_TIMEOUT) as connection, connection.transaction():
+        with self._transaction("BEGIN; SELECT head_id, head_hash FROM audit_chain FOR UPDATE") as (connection, cursor):
             db = PgDb(connection)
-            row = db.execute("SELECT head_id, head_hash FROM audit_chain FOR UPDATE").fetchone()
+            cursor.nextset()  # past BEGIN's own result to the head row
+            row = cursor.fetchone()
             db.head = (int(row[0]), row[1])
             yield db
 
     @contextmanager
-    def read(self) -> Iterator[Db]:
-        with self._errors(), self._pool.connection(timeout=CONNECT_TIMEOUT) as connection, connection.transaction():
-            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    def read(self, *, consistent: bool = False) -> Iterator[Db]:
+        if consistent:
+            with self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") as (connection, _cursor):
+                yield PgDb(connection)
+            return
+        with self._errors(), self._pool.connection(timeout=CONNECT_TIMEOUT) as connection:
             yield PgDb(connection)
 
     def append_audit(self, db: Db, ts: float, kind: str, payload: str, note: Mapping[str, Any]) -> None:
@@ -243,12 +272,11 @@ class PostgresStore(RecordStore):
             )
         pool = ConnectionPool(
             url,
-            kwargs={"options": PLANNER_OPTIONS},
+            kwargs={"options": PLANNER_OPTIONS, "autocommit": True},  # transactions are begun explicitly
             min_size=1,
             max_size=POOL_SIZE,
             open=False,
             timeout=CONNECT_TIMEOUT,
-            check=ConnectionPool.check_connection,
             name="hitl",
         )
         pool.open(wait=False)

@@ -96,7 +96,7 @@ class SqliteBackend:
             raise MemoryStoreError(_describe(self.path, error)) from None
 
     @contextmanager
-    def read(self) -> Iterator[Db]:
+    def read(self, *, consistent: bool = False) -> Iterator[Db]:  # one local BEGIN is cheap: always consistent
         connection = self._open_connection()
         try:
             connection.execute("BEGIN")

@@ -554,7 +554,7 @@ class RecordStore(ApprovalRequests, AuditLog):
         now = self._clock()
         host_list = list(hosts)
         host_clause = f" AND host IN ({_marks(host_list)})" if host_list else ""
-        with self._read() as db:
+        with self._read(consistent=True) as db:
             rollbacks = [
                 _rollback_point(row)
                 for row in db.execute(
