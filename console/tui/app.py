@@ -395,28 +395,14 @@ class HitlApp(App[None]):
         self.run_worker(runtime.session.follow_team(), group="team", exit_on_error=False)
 
     def _team_event(self, event: object) -> None:
-        from console.core import events as core
-        from console.tui.screens.timeline import TimelineScreen
-        from console.tui.team import PendingApprovalsScreen
+        from console.tui.team import show_team_event
 
-        strip = self.main_screen.query_one(TeamStrip)
-        if isinstance(event, core.AwaitingSecondOperator):
-            strip.awaiting(event)
-            return
-        if isinstance(event, core.TeamActivity) and self.runtime is not None:
-            strip.activity(event, len(self.runtime.memory.pending_second_approvals()))
-            for screen in self.screen_stack:
-                if isinstance(screen, TimelineScreen | PendingApprovalsScreen):
-                    screen.reload()
+        show_team_event(self, event)
 
     def action_pending_approvals(self) -> None:
-        if self.runtime is None:
-            self.notify("No session is open yet.", title="Pending approvals", severity="warning")
-            return
-        from console.core.team import TeamApprovals
-        from console.tui.team import PendingApprovalsScreen
+        from console.tui.team import open_pending_approvals
 
-        self.push_screen(PendingApprovalsScreen(TeamApprovals(self.runtime.memory)))
+        open_pending_approvals(self)
 
     def _action_finished(self, outcome: Outcome) -> None:
         """A command that ran (or was stopped while running) ends its block in the host pane."""

@@ -27,6 +27,33 @@ from console.core.errors import HitlError
 if TYPE_CHECKING:
     from console.core.events import AwaitingSecondOperator, TeamActivity
     from console.core.team import TeamApprovals
+    from console.tui.app import HitlApp
+
+
+def show_team_event(app: HitlApp, event: object) -> None:
+    """`AwaitingSecondOperator` and `TeamActivity` (routed here by the app): the strip, and reloading an open
+    timeline or pending-approvals screen."""
+    from console.core import events as core
+    from console.tui.screens.timeline import TimelineScreen
+
+    strip = app.main_screen.query_one(TeamStrip)
+    if isinstance(event, core.AwaitingSecondOperator):
+        strip.awaiting(event)
+        return
+    if isinstance(event, core.TeamActivity) and app.runtime is not None:
+        strip.activity(event, len(app.runtime.memory.pending_second_approvals()))
+        for screen in app.screen_stack:
+            if isinstance(screen, TimelineScreen | PendingApprovalsScreen):
+                screen.reload()
+
+
+def open_pending_approvals(app: HitlApp) -> None:
+    if app.runtime is None:
+        app.notify("No session is open yet.", title="Pending approvals", severity="warning")
+        return
+    from console.core.team import TeamApprovals
+
+    app.push_screen(PendingApprovalsScreen(TeamApprovals(app.runtime.memory)))
 
 
 class TeamStrip(Static):

@@ -10,8 +10,9 @@ from console.core.memory.records import (
     StoredSession,
     StoreUnreachable,
 )
+from console.core.memory.rollback_points import blob_path
 from console.core.memory.sqlite import MemoryStore
-from console.core.memory.store import RecordStore, blob_path
+from console.core.memory.store import RecordStore
 
 __all__ = [
     "EXPORT_FORMATS",

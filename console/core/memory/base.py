@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -142,3 +142,20 @@ class StoreBase:
 
     def _second_approval(self, request_id: int) -> SecondApproval | None:
         raise NotImplementedError
+
+
+def marks(values: Sequence[Any]) -> str:
+    """`?, ?, ?` for an IN list (never called with an empty list: `IN ()` is not SQL everywhere)."""
+    return ", ".join("?" * len(values))
+
+
+def host_since(host_column: str, host: str | None, time_column: str, since: float | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if host is not None:
+        clauses.append(f"{host_column} = ?")
+        params.append(host)
+    if since is not None:
+        clauses.append(f"{time_column} >= ?")
+        params.append(since)
+    return ((" WHERE " + " AND ".join(clauses)) if clauses else ""), params

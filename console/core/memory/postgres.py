@@ -7,7 +7,11 @@ Decisions:
   so the chain stays one verifiable chain and the store's shared logic holds unchanged. The audit row's hash is
   computed here with the same `audit.row_hash`, and appending it, advancing the head and the change
   notification (`pg_notify`, delivered at commit) are one statement.
-- Reads are `REPEATABLE READ, READ ONLY` transactions: verification sees one snapshot.
+- Verification and the model's context read one snapshot (`REPEATABLE READ, READ ONLY`); lookups and recall
+  run without a transaction (each statement sees what is committed), saving two round trips each.
+- No connection is checked on checkout; one found dead when a transaction begins is replaced once (nothing was
+  done on it). A read outside a transaction on a connection that died meanwhile fails once with
+  `StoreUnreachable` (the pool then replaces it).
 - Identity is the database's: the operator is `session_user`, and triggers set `operator`, `requested_by` and
   `decided_by` to it whatever a client sends. A configured `operator` that is not the login is refused.
 - Unreachable means unusable: a failed connection raises `StoreUnreachable` naming the server (never the

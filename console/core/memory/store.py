@@ -1,6 +1,7 @@
-"""The record store's shared logic: sessions, actions, rollback points, notes, recall and the model's context,
-the same for the embedded SQLite file (`console.core.memory.sqlite`) and the team's PostgreSQL database
-(`console.core.memory.postgres`), which differ only in their `Backend`.
+"""The record store's shared logic, the same for the embedded SQLite file (`console.core.memory.sqlite`) and
+the team's PostgreSQL database (`console.core.memory.postgres`), which differ only in their `Backend`: sessions,
+actions and the model's context here; rollback points (`rollback_points.py`), notes and recall (`notes.py`),
+the audit chain's operations (`audit_log.py`) and four-eyes requests (`requests.py`) in their parts.
 
 Decisions:
 - Synchronous calls: every call is a few short statements, so the async session calls it directly.
@@ -18,45 +19,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from console.core.memory.audit_log import AuditLog
 from console.core.memory.backend import Db
+from console.core.memory.base import host_since, marks
 from console.core.memory.context import render_context
 from console.core.memory.excerpt import output_excerpt
+from console.core.memory.notes import NotesAndRecall
 from console.core.memory.owner import owner_alive
-from console.core.memory.recall import CANDIDATES, combined_score, query_words
-from console.core.memory.records import (
-    DECISIONS,
-    ROLLBACK_STATUSES,
-    ActionRecord,
-    ActionState,
-    MemoryStoreError,
-    RecallHit,
-    RollbackPoint,
-    RollbackStatus,
-    StoredSession,
-)
+from console.core.memory.records import DECISIONS, ActionRecord, ActionState, StoredSession
 from console.core.memory.requests import ApprovalRequests
+from console.core.memory.rollback_points import ROLLBACK_COLUMNS, RollbackPoints, rollback_point_of
 from console.core.redact import redact, redact_json
-
-# Rollback blobs written this recently are never collected: a capture may be about to reference one again.
-BLOB_GRACE_SECONDS = 600.0
-NOTE_AUTHORS = ("operator", "model")
-_HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 _ACTION_COLUMNS = (
     "id, session_id, host, command, tier, reasons, source, proposed, state, decision, decided_by, latency, "
     "reason, digest, started, finished, ended, exit_status, output, rollback_key, rule_id, operator, approved_by"
 )
-_ROLLBACK_COLUMNS = (
-    "key, host, action_id, command, tier, strategies, artifacts, created, expires, status, operator, blobs_at"
-)
-_INSERT_ROLLBACK = "key, host, action_id, command, tier, strategies, artifacts, created, expires, status"
 
 
 def _action(row: Sequence[Any]) -> ActionRecord:
@@ -87,33 +69,7 @@ def _action(row: Sequence[Any]) -> ActionRecord:
     )
 
 
-def _rollback_point(row: Sequence[Any]) -> RollbackPoint:
-    return RollbackPoint(
-        key=row[0],
-        host=row[1],
-        action_id=row[2],
-        command=row[3],
-        tier=row[4],
-        strategies=tuple(json.loads(row[5])),
-        artifacts=json.loads(row[6]),
-        created=row[7],
-        expires=row[8],
-        status=cast(RollbackStatus, row[9]),
-        operator=row[10],
-        blobs_at=row[11],
-    )
-
-
-def blob_path(snapshots_dir: Path, digest: str) -> Path:
-    """Where the capture layer keeps the content-addressed blob `digest` (sha256 hex)."""
-    return snapshots_dir / "sha256" / digest[:2] / digest
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join("?" * len(values))
-
-
-class RecordStore(ApprovalRequests, AuditLog):
+class RecordStore(RollbackPoints, NotesAndRecall, ApprovalRequests, AuditLog):
     """Open one through `console.core.stores.open_store` (or `MemoryStore.open`, `PostgresStore.open`);
     thread-safe; a context manager."""
 
@@ -319,232 +275,17 @@ class RecordStore(ApprovalRequests, AuditLog):
 
     def actions(self, host: str | None = None, since: float | None = None, limit: int = 100) -> list[ActionRecord]:
         """Newest first."""
-        clauses, params = _host_since("host", host, "proposed", since)
+        clauses, params = host_since("host", host, "proposed", since)
         with self._read() as db:
             rows = db.execute(
                 f"SELECT {_ACTION_COLUMNS} FROM actions{clauses} ORDER BY id DESC LIMIT ?", (*params, limit)
             ).fetchall()
         return [_action(row) for row in rows]
 
-    # -- rollback points ----------------------------------------------------------------------------------
-
-    def add_rollback_point(
-        self,
-        *,
-        key: str,
-        host: str,
-        action_id: int | None,
-        command: str,
-        tier: str,
-        strategies: Sequence[str],
-        artifacts: Mapping[str, Any],
-        expires_at: float,
-    ) -> None:
-        """Record a capture. `artifacts` belongs to the capture layer; its "blobs" (sha256 hex digests of files
-        under `snapshots/sha256/`) are indexed so expiry can collect the ones nothing live refers to, and the
-        point says where they are (`blobs_at`), for an operator on another machine."""
-        blobs = artifacts.get("blobs", [])
-        if not isinstance(blobs, list | tuple) or not all(
-            isinstance(blob, str) and _HEX_DIGEST.match(blob) for blob in blobs
-        ):
-            raise ValueError('artifacts["blobs"] must be a list of sha256 hex digests')
-        command = redact(command)
-        now = self._clock()
-        with self._write() as db:
-            db.execute(
-                f"INSERT INTO rollback_points ({_INSERT_ROLLBACK}, operator, blobs_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'live', ?, ?)",
-                (
-                    key,
-                    host,
-                    action_id,
-                    command,
-                    tier,
-                    json.dumps(list(strategies)),
-                    json.dumps(artifacts, sort_keys=True, default=str),
-                    now,
-                    expires_at,
-                    self.operator,
-                    self.blobs_at,
-                ),
-            )
-            db.executemany(
-                "INSERT INTO rollback_blobs (key, digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(key, blob) for blob in blobs],
-            )
-            payload = {
-                "key": key,
-                "host": host,
-                "action": action_id,
-                "command": command,
-                "tier": tier,
-                "strategies": list(strategies),
-                "blobs": len(blobs),
-                "expires": expires_at,
-            }
-            self._audit(db, "rollback-point-added", payload, now, [("rollback_points", key)])
-
-    def rollback_point(self, key: str) -> RollbackPoint | None:
-        with self._read() as db:
-            row = db.execute(f"SELECT {_ROLLBACK_COLUMNS} FROM rollback_points WHERE key = ?", (key,)).fetchone()
-        return None if row is None else _rollback_point(row)
-
-    def rollback_points(self, host: str | None = None, include_expired: bool = True) -> list[RollbackPoint]:
-        """Newest first; the timeline includes expired points (their artifacts may be gone)."""
-        clauses, params = _host_since("host", host, "created", None)
-        if not include_expired:
-            clauses += (" AND" if clauses else " WHERE") + " status = 'live' AND expires > ?"
-            params.append(self._clock())
-        order = self._backend.insertion_order
-        with self._read() as db:
-            rows = db.execute(
-                f"SELECT {_ROLLBACK_COLUMNS} FROM rollback_points{clauses} ORDER BY created DESC, {order} DESC",
-                params,
-            ).fetchall()
-        return [_rollback_point(row) for row in rows]
-
-    def set_rollback_status(self, key: str, status: str) -> None:
-        if status not in ROLLBACK_STATUSES:
-            raise ValueError(f"unknown rollback status {status!r} (known: {', '.join(ROLLBACK_STATUSES)})")
-        now = self._clock()
-        with self._write() as db:
-            if not db.execute("UPDATE rollback_points SET status = ? WHERE key = ?", (status, key)).rowcount:
-                raise ValueError(f"unknown rollback key {key!r}")
-            self._audit(db, "rollback-status", {"key": key, "status": status}, now, [("rollback_points", key)])
-
-    def expire_rollback_points(self, now: float, snapshots_dir: Path | None = None) -> int:
-        """Mark live points past their expiry as expired, and delete the blobs no unexpired point refers to.
-
-        Runs in one write transaction, so no other process can register a reference to a blob while it is
-        being deleted; a crash part-way leaves references that the next run collects. Blobs modified in the
-        last BLOB_GRACE_SECONDS are kept (a capture may be about to reference an existing blob). Only points
-        whose blobs are where this store keeps them (`blobs_at`) are collected: another machine's blobs are
-        that machine's to delete. Returns the number of points newly expired.
-        """
-        snapshots = self.snapshots_dir if snapshots_dir is None else snapshots_dir
-        with self._write() as db:
-            keys = [
-                row[0]
-                for row in db.execute(
-                    "SELECT key FROM rollback_points WHERE status = 'live' AND expires <= ? ORDER BY created", (now,)
-                )
-            ]
-            if keys:
-                db.executemany("UPDATE rollback_points SET status = 'expired' WHERE key = ?", [(k,) for k in keys])
-            here = (self.blobs_at, self.blobs_at)
-            mine = "SELECT key FROM rollback_points WHERE coalesce(blobs_at, ?) = ?"
-            garbage = [
-                row[0]
-                for row in db.execute(
-                    f"SELECT digest FROM rollback_blobs WHERE key IN ({mine}) GROUP BY digest HAVING"
-                    " max((SELECT expires FROM rollback_points p WHERE p.key = rollback_blobs.key)) <= ?",
-                    (*here, now),
-                )
-            ]
-            collected = _delete_blobs(snapshots, garbage)
-            touched = list(keys)
-            if collected:
-                refs = f"digest IN ({_marks(collected)}) AND key IN ({mine})"
-                touched += [
-                    row[0]
-                    for row in db.execute(f"SELECT DISTINCT key FROM rollback_blobs WHERE {refs}", (*collected, *here))
-                ]
-                db.execute(f"DELETE FROM rollback_blobs WHERE {refs}", (*collected, *here))
-            if keys or collected:
-                payload = {"keys": keys, "blobs_deleted": len(collected)}
-                points = [("rollback_points", key) for key in dict.fromkeys(touched)]
-                self._audit(db, "rollback-points-expired", payload, now, points)
-        return len(keys)
-
     def housekeep(self, now: float, *, audit_retention: float, snapshots_dir: Path | None = None) -> tuple[int, int]:
         """What a session does on start: expire rollback points (`Settings.rollback_ttl` was applied when each
         was added) and prune audit rows older than `Settings.audit_retention`. Returns (expired, pruned)."""
         return self.expire_rollback_points(now, snapshots_dir), self.prune_audit(now - audit_retention)
-
-    # -- notes and recall ---------------------------------------------------------------------------------
-
-    def add_note(
-        self, text: str, *, host: str | None = None, tags: Sequence[str] = (), author: str = "operator"
-    ) -> int:
-        """Something the operator or the model chose to remember."""
-        if author not in NOTE_AUTHORS:
-            raise ValueError(f"unknown note author {author!r} (known: {', '.join(NOTE_AUTHORS)})")
-        if not text.strip():
-            raise ValueError("a note needs some text")
-        text = redact(text)
-        clean_tags = [redact(tag) for tag in tags]
-        now = self._clock()
-        with self._write() as db:
-            note_id = int(
-                db.execute(
-                    "INSERT INTO notes (text, host, tags, author, created, operator) VALUES (?, ?, ?, ?, ?, ?)"
-                    " RETURNING id",
-                    (text, host, json.dumps(clean_tags), author, now, self.operator),
-                ).fetchone()[0]
-            )
-            db.execute(
-                "INSERT INTO notes_fts (rowid, text, tags) VALUES (?, ?, ?)", (note_id, text, " ".join(clean_tags))
-            )
-            payload = {"note": note_id, "host": host, "tags": clean_tags, "author": author, "text": text}
-            self._audit(db, "note-added", payload, now, [("notes", note_id)])
-        return note_id
-
-    def recall(self, query: str, *, host: str | None = None, limit: int = 10) -> list[RecallHit]:
-        """Notes and actions matching `query` (any text), ranked by relevance and recency, best first.
-
-        With `host`, actions on that host and notes about it or about no host in particular.
-        """
-        return self._recall(query, hosts=[host] if host else [], limit=limit, kinds=("note", "action"))
-
-    def _recall(
-        self, query: str, *, hosts: Sequence[str], limit: int, kinds: Sequence[Literal["note", "action"]]
-    ) -> list[RecallHit]:
-        words = query_words(query)
-        if not words or limit <= 0:
-            return []
-        now = self._clock()
-        candidates: list[tuple[float, RecallHit]] = []
-        with self._read() as db:
-            if "note" in kinds:
-                for row in self._backend.text_candidates(db, "note", words, hosts, CANDIDATES):
-                    tags = json.loads(row[3])
-                    detail = f"note by {row[4]}" + (f", tags: {', '.join(tags)}" if tags else "")
-                    candidates.append((row[6], RecallHit("note", row[0], row[1], row[2], detail, row[5], 0.0)))
-            if "action" in kinds:
-                for row in self._backend.text_candidates(db, "action", words, hosts, CANDIDATES):
-                    if row[5] == "finished" and row[6] is not None:
-                        status = f" exit {row[6]}"
-                    else:
-                        status = "" if row[5] in ("decided", "declined") else f" {row[5]}"
-                    detail = f"{row[3]} {row[4] or 'undecided'}{status}"
-                    candidates.append((row[8], RecallHit("action", row[0], row[1], row[2], detail, row[7], 0.0)))
-        if not candidates:
-            return []
-        best = max(relevance for relevance, _ in candidates)
-        scored = [
-            RecallHit(
-                hit.kind, hit.id, hit.host, hit.text, hit.detail, hit.when, combined_score(rel, best, now - hit.when)
-            )
-            for rel, hit in candidates
-        ]
-        scored.sort(key=lambda hit: (hit.score, hit.when), reverse=True)
-        return scored[:limit]
-
-    def notes(self, hosts: Sequence[str] = (), limit: int = 20) -> list[RecallHit]:
-        """The newest notes about `hosts` (and about no host in particular); all notes when `hosts` is empty."""
-        host_list = list(hosts)
-        where = f" WHERE host IS NULL OR host IN ({_marks(host_list)})" if host_list else ""
-        with self._read() as db:
-            rows = db.execute(
-                f"SELECT id, host, text, tags, author, created FROM notes{where} ORDER BY id DESC LIMIT ?",
-                (*host_list, limit),
-            ).fetchall()
-        hits = []
-        for row in rows:
-            tags = json.loads(row[3])
-            detail = f"note by {row[4]}" + (f", tags: {', '.join(tags)}" if tags else "")
-            hits.append(RecallHit("note", row[0], row[1], row[2], detail, row[5], 1.0))
-        return hits
 
     # -- context for the model ----------------------------------------------------------------------------
 
@@ -553,17 +294,17 @@ class RecordStore(ApprovalRequests, AuditLog):
         when empty), and notes (those relevant to `query` when given, else the newest)."""
         now = self._clock()
         host_list = list(hosts)
-        host_clause = f" AND host IN ({_marks(host_list)})" if host_list else ""
+        host_clause = f" AND host IN ({marks(host_list)})" if host_list else ""
         with self._read(consistent=True) as db:
             rollbacks = [
-                _rollback_point(row)
+                rollback_point_of(row)
                 for row in db.execute(
-                    f"SELECT {_ROLLBACK_COLUMNS} FROM rollback_points WHERE status = 'live' AND expires > ?"
+                    f"SELECT {ROLLBACK_COLUMNS} FROM rollback_points WHERE status = 'live' AND expires > ?"
                     f"{host_clause} ORDER BY created DESC LIMIT 20",
                     (now, *host_list),
                 )
             ]
-            where = f" WHERE host IN ({_marks(host_list)})" if host_list else ""
+            where = f" WHERE host IN ({marks(host_list)})" if host_list else ""
             actions = [
                 _action(row)
                 for row in db.execute(
@@ -574,36 +315,6 @@ class RecordStore(ApprovalRequests, AuditLog):
         if not notes:
             notes = self.notes(host_list, limit=15)
         return render_context(host_list, rollbacks, actions, notes, budget_tokens=budget_tokens, now=now)
-
-
-def _delete_blobs(snapshots: Path, digests: Sequence[str]) -> list[str]:
-    """Delete the blobs named (keeping recently written ones); returns the digests no longer kept here."""
-    collected = []
-    recent = time.time() - BLOB_GRACE_SECONDS
-    for digest in digests:
-        blob = blob_path(snapshots, digest)
-        try:
-            if blob.stat().st_mtime > recent:
-                continue
-            blob.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as error:
-            raise MemoryStoreError(f"{blob}: cannot delete expired rollback data: {error.strerror}") from None
-        collected.append(digest)
-    return collected
-
-
-def _host_since(host_column: str, host: str | None, time_column: str, since: float | None) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if host is not None:
-        clauses.append(f"{host_column} = ?")
-        params.append(host)
-    if since is not None:
-        clauses.append(f"{time_column} >= ?")
-        params.append(since)
-    return ((" WHERE " + " AND ".join(clauses)) if clauses else ""), params
 
 
 def _update_action(
