@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from console.commands.context import load_context
-from console.core.classify import Classification, classify, effective_rules
+from console.core.classify import Classification, classify, effective_rules, hitl_paths
 
 
 def register(subparsers: Any) -> None:
@@ -32,6 +32,7 @@ def _classify(args: argparse.Namespace) -> int:
     context = load_context()
     rules = effective_rules(context.paths.config_dir)
     unknown = context.settings.unknown_command_tier
+    own = hitl_paths(context.paths)  # hitl's own configuration, data and state: writing there is DESTRUCTIVE
 
     def emit(result: Classification) -> None:
         if args.json:
@@ -51,10 +52,10 @@ def _classify(args: argparse.Namespace) -> int:
                 else:
                     print(f"hitl: line {number}: {problem}", file=sys.stderr)
                 continue
-            emit(classify(command, rules=rules, unknown_tier=unknown))
+            emit(classify(command, rules=rules, unknown_tier=unknown, critical_paths=own))
         return 0
     for command in args.commands:
-        emit(classify(command, rules=rules, unknown_tier=unknown))
+        emit(classify(command, rules=rules, unknown_tier=unknown, critical_paths=own))
     return 0
 
 
@@ -79,4 +80,5 @@ def _human(result: Classification) -> str:
         lines.append(f"  effect:   {result.consequence}")
     if result.tier.value > 0:
         lines.append("  capture:  " + (", ".join(result.capture) if result.capture else "NO ROLLBACK"))
+    lines += [f"  lowered:  {who}" for who in result.lowered_by]
     return "\n".join(lines)
