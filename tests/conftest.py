@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.mariadb",
     "tests.fixtures.host_users",
     "tests.support.session",
+    "tests.support.misread",
 ]
 
 

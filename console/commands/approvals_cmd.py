@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from console.commands.context import load_context
-from console.commands.failures import EXIT_REFUSED
+from console.commands.failures import EXIT_FAILURE, EXIT_REFUSED
 from console.core.ports import Store
 from console.core.stores import open_existing_store, open_store, remembered_approvals
 from console.core.team import TeamApprovals
@@ -80,7 +80,7 @@ def _revoke(args: argparse.Namespace) -> int:
         revoked = _rules(store).revoke(args.rule_id)
     if not revoked:
         print(f"hitl: no remembered approval {args.rule_id}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     print(f"revoked {args.rule_id}")
     return 0
 

@@ -7,6 +7,8 @@ catch core errors themselves. The statuses:
   rollback key);
 - 3: the command was refused or rejected and did not run (`exec`, `rollback`), or an approval was refused
   (`approvals approve` of one's own request, of one no longer waiting, with a wrong challenge);
+- 4: a READ tried to change something and its confinement stopped it (a classifier miss, `exec`): nothing of it
+  persisted, whatever the command's own exit status was;
 - 124: the command timed out;
 - 130: interrupted (Ctrl-C);
 - 255: the host could not be reached, or the connection was lost.
@@ -23,6 +25,7 @@ from console.core.errors import ApprovalRefused, HitlError, HostError, HostUnrea
 
 EXIT_FAILURE = 2
 EXIT_REFUSED = 3
+EXIT_CLASSIFIER_MISS = 4
 EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
 EXIT_UNREACHABLE = 255

@@ -58,9 +58,8 @@ async def _check_all(hosts: InventoryHosts, names: list[str], timeout: float, po
         result = await hosts.probe(
             name, trust_prompt=terminal_trust_prompt, passphrase_prompt=_terminal_passphrase, timeout=timeout
         )
-        for line in result.lines():
-            unused = policy == "off" and line.startswith("  read confinement: ")
-            print(line + " (not used: read_confinement = off)" if unused else line)
+        for line in result.lines(policy):
+            print(line)
         reachable.append(result.reachable)
     return reachable
 

@@ -56,7 +56,9 @@ async def _restore(keys: list[str], reason: str) -> int:
         print(f"hitl: not rolled back: {outcome.reason}", file=sys.stderr)
         return EXIT_REFUSED
     if not outcome.ok:
-        print(f"hitl: rollback failed: {outcome.reason}", file=sys.stderr)
+        reason = outcome.reason or ""
+        said = reason if reason.startswith("rollback incomplete") else f"rollback failed: {reason}"
+        print(f"hitl: {said}", file=sys.stderr)
         return 1
     if outcome.rollback_key:
         print(f"rollback key: {outcome.rollback_key}  (undoes this rollback)", file=sys.stderr)

@@ -14,7 +14,7 @@ failed; callers catch `HitlError` and nothing narrower unless they act different
     │   └── MemoryStoreError  the SQLite store (console.core.memory)
     ├── SessionError          what was asked cannot be done: unknown host, unusable rollback key, a refused rollback
     │   ├── HostUnreachable   nothing ran: the host could not be reached
-    │   ├── HostLocked        nothing ran: another operator holds the host's lock (console.core.memory.locks)
+    │   ├── HostLocked        nothing ran: another operator holds the host's lock (console.core.memory.host_locks)
     │   └── RollbackError     a rollback key that cannot be restored (console.core.rollback)
     ├── HostError             a host failed
     │   └── TransportError    a command or a file operation on it (console.core.transport.errors)

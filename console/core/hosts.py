@@ -78,6 +78,9 @@ class InventoryHosts:
     def all(self) -> list[HostInfo]:
         return [host_info(spec) for spec in self.inventory.all()]
 
+    def ready(self, name: str) -> bool:
+        return name in self._open or self._spec(name).is_local
+
     async def transport(self, name: str) -> Transport:
         if name not in self._open:
             self._open[name] = self._connect(self._spec(name))

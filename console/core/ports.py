@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from console.core.memory.audit import ExportFormat
-from console.core.memory.locks import LockHolder
+from console.core.memory.host_locks import LockHolder
 from console.core.memory.records import (
     ActionRecord,
     AuditVerdict,
@@ -80,13 +80,25 @@ class Store(Protocol):
         approved_by: str | None = None,
     ) -> None: ...
 
+    def record_reclassified(self, action_id: int, *, tier: str, reasons: Sequence[str]) -> None: ...
+
     def record_skipped(self, action_id: int, *, reason: str) -> None: ...
 
     def record_start(self, action_id: int) -> None: ...
 
     def record_finish(
-        self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
+        self,
+        action_id: int,
+        *,
+        exit_status: int | None,
+        ended: str,
+        output: str,
+        rollback_key: str | None,
+        confinement: str | None = None,
+        attempted: Sequence[str] = (),
     ) -> None: ...
+
+    def record_interrupted(self, action_id: int, *, reason: str) -> None: ...
 
     def action(self, action_id: int) -> ActionRecord | None: ...
 
@@ -112,6 +124,14 @@ class Store(Protocol):
 
     def set_rollback_status(self, key: str, status: str) -> None: ...
 
+    def acquire_rollback_lock(self, keys: Sequence[str], *, token: str) -> str | None:
+        """Lock `keys` for one rollback (named by `token`) across every process using this store, all or none:
+        None when locked, else a sentence naming who is rolling back one of them. A lock whose holder is gone is
+        taken over. (A team store implements it with its own locks, e.g. PostgreSQL advisory locks.)"""
+        ...
+
+    def release_rollback_lock(self, keys: Sequence[str], *, token: str) -> None: ...
+
     # notes, recall and the model's context
     def add_note(
         self, text: str, *, host: str | None = None, tags: Sequence[str] = (), author: str = "operator"
@@ -128,7 +148,7 @@ class Store(Protocol):
 
     def export_audit(self, fmt: ExportFormat, since: float | None = None) -> Iterator[str]: ...
 
-    # host locks: held from approval to the end of a run (console.core.memory.locks)
+    # host locks: held from approval to the end of a run (console.core.memory.host_locks)
     def lock_host(self, host: str, *, purpose: str) -> None:
         """Raises `HostLocked` naming the holder when another session holds `host`."""
         ...
@@ -184,3 +204,8 @@ class Hosts(Protocol):
     def names(self) -> list[str]: ...
 
     async def transport(self, name: str) -> Transport: ...
+
+    def ready(self, name: str) -> bool:
+        """Whether `transport(name)` connects nowhere new (its transport is open, or it is this machine), so
+        nothing (a trust prompt, a slow login) happens by asking for it."""
+        ...

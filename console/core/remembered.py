@@ -26,6 +26,7 @@ longer allow (written by an older hitl) covers nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -243,14 +244,25 @@ class RememberedApprovals:
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise RememberError(f"{self.where}: remembered approvals cannot be read: {error}") from None
 
-    def _save(self) -> None:
+    def _save(self, rules: list[RememberedApproval]) -> None:
+        """Write `rules` as the persistent ones, atomically; they are kept in memory only once written. Raises
+        `RememberError` naming the file when it cannot be written (a full disk, a read-only directory)."""
         assert self.store_file is not None
-        make_private_dir(self.store_file.parent)
-        data = [_rule_json(rule) for rule in self._persistent]
-        fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")  # created 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1)
-        os.replace(temp, self.store_file)
+        data = [_rule_json(rule) for rule in rules]
+        temp: str | None = None
+        try:
+            make_private_dir(self.store_file.parent)
+            fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")  # created 0600
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=1)
+            os.replace(temp, self.store_file)
+        except OSError as error:
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+            reason = error.strerror or str(error)
+            raise RememberError(f"{self.store_file}: remembered approvals cannot be written: {reason}") from None
+        self._persistent = rules
 
     def add(
         self,
@@ -295,8 +307,7 @@ class RememberedApprovals:
         elif self._store is not None:
             self._store.add_remembered_rule(_rule_json(rule))
         else:
-            self._persistent.append(rule)
-            self._save()
+            self._save([*self._persistent, rule])
         return rule
 
     def active(self, now: float) -> list[RememberedApproval]:
@@ -314,8 +325,7 @@ class RememberedApprovals:
         kept = [r for r in self._persistent if r.id != rule_id]
         if len(kept) == len(self._persistent):
             return False
-        self._persistent = kept
-        self._save()
+        self._save(kept)
         return True
 
     def covering(

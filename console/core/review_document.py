@@ -22,14 +22,30 @@ from console.core.transport.base import Ended, RunResult
 RESULT_LINES = 200
 
 
+def _target(data: dict[str, Any]) -> Target:
+    """A target as `Target.to_json` wrote it (its bytes, when not UTF-8, as hex)."""
+    return Target(
+        data["kind"],
+        str(data["value"]),
+        cwd=str(data.get("cwd", "")),
+        cwd_known=bool(data.get("cwd_known", True)),
+        raw=bytes.fromhex(data["raw"]) if data.get("raw") else b"",
+    )
+
+
 def _classification(data: dict[str, Any]) -> Classification:
+    """A classification as `Classification.to_json` wrote it: every field, so the document rebuilt from the
+    stored text is the one that was stored (and hashes the same)."""
     return Classification(
         command=str(data["command"]),
         tier=Tier[data["tier"]],
         reasons=tuple(data["reasons"]),
-        targets=tuple(Target(t["kind"], t["value"]) for t in data.get("targets", [])),
+        targets=tuple(_target(t) for t in data.get("targets", [])),
         consequence=data.get("consequence"),
         capture=tuple(data.get("capture", [])),
+        lowered_by=tuple(data.get("lowered_by", [])),
+        footprint=tuple(_target(t) for t in data.get("footprint", [])),
+        uncaptured=tuple(data.get("uncaptured", [])),
     )
 
 

@@ -100,6 +100,10 @@ class RollbackView:
     """What was captured, one line each."""
     operator: str | None = None
     """Who made the change it undoes (another operator's, in a team store)."""
+    proposed_by: str = ""
+    """Who proposed the action that made it, as history names them (`model`, `plan:ID (model)`, ...)."""
+    decided: str = ""
+    """How that action was decided: `approved by the operator`, `remembered RULE`, ..."""
 
     @property
     def expired(self) -> bool:

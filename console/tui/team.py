@@ -3,9 +3,9 @@
 `TeamStrip` sits above the status bar and is shown only with a team store: while a four-eyes request of this
 operator waits for someone else it says so (Esc stops the turn and withdraws it); otherwise it shows how many
 requests wait for a second operator and the last thing another operator did. `PendingApprovalsScreen`
-(`ctrl+g`) lists the requests waiting; Enter shows the same review dialog the requester saw and sends the
-answer through `console.core.team` (which checks it again); `x` rejects with a reason. Both follow
-`AwaitingSecondOperator` and `TeamActivity` events, routed here by the app.
+(`ctrl+n`, or the palette's "Pending approvals") lists the requests waiting; Enter shows the same review
+dialog the requester saw and sends the answer through `console.core.team` (which checks it again); `x` rejects
+with a reason. Both follow `AwaitingSecondOperator` and `TeamActivity` events, routed here by the app.
 """
 
 from __future__ import annotations
@@ -67,13 +67,15 @@ class TeamStrip(Static):
     waiting: reactive[str] = reactive("")
     pending: reactive[int] = reactive(0)
     last: reactive[str] = reactive("")
+    pending_key = "ctrl+n"
+    """The pending-approvals key as the operator's keymap sets it (the app sets it)."""
 
     def render(self) -> Text:
         if self.waiting:
             return Text(f"⏳ {self.waiting}", style="bold")
         text = Text()
         if self.pending:
-            text.append(f" {self.pending} waiting for a second operator (ctrl+g) ", "bold black on yellow")
+            text.append(f" {self.pending} waiting for a second operator ({self.pending_key}) ", "bold black on yellow")
             text.append(" ")
         text.append(self.last or "team store: no activity from other operators yet")
         return text

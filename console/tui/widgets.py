@@ -261,12 +261,14 @@ class HostPane(Vertical):
     def log_widget(self) -> Log:
         return self.query_one("#host-log", Log)
 
-    def begin(self, host: str, command: str, tier: str) -> None:
+    def begin(self, host: str, command: str, tier: str, confinement: str | None = None) -> None:
+        """A step starts; for a READ, `confinement` says how it runs (`confined: MODE`, `not confined: WHY`)."""
         self.flush()
         self._command, self._host = command, host
         self._started = self.clock()
         self.running = True
-        self._buffer.append(f"$ {command}    [{tier} on {host}]")
+        how = f", {confinement}" if confinement else ""
+        self._buffer.append(f"$ {command}    [{tier} on {host}{how}]")
         if self._ticker is None:
             self._ticker = self.set_interval(0.1, self._tick)
         self._tick()
@@ -305,6 +307,11 @@ class HostPane(Vertical):
         self.query_one("#host-title", Label).update(f"{line} — {self._command}")
         return took
 
+    def add_notes(self, lines: Iterable[str]) -> None:
+        """Lines hitl itself says about the step that ran (a caught classifier miss), after its output."""
+        self._buffer.extend(lines)
+        self.flush()
+
     def _tick(self) -> None:
         seconds = self.clock() - self._started
         frame = SPINNER[int(seconds * 10) % len(SPINNER)]
@@ -320,11 +327,13 @@ class HostPane(Vertical):
 
 
 class StatusBar(Static):
-    """Current host and its labels (PROD badge), the mode or model, the read-only lock, approval statistics
-    and pending approvals."""
+    """Current host and its labels (PROD badge), a mark when its READs are not confined, the mode or model, the
+    read-only lock, approval statistics and pending approvals."""
 
     host: reactive[str] = reactive("local")
     labels: reactive[tuple[str, ...]] = reactive(())
+    unconfined: reactive[bool] = reactive(False)
+    """The current host's READs run unconfined (it cannot confine, or `read_confinement = off`)."""
     mode: reactive[str] = reactive("manual")
     read_only: reactive[bool] = reactive(False)
     approvals: reactive[str] = reactive("no approvals yet")
@@ -337,6 +346,9 @@ class StatusBar(Static):
         if is_production(self.labels):
             text.append(" ")
             text.append(" PROD ", "bold white on red")
+        if self.unconfined:
+            text.append(" ")
+            text.append(" READS NOT CONFINED ", "bold black on yellow")
         text.append(f" │ mode: {self.mode} │ ")
         if self.read_only:
             text.append(" READ-ONLY ", "bold black on yellow")

@@ -10,7 +10,6 @@ commands give the same output confined and unconfined.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import secrets
 import shlex
@@ -35,6 +34,7 @@ from console.core.transport.local import LocalTransport
 from console.core.transport.ssh import SshTransport
 from tests.fixtures.host_users import HostUsers
 from tests.fixtures.sshd import SshdServer
+from tests.support.misread import crontab_of, sentinel, tree_snapshot
 
 HOSTS = ["local-root", "ssh-root", "ssh-sudoer", "ssh-plain"]
 EXPECTED_MODE = {
@@ -81,30 +81,6 @@ class Host:
         return self.user == "root"
 
 
-def _sentinel(base: Path, owner: str) -> Path:
-    """A tree with one entry per kind of change the helper attempts."""
-    tree = base / f"hitl-sentinel-{secrets.token_hex(4)}"
-    tree.mkdir(mode=0o755)
-    for name in ("write", "append", "truncate", "delete", "rename", "mode", "owner"):
-        (tree / name).write_text(f"{name} original\n")
-    (tree / "emptydir").mkdir()
-    subprocess.run(["chown", "-R", f"{owner}:", str(tree)], check=True)
-    return tree
-
-
-def snapshot(tree: Path) -> dict[str, tuple[object, ...]]:
-    """Everything that could change: type, mode, owner, size, mtime and content of every entry."""
-    state: dict[str, tuple[object, ...]] = {}
-    for path in [tree, *sorted(tree.rglob("*"))]:
-        info = path.lstat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() and not path.is_symlink() else ""
-        target = os.readlink(path) if path.is_symlink() else ""
-        state[str(path.relative_to(tree))] = (
-            info.st_mode, info.st_uid, info.st_gid, info.st_size, info.st_mtime_ns, digest, target
-        )  # fmt: skip
-    return state
-
-
 def kernel_state() -> tuple[str, ...]:
     def out(*argv: str) -> str:
         return subprocess.run(argv, capture_output=True, text=True, check=False).stdout
@@ -115,14 +91,6 @@ def kernel_state() -> tuple[str, ...]:
         out("ip", "route", "show", "table", "all"),
         Path("/proc/sys/kernel/domainname").read_text(),
     )
-
-
-def crontab_of(user: str) -> str:
-    """The user's crontab; root's only as whether it holds the helper's job, since other test runs on this
-    machine may edit root's real crontab meanwhile (they restore it)."""
-    done = subprocess.run(["crontab", "-l", "-u", user], capture_output=True, text=True, check=False)
-    text = done.stdout + done.stderr
-    return str("hitl-crontab-was-installed" in text) if user == "root" else text
 
 
 def ssh_transport(server: SshdServer, name: str, hitl_home: Path) -> SshTransport:
@@ -155,7 +123,7 @@ async def host(
 def trees(host: Host) -> Iterator[tuple[Path, Path]]:
     """(a tree in /tmp, a scratch path; a tree outside every scratch path), owned by the host's user."""
     outside_base = Path("/var/lib") if host.root else Path(os.path.expanduser(f"~{host.user}"))
-    scratch, outside = _sentinel(Path("/tmp"), host.user), _sentinel(outside_base, host.user)
+    scratch, outside = sentinel(Path("/tmp"), host.user), sentinel(outside_base, host.user)
     try:
         yield scratch, outside
     finally:
@@ -182,7 +150,7 @@ async def test_a_misread_command_changes_nothing_and_is_reported(
     host: Host, trees: tuple[Path, Path], saved_crontab: None
 ) -> None:
     scratch, outside = trees
-    before = (snapshot(scratch), snapshot(outside), crontab_of(host.user), kernel_state())
+    before = (tree_snapshot(scratch), tree_snapshot(outside), crontab_of(host.user), kernel_state())
     # A process of the same user outside the confinement, whose cwd is the tree: a way out, if reachable.
     neighbour = subprocess.Popen(["runuser", "-u", host.user, "--", "sleep", "120"], cwd=outside)
     try:
@@ -197,7 +165,7 @@ async def test_a_misread_command_changes_nothing_and_is_reported(
         neighbour.kill()
         neighbour.wait()
         cleanup_kernel_state()
-    after = (snapshot(scratch), snapshot(outside), crontab_of(host.user), kernel_state())
+    after = (tree_snapshot(scratch), tree_snapshot(outside), crontab_of(host.user), kernel_state())
     assert after == before
     for result in results:
         assert result.ended is Ended.EXITED and result.confinement is not None, result

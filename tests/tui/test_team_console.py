@@ -59,7 +59,7 @@ async def test_a_waiting_request_is_shown_and_approved_from_the_pending_screen(
     app: HitlApp = console_app(store=team_db.url("alice"), four_eyes_labels=("local",))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, app.ready.is_set)
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: isinstance(app.screen, PendingApprovalsScreen))
         table = app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count == 1)

@@ -7,7 +7,7 @@ into a small IR (`ir.py`, `parse.py`; plain lines without the parser), applies t
 `hitl_paths(paths)` gives hitl's own directories for `critical_paths`. See docs/CLASSIFIER.md.
 """
 
-from console.core.classify.engine import classify
+from console.core.classify.engine import classify, critical_reason
 from console.core.classify.loader import RuleError, default_rules, effective_rules, load_rules
 from console.core.classify.model import CaptureStrategy, Classification, Target
 from console.core.classify.policy import hitl_paths
@@ -20,6 +20,7 @@ __all__ = [
     "RuleSet",
     "Target",
     "classify",
+    "critical_reason",
     "default_rules",
     "effective_rules",
     "hitl_paths",

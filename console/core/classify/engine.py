@@ -20,8 +20,9 @@ from console.core.classify.grammar import prove
 from console.core.classify.guards import MAX_INPUT_BYTES, ascii_reading, suspicious_characters
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Word
 from console.core.classify.loader import default_rules
-from console.core.classify.model import CaptureStrategy, Classification, Target
+from console.core.classify.model import CaptureStrategy, Classification, Target, TargetKind, shown
 from console.core.classify.parse import parse_script
+from console.core.classify.policy import Policy as PathPolicy
 from console.core.classify.rules import Effect, RuleSet, Selection
 from console.core.classify.workdir import join
 from console.core.tiers import Tier
@@ -87,6 +88,25 @@ def classify(
         )
 
 
+def critical_reason(path: str, *, rules: RuleSet | None = None, critical_paths: Iterable[str] = ()) -> str | None:
+    """Why writing `path` is DESTRUCTIVE whatever writes it ("a critical system file", "a whole system tree"),
+    or None: the predicate `classify` applies to paths as written, for callers that know the path as the host
+    resolves it (the capture plan checks every target after following symlinks and `..` on the host)."""
+    policy = (rules or default_rules()).policy
+    extra = tuple(str(p) for p in critical_paths)
+    return _critical(policy.with_critical(extra) if extra else policy, path)
+
+
+def _critical(policy: PathPolicy, path: str) -> str | None:
+    if path in policy.neutral_paths:
+        return None
+    if policy.is_critical(path) or path.startswith("/dev/"):
+        return "a critical system file"
+    if policy.is_vital(path):
+        return "a whole system tree"
+    return None
+
+
 def _join(parts: list[str]) -> str:
     return ", ".join(parts[:4]) + (f" and {len(parts) - 4} more" if len(parts) > 4 else "")
 
@@ -98,6 +118,13 @@ class _Analysis:
         self.unknown_tier = unknown_tier
         self.findings: list[Finding] = []
         self.lowered: list[str] = []  # user rules that lowered a shipped tier (`lower = true`)
+        # Whose `~` the shell being read expands (None: the login user's), and the user (and whether as a login
+        # shell) a wrapper like `sudo -u bob` runs the next nested shell as.
+        self.user: str | None = None
+        self.pending: tuple[str, bool] | None = None
+        # Above zero while reading what runs on another machine or file system (`ssh host ...`, `docker exec`,
+        # `chroot DIR`): its paths are not this host's, so nothing is captured for it here.
+        self.away = 0
 
     # Entry and result -----------------------------------------------------------------------------
 
@@ -128,7 +155,7 @@ class _Analysis:
         capture: tuple[CaptureStrategy, ...] = (),
         consequence: str | None = None,
     ) -> None:
-        self.findings.append(Finding(tier, reason, targets, capture, consequence))
+        self.findings.append(Finding(tier, reason, targets, () if self.away else capture, consequence))
 
     def result(self, command: str) -> Classification:
         findings = self.findings
@@ -136,13 +163,23 @@ class _Analysis:
             return Classification(command=command, tier=Tier.READ, reasons=("only reads",))
         tier = max([f.tier for f in findings])
         if tier == Tier.READ:
-            reasons = tuple(dict.fromkeys([f.reason for f in findings if f.reason]))
+            reasons = tuple(dict.fromkeys([shown(f.reason) for f in findings if f.reason]))
             return Classification(command, tier, reasons or ("only reads",), lowered_by=tuple(self.lowered))
         top = [f for f in findings if f.tier == tier]
-        reasons = tuple(dict.fromkeys([f.reason for f in top if f.reason]))
-        changing = [f for f in self.findings if f.tier > Tier.READ]
+        reasons = tuple(dict.fromkeys([shown(f.reason) for f in top if f.reason]))
+        changing = [f for f in findings if f.tier > Tier.READ]
         targets = tuple(dict.fromkeys(t for f in changing for t in f.targets))
         capture = tuple(dict.fromkeys(c for f in changing for c in f.capture))
+        footprint = tuple(
+            dict.fromkeys(
+                t
+                for f in changing
+                if "files" in f.capture or "sqlite" in f.capture
+                for t in f.targets
+                if t.kind in ("path", "sqlite")
+            )
+        )
+        uncaptured = tuple(dict.fromkeys(shown(f.reason) for f in changing if not f.capture and f.reason))
         if any(t.kind == "path" and ("$" in t.value or "`" in t.value or not t.cwd_known) for t in targets):
             capture = tuple(c for c in capture if c != "files")  # `files` needs every path known
         consequence = None
@@ -153,13 +190,36 @@ class _Analysis:
                 consequence = (first.reason[:1].upper() + first.reason[1:]).rstrip(".") + "."
                 if not capture:
                     consequence += " Nothing can be captured first, so there is no rollback."
+            consequence = shown(consequence)
         return Classification(
-            command, tier, reasons or ("only reads",), targets, consequence, capture, tuple(self.lowered)
+            command,
+            tier,
+            reasons or ("only reads",),
+            targets,
+            consequence,
+            capture,
+            tuple(self.lowered),
+            footprint,
+            uncaptured,
         )
 
     # Scripts --------------------------------------------------------------------------------------
 
+    def switch_user(self, switch: tuple[str, bool] | None) -> tuple[str, bool] | None:
+        before, self.pending = self.pending, switch
+        return before
+
     def script(self, text: str, depth: int, where: str, cwd: str = "", cwd_known: bool = True) -> None:
+        switch, self.pending = self.pending, None
+        user = self.user
+        if switch is not None:
+            self.user = switch[0]
+        try:
+            self._script(text, depth, where, cwd, cwd_known)
+        finally:
+            self.user, self.pending = user, switch
+
+    def _script(self, text: str, depth: int, where: str, cwd: str, cwd_known: bool) -> None:
         if depth > MAX_SCRIPT_DEPTH:
             self.add(Tier.DESTRUCTIVE, f"scripts nested more than {MAX_SCRIPT_DEPTH} deep{where} were not analysed")
             return
@@ -260,23 +320,22 @@ class _Analysis:
                 return
         self.writes(target, redirect.cwd, redirect.cwd_known, f"a redirect {verb}", where)
 
-    def path_target(self, text: str, cwd: str, cwd_known: bool) -> Target:
-        """A path as a target: joined with the directory the line moved to, when it is known."""
+    def path_target(self, text: str, cwd: str, cwd_known: bool, kind: TargetKind = "path") -> Target:
+        """A path as a target: joined with the directory the line moved to, when it is known. Inside a shell
+        that runs as another user (`sudo -u bob sh -c ...`), `~` is written `~bob`."""
         if not cwd_known:
-            return Target("path", text, cwd, False)
-        return Target("path", join(cwd, text), cwd)
+            return Target(kind, self.home(text), self.home(cwd), False)
+        return Target(kind, self.home(join(cwd, text)), self.home(cwd))
+
+    def home(self, path: str) -> str:
+        if self.user is not None and (path == "~" or path.startswith("~/")):
+            return f"~{self.user}{path[1:]}"
+        return path
 
     def critical(self, target: Target) -> str | None:
         """Why writing `target` is DESTRUCTIVE whatever writes it (a critical file, a whole system tree, a
         device), or None. A path in an unknown directory is checked as written."""
-        path = target.value
-        if path in self.policy.neutral_paths:
-            return None
-        if self.policy.is_critical(path) or path.startswith("/dev/"):
-            return "a critical system file"
-        if self.policy.is_vital(path):
-            return "a whole system tree"
-        return None
+        return _critical(self.policy, target.value)
 
     def writes(self, word: Word, cwd: str, cwd_known: bool, how: str, where: str) -> None:
         """Any writer (a redirect, `tee`, `find -fprint`, sed `w`, awk `print >`, an output option): onto a
@@ -515,9 +574,9 @@ class _Analysis:
         if "files" in capture and (any(w.dynamic for w in words) or not targets):
             capture = tuple(c for c in capture if c != "files")
         consequence = effect.consequence.replace("{targets}", named) if effect.consequence else None
-        return Finding(
-            tier, reason, targets if tier > Tier.READ else (), capture if tier > Tier.READ else (), consequence
-        )
+        if tier == Tier.READ or self.away:
+            capture = ()
+        return Finding(tier, reason, targets if tier > Tier.READ else (), capture, consequence)
 
     def target_words(self, sel: Selection, effect: Effect) -> list[Word]:
         how = effect.targets
@@ -565,10 +624,7 @@ class _Analysis:
                 return (self.path_target(effect.target_value, *cwd),)
         if effect.kind in ("path", "sqlite"):
             words = [w for w in words if w.text != "-"]  # `-O -`, `-o -`: standard output, not a file
-            path, known = cwd
-            if not known:
-                return tuple(Target(effect.kind, w.text, path, False) for w in words)
-            return tuple(Target(effect.kind, join(path, w.text), path) for w in words)
+            return tuple(self.path_target(w.text, *cwd, kind=effect.kind) for w in words)
         return tuple(Target(effect.kind, w.text) for w in words)
 
 

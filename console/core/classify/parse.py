@@ -103,6 +103,7 @@ class _Builder:
         self.evaluated: list[tuple[str, int, str, bool]] = []  # (arithmetic text, offset, shown, parsed)
         self._built: dict[int, SimpleCommand] = {}
         self._redirects_done: set[int] = set()
+        self._loose_at: dict[int, list[int]] = {}  # node id -> loose redirects to stamp where that node starts
         self._functions: list[str] = []
         self._loops = 0
         self.fast = False  # the tree has no ERROR or MISSING node: anonymous tokens and leaves are skipped
@@ -128,6 +129,7 @@ class _Builder:
             for cmd in self.script.commands:
                 if cmd.function is not None:
                     cmd.cwd_known = False
+                    cmd.redirects = [replace(r, cwd_known=False) for r in cmd.redirects]
         return self.script
 
     # Simple commands ------------------------------------------------------------------------------
@@ -198,20 +200,34 @@ class _Builder:
     def _substitute(self, cmd: SimpleCommand, at: int) -> None:
         """`f=/etc/hosts.allow; : > "$f"`: a variable the line set once, to literal text, before this command
         is that text, as bash would expand it (only plain `$name`/`${name}` expansions are replaced)."""
-        cmd.argv = [self._literal(word, at) for word in cmd.argv]
+        cmd.argv = [self._literal(self._tilde(word, at), at) for word in cmd.argv]
         cmd.redirects = [
-            replace(r, target=self._literal(r.target, at)) if r.target is not None and r.target.dynamic else r
+            replace(r, target=self._literal(self._tilde(r.target, at), at)) if r.target is not None else r
             for r in cmd.redirects
         ]
 
-    def _literal(self, word: Word, at: int) -> Word:
-        if not word.dynamic or not _PLAIN_EXPANSIONS.fullmatch(word.text):
+    def _tilde(self, word: Word, at: int) -> Word:
+        """`HOME=/etc; cp x ~/passwd` writes /etc/passwd: once the line sets HOME, `~` is that value (or only
+        known at run time), not the home the host would name."""
+        if word.dynamic or not (word.text == "~" or word.text.startswith("~/")) or "HOME" not in self.values.seen:
             return word
+        assigned = self.values.seen["HOME"]
+        literal = assigned[0][1] if len(assigned) == 1 and assigned[0][0] < at else None
+        if literal is None:
+            return Word(word.text, dynamic=True, quoted=word.quoted)
+        return Word(literal + word.text[1:], quoted=word.quoted)
+
+    def _literal(self, word: Word, at: int) -> Word:
+        if not word.dynamic or not _VARIABLE.search(word.text) or not _PLAIN_EXPANSIONS.fullmatch(word.text):
+            return word  # only `$name`/`${name}` are replaced: a `<(...)` word stays dynamic
         missing = False
 
         def value(match: re.Match[str]) -> str:
             nonlocal missing
-            assigned = self.values.seen.get(match.group(1) or match.group(2), [])
+            name = match.group(1) or match.group(2)
+            assigned = self.values.seen.get(name, [])
+            if name == "HOME" and not assigned and match.start() == 0 and word.text[match.end() :][:1] in ("", "/"):
+                return "~"  # `$HOME/x` is `~/x`: the home of the user the shell runs as, found on the host
             literal = assigned[0][1] if len(assigned) == 1 and assigned[0][0] < at else None
             if literal is None or (not word.quoted and any(c in literal for c in " \t\n*?[")):
                 missing = True  # unknown, or an unquoted value bash would split or glob
@@ -351,6 +367,9 @@ class _Builder:
             self.script.too_deep = True
             return
         kind = node.type
+        loose = self._loose_at.pop(node.id, None)
+        if loose:  # `cd /srv && { ...; } > f`: the group's redirect opens its file where the group starts
+            self._restamp_loose(loose)
         if not self.fast:
             if node.is_missing:
                 self.script.errors.append(f"missing `{kind}`")
@@ -380,8 +399,10 @@ class _Builder:
 
     def _command_node(self, node: Node, context: str, depth: int) -> None:
         cmd = self.command(node, context)
-        if (self.values.seen and any(w.dynamic for w in cmd.argv)) or any(
-            r.target and r.target.dynamic for r in cmd.redirects
+        if (
+            any(w.dynamic for w in cmd.argv)
+            or any(r.target and r.target.dynamic for r in cmd.redirects)
+            or ("HOME" in self.values.seen and _mentions_home(cmd))
         ):
             self._substitute(cmd, node.start_byte)
         self.script.commands.append(cmd)
@@ -552,9 +573,18 @@ class _Builder:
             cmd = SimpleCommand(argv=[], context=context, function=self._functions[-1] if self._functions else None)
             cmd.cwd, cmd.cwd_known = self.workdir.path, self.workdir.known
             self.script.commands.append(cmd)
+        mark = len(self.script.loose_redirects)
         for child in node.children:
             if child.type in _REDIRECT_NODES:
                 self._attach_redirect(cmd, child)
+        bound = _last_element(body)
+        if cmd is None and bound is not None and bound is not body and len(self.script.loose_redirects) > mark:
+            self._loose_at[bound.id] = list(range(mark, len(self.script.loose_redirects)))
+
+    def _restamp_loose(self, indexes: list[int]) -> None:
+        for i in indexes:
+            redirect = self.script.loose_redirects[i]
+            self.script.loose_redirects[i] = replace(redirect, cwd=self.workdir.path, cwd_known=self.workdir.known)
 
     def _pipeline(self, node: Node, context: str) -> None:
         elements = [c for c in node.children if c.is_named]
@@ -567,6 +597,19 @@ class _Builder:
                 consumer.stdin = Stdin("pipe", None, "a compound command")
                 continue
             consumer.stdin = Stdin("pipe", literal_output(producer), producer.display(40))
+
+
+def _mentions_home(cmd: SimpleCommand) -> bool:
+    words = [*cmd.argv, *(r.target for r in cmd.redirects if r.target is not None)]
+    return any(w.text == "~" or w.text.startswith("~/") for w in words)
+
+
+def _last_element(node: Node | None) -> Node | None:
+    """The element of a list or pipeline a trailing redirect binds to (bash: the last one)."""
+    while node is not None and node.type in ("list", "pipeline"):
+        named = [c for c in node.children if c.is_named]
+        node = named[-1] if named else None
+    return node
 
 
 _DIGIT_SET = re.compile(r"^(\[:digit:\]|0-9|[0-9]+|\\n|[-0-9]|\[0-9\])+$")

@@ -63,18 +63,33 @@ def _unescape_double_quoted(text: str) -> str:
 
 
 def ansi_c(body: str) -> str:
-    def replace(match: re.Match[str]) -> str:
+    """The text of `$'...'` as bash makes it. Byte escapes (`\\xff`, `\\377`) are bytes, not characters: the
+    result is the bytes bash writes, read back as UTF-8 with any byte that is not UTF-8 kept as a surrogate
+    escape (Python's convention for file names, `os.fsdecode`). So `$'\\303\\277'` is `ÿ` like a typed `ÿ`, and
+    `$'\\xff'` keeps its 0xff byte (`Target.raw` carries it as bytes)."""
+    out = bytearray()
+    position = 0
+    for match in _ANSI_ESCAPE.finditer(body):
+        out += _utf8(body[position : match.start()])
+        position = match.end()
         code = match.group(1)
         head = code[0]
-        if head in "xuU" and len(code) > 1:
-            return chr(min(int(code[1:], 16), 0x10FFFF))
-        if head.isdigit():
-            return chr(int(code, 8) & 0xFF)
-        if head == "c" and len(code) == 2:
-            return chr(ord(code[1]) & 0x1F)
-        return _ANSI_SIMPLE.get(code, "\\" + code)
+        if head == "x" and len(code) > 1:
+            out.append(int(code[1:], 16))
+        elif head in "uU" and len(code) > 1:
+            out += _utf8(chr(min(int(code[1:], 16), 0x10FFFF)))
+        elif head.isdigit():
+            out.append(int(code, 8) & 0xFF)
+        elif head == "c" and len(code) == 2:
+            out.append(ord(code[1]) & 0x1F)
+        else:
+            out += _utf8(_ANSI_SIMPLE.get(code, "\\" + code))
+    out += _utf8(body[position:])
+    return out.decode("utf-8", "surrogateescape")
 
-    return _ANSI_ESCAPE.sub(replace, body)
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 def expand_braces(text: str) -> list[str]:

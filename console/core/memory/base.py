@@ -19,9 +19,10 @@ from typing import Any, Self
 
 from console.core.memory import audit as audit_chain
 from console.core.memory.backend import Backend, Db
-from console.core.memory.locks import HostLockImpl, LockHolder
+from console.core.memory.host_locks import HostLockImpl, LockHolder
 from console.core.memory.owner import current_owner
 from console.core.memory.records import SecondApproval, StoreChange
+from console.core.memory.rollback_locks import RollbackLocks
 from console.core.memory.rows import RowRef, rows_payload
 
 NOTED = ("action", "session", "key", "request", "note", "host")
@@ -50,6 +51,7 @@ class StoreBase:
         """Where a rollback point's blobs are, in words for another operator who lacks them."""
         self._closed = False
         self._locks: HostLockImpl | None = None
+        self._rollback_locks: RollbackLocks | None = None
 
     @property
     def name(self) -> str:
@@ -66,9 +68,11 @@ class StoreBase:
                 self._closed = True
                 if self._locks is not None:
                     self._locks.close()
+                if self._rollback_locks is not None:
+                    self._rollback_locks.close()
                 self._backend.close()
 
-    # -- host locks (console.core.memory.locks) -------------------------------------------------------------
+    # -- host locks (console.core.memory.host_locks) -------------------------------------------------------------
 
     def _host_locks(self) -> HostLockImpl:
         if self._locks is None:
@@ -85,6 +89,19 @@ class StoreBase:
     def host_lock_holder(self, host: str) -> LockHolder | None:
         """Who holds `host`'s lock now, when it is not this store."""
         return self._host_locks().holder(host)
+
+    # -- rollback locks (console.core.memory.rollback_locks) ------------------------------------------------------
+
+    def acquire_rollback_lock(self, keys: Sequence[str], *, token: str) -> str | None:
+        """Lock `keys` for one rollback (`token`), all or none: None when locked, else who is rolling back one
+        of them. A lock whose process is gone is taken over (SQLite) or was released with it (PostgreSQL)."""
+        if self._rollback_locks is None:
+            raise RuntimeError("this store was opened without rollback locks")
+        return self._rollback_locks.take(keys, token)
+
+    def release_rollback_lock(self, keys: Sequence[str], *, token: str) -> None:
+        if self._rollback_locks is not None:
+            self._rollback_locks.release(keys, token)
 
     def __enter__(self) -> Self:
         return self

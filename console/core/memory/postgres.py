@@ -32,9 +32,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from console.core.memory import audit as audit_chain
+from console.core.memory.advisory import LockConnection
 from console.core.memory.backend import Cursor, Db
-from console.core.memory.locks import AdvisoryHostLocks
+from console.core.memory.host_locks import AdvisoryHostLocks
 from console.core.memory.records import MemoryStoreError, StoreChange, StoreUnreachable
+from console.core.memory.rollback_locks import AdvisoryRollbackLocks
 from console.core.memory.schema import LATEST_VERSION, MIGRATIONS
 from console.core.memory.store import RecordStore
 
@@ -297,9 +299,9 @@ class PostgresStore(RecordStore):
         store.url = url
         store.instance = instance
         store.server = name
-        store._locks = AdvisoryHostLocks(
-            lambda: psycopg.connect(url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT)), login, clock
-        )
+        locks = LockConnection(lambda: psycopg.connect(url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT)))
+        store._locks = AdvisoryHostLocks(locks, login, clock)
+        store._rollback_locks = AdvisoryRollbackLocks(locks, store._owner, login, clock)
         try:
             store.mark_interrupted()
         except BaseException:

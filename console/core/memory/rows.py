@@ -10,11 +10,11 @@ capture fails verification before a restore would use it.
 
 The full-text indexes are derived from these rows (search only) and are not covered, nor is an action's
 `owner` (which process runs it: bookkeeping for marking a dead process's actions, itself recorded in the
-chain), nor who holds a host lock (bookkeeping for a refusal's words). Columns added after a table was first
-chained (`LATER_COLUMNS`: who did it, in team mode) are part of a row's digest only when set, so the digests
-recorded before they existed still match. A database written before the rows were covered gets one
-`rows-checkpoint` event on migration (trust on first use of what it then holds); pruning old audit rows
-re-records, in the `audit-pruned` event, the last digests the pruned rows held.
+chain), nor who holds a host or rollback lock (state, not history). Columns added after a table was first
+chained (`LATER_COLUMNS`: how a READ ran and what a classifier miss tried; who did it, in team mode) are part
+of a row's digest only when set, so the digests recorded before they existed still match. A database written
+before the rows were covered gets one `rows-checkpoint` event on migration (trust on first use of what it then
+holds); pruning old audit rows re-records, in the `audit-pruned` event, the last digests the pruned rows held.
 """
 
 from __future__ import annotations
@@ -87,11 +87,13 @@ CHAINED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 LATER_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": ("operator",),
-    "actions": ("operator", "approved_by"),
+    "actions": ("confinement", "attempted", "operator", "approved_by"),
     "rollback_points": ("operator", "blobs_at"),
     "notes": ("operator",),
 }
-"""Columns added to a chained table after its rows were first chained: hashed only when not NULL."""
+"""Columns added to a chained table after its rows were first chained: a digest covers each as `[name, value]`
+only when it is set, so rows written before the column existed keep their digests, and setting or clearing one
+later is still seen. Appended in the order they were added (a digest depends on it)."""
 RowRef = tuple[str, Any]
 """(table, key) of a chained row."""
 

@@ -10,7 +10,12 @@ The two dialects hold the same tables and columns with the same meaning, so the 
   (`rowid`, the text) with a generated `tsvector` column and a GIN index (`console.core.memory.postgres`);
 - the audit append: one statement with a registered hash function and a trigger in SQLite; a row lock on the
   chain head and the hash computed by the client in PostgreSQL (the same `audit.row_hash`);
-- `rollback_points.seq` in PostgreSQL stands for SQLite's implicit rowid (insertion order).
+- `rollback_points.seq` in PostgreSQL stands for SQLite's implicit rowid (insertion order);
+- who holds a lock: SQLite's rollback locks are the `rollback_locks` rows themselves, PostgreSQL's are advisory
+  locks whose holder those rows (and `host_locks`) only name (`console.core.memory.rollback_locks`).
+
+The module is about 400 lines of SQL: each migration's two texts are kept side by side so they are read, and
+changed, together.
 """
 
 from __future__ import annotations
@@ -233,17 +238,40 @@ _V1_POSTGRESQL = f"""
     INSERT INTO audit_chain VALUES (1, 0, '{GENESIS_HASH}', 0, '{GENESIS_HASH}');
 """
 
-_V3_COMMON = """
+_V3_SQLITE = """
+    CREATE TABLE rollback_locks (
+        key   TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        token TEXT NOT NULL,
+        since REAL NOT NULL
+    ) WITHOUT ROWID;
+"""
+_V3_POSTGRESQL = """
+    CREATE TABLE rollback_locks (
+        key   TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        token TEXT NOT NULL,
+        since DOUBLE PRECISION NOT NULL
+    );
+"""
+
+_V4 = """
+    ALTER TABLE actions ADD COLUMN confinement TEXT;
+    ALTER TABLE actions ADD COLUMN attempted TEXT;
+"""
+
+_V5_COMMON = """
     ALTER TABLE sessions ADD COLUMN operator TEXT;
     ALTER TABLE actions ADD COLUMN operator TEXT;
     ALTER TABLE actions ADD COLUMN approved_by TEXT;
     ALTER TABLE rollback_points ADD COLUMN operator TEXT;
     ALTER TABLE rollback_points ADD COLUMN blobs_at TEXT;
     ALTER TABLE notes ADD COLUMN operator TEXT;
+    ALTER TABLE rollback_locks ADD COLUMN operator TEXT;
 """
 
-_V3_SQLITE = (
-    _V3_COMMON
+_V5_SQLITE = (
+    _V5_COMMON
     + """
     CREATE TABLE approval_requests (
         id           INTEGER PRIMARY KEY,
@@ -275,8 +303,8 @@ _V3_SQLITE = (
 
 # In PostgreSQL the database itself names who asks and who decides: `requested_by` and `decided_by` are the
 # login of the connection that wrote them (session_user), whatever a client sends, and the two must differ.
-_V3_POSTGRESQL = (
-    _V3_COMMON
+_V5_POSTGRESQL = (
+    _V5_COMMON
     + """
     CREATE TABLE approval_requests (
         id           BIGSERIAL PRIMARY KEY,
@@ -363,9 +391,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     # touched row's digest in the audit payload, and migrating appends one `rows-checkpoint` event for the rows
     # already there (see `store._migrate`). `rule_id`: the remembered approval that decided an action.
     Migration("ALTER TABLE actions ADD COLUMN rule_id TEXT;", "ALTER TABLE actions ADD COLUMN rule_id TEXT;"),
-    # 3: team mode: who did it (`operator` on every row people read, `approved_by` for the second operator),
-    # requests waiting for a second operator, remembered approvals kept in the store, who holds a host lock.
+    # 3: one rollback of a point at a time, across processes (console.core.memory.rollback_locks).
     Migration(_V3_SQLITE, _V3_POSTGRESQL),
+    # 4: how a READ ran (`confinement`: confined and how, or why not) and, for a caught classifier miss, what it
+    # tried to change (`attempted`, a JSON list of lines). Both are covered by the chain only when set
+    # (`rows.LATER_COLUMNS`), so rows written before keep their digests.
+    Migration(_V4, _V4),
+    # 5: team mode: who did it (`operator` on every row people read, `approved_by` for the second operator),
+    # requests waiting for a second operator, remembered approvals kept in the store, who holds a host lock or
+    # a rollback lock.
+    Migration(_V5_SQLITE, _V5_POSTGRESQL),
 )
 ROWS_CHAINED_FROM = 2
 """The schema version from which every write records the digests of the rows it touched."""

@@ -24,9 +24,10 @@ from typing import Any, Literal
 from console.core.memory import audit as audit_chain
 from console.core.memory.audit_log import checkpoint_rows
 from console.core.memory.backend import Db
-from console.core.memory.locks import FileHostLocks
+from console.core.memory.host_locks import FileHostLocks
 from console.core.memory.recall import fts_query
 from console.core.memory.records import MemoryStoreError
+from console.core.memory.rollback_locks import TableRollbackLocks
 from console.core.memory.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, ROWS_CHAINED_FROM
 from console.core.memory.store import RecordStore
 from console.core.private_files import create_private_file, keep_private, make_private_dir
@@ -204,6 +205,7 @@ class MemoryStore(RecordStore):
         )
         store.path = path
         store._locks = FileHostLocks(path.parent / "host-locks" if locks_dir is None else locks_dir, name, clock)
+        store._rollback_locks = TableRollbackLocks(store._write, store._owner, name, clock)
         store.mark_interrupted()
         return store
 

@@ -37,7 +37,8 @@ from console.core.redact import redact, redact_json
 
 _ACTION_COLUMNS = (
     "id, session_id, host, command, tier, reasons, source, proposed, state, decision, decided_by, latency, "
-    "reason, digest, started, finished, ended, exit_status, output, rollback_key, rule_id, operator, approved_by"
+    "reason, digest, started, finished, ended, exit_status, output, rollback_key, rule_id, operator, approved_by, "
+    "confinement, attempted"
 )
 
 
@@ -66,6 +67,8 @@ def _action(row: Sequence[Any]) -> ActionRecord:
         rule_id=row[20],
         operator=row[21],
         approved_by=row[22],
+        confinement=row[23],
+        attempted=tuple(json.loads(row[24])) if row[24] else (),
     )
 
 
@@ -219,18 +222,46 @@ class RecordStore(RollbackPoints, NotesAndRecall, ApprovalRequests, AuditLog):
             _update_action(db, action_id, "state = 'running', started = ?, owner = ?", (now, self._owner))
             self._audit(db, "action-started", {"action": action_id}, now, [("actions", action_id)])
 
-    def record_finish(
-        self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
-    ) -> None:
-        """The command ended; its output is kept as a bounded, redacted excerpt."""
-        excerpt = output_excerpt(output)
+    def record_reclassified(self, action_id: int, *, tier: str, reasons: Sequence[str]) -> None:
+        """The tier was raised once the command's paths were resolved on the host (a write landing on a critical
+        path): the action is recorded with the tier it was asked and run under."""
+        clean_reasons = [redact(reason) for reason in reasons]
         now = self._clock()
         with self._write() as db:
             _update_action(
                 db,
                 action_id,
-                "state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?, rollback_key = ?",
-                (now, ended, exit_status, excerpt, rollback_key),
+                "tier = ?, reasons = ?",
+                (tier, json.dumps(clean_reasons)),
+                searchable="\n".join(clean_reasons),
+            )
+            payload = {"action": action_id, "tier": tier, "reasons": clean_reasons}
+            self._audit(db, "action-reclassified", payload, now, [("actions", action_id)])
+
+    def record_finish(
+        self,
+        action_id: int,
+        *,
+        exit_status: int | None,
+        ended: str,
+        output: str,
+        rollback_key: str | None,
+        confinement: str | None = None,
+        attempted: Sequence[str] = (),
+    ) -> None:
+        """The command ended; its output is kept as a bounded, redacted excerpt. For a READ, `confinement` says
+        how it ran; `attempted` lists what a confined READ tried to change (a caught classifier miss), which is
+        also chained as its own `classifier-miss` event, in the same transaction."""
+        excerpt = output_excerpt(output)
+        tried = [redact(line) for line in attempted]
+        now = self._clock()
+        with self._write() as db:
+            _update_action(
+                db,
+                action_id,
+                "state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?, rollback_key = ?,"
+                " confinement = ?, attempted = ?",
+                (now, ended, exit_status, excerpt, rollback_key, confinement, json.dumps(tried) if tried else None),
                 searchable=excerpt,
             )
             payload = {
@@ -240,8 +271,26 @@ class RecordStore(RollbackPoints, NotesAndRecall, ApprovalRequests, AuditLog):
                 "output_chars": len(output),
                 "excerpt_sha256": hashlib.sha256(excerpt.encode("utf-8")).hexdigest(),
                 "rollback_key": rollback_key,
+                "confinement": confinement,
             }
             self._audit(db, "action-finished", payload, now, [("actions", action_id)])
+            if tried:
+                miss = {"action": action_id, "confinement": confinement, "attempted": tried}
+                self._audit(db, "classifier-miss", miss, now, [("actions", action_id)])
+
+    def record_interrupted(self, action_id: int, *, reason: str) -> None:
+        """The operator stopped the command while it ran: `interrupted`, at this moment, with why."""
+        reason = redact(reason)
+        now = self._clock()
+        with self._write() as db:
+            _update_action(
+                db,
+                action_id,
+                "state = 'interrupted', finished = ?, ended = 'cancelled', reason = ?",
+                (now, reason),
+            )
+            payload = {"action": action_id, "was": "running", "reason": reason}
+            self._audit(db, "action-interrupted", payload, now, [("actions", action_id)])
 
     def mark_interrupted(self) -> int:
         """Actions left unfinished by a process that no longer exists: running ones become "interrupted",

@@ -1,4 +1,4 @@
-"""Holding a host while a change runs on it (the store's host locks: `console.core.memory.locks`).
+"""Holding a host while a change runs on it (the store's host locks: `console.core.memory.host_locks`).
 
 A WRITE, DESTRUCTIVE or rollback holds its host from approval to the end of its run; a change proposed on a
 host another session holds is refused at once, before anyone is asked, and one approved meanwhile is refused

@@ -1,8 +1,9 @@
 """What other operators do, as it happens: the team store's change notifications (LISTEN/NOTIFY, pushed by the
 server as each transaction commits; no polling) turned into `TeamActivity` events for the console.
 
-Only what a person follows becomes an event: an action started or finished, a rollback point kept or rolled
-back, a request for a second operator made or decided. The notification carries ids only; the rows are read
+Only what a person follows becomes an event: an action started, finished or stopped, a READ caught trying to
+change something (a classifier miss), a rollback point kept or rolled back, a request for a second operator
+made or decided. The notification carries ids only; the rows are read
 from the store (redacted as stored). When the team store cannot be reached the feed says so once and retries,
 with a growing pause, until it is back.
 """
@@ -22,24 +23,32 @@ SHOWN = frozenset(
     {
         "action-started",
         "action-finished",
+        "action-interrupted",
+        "classifier-miss",
         "rollback-point-added",
         "rollback-status",
         "approval-requested",
         "approval-request-decided",
     }
 )
+_ACTION_KINDS = ("action-started", "action-finished", "action-interrupted", "classifier-miss")
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0
 
 
 def describe(store: Store, change: StoreChange) -> TeamActivity | None:
     """The event for `change`, or None when it is nothing to show (or no longer there)."""
     who = change.operator or "someone"
-    if change.kind in ("action-started", "action-finished") and change.action is not None:
+    if change.kind in _ACTION_KINDS and change.action is not None:
         action = store.action(change.action)
         if action is None:
             return None
         if change.kind == "action-started":
             text = f"{who} on {action.host} runs: {action.command}"
+        elif change.kind == "classifier-miss":
+            text = (
+                f"{who} on {action.host}: classifier miss, {action.command} tried to change something"
+                " (nothing of it persisted)"
+            )
         else:
             text = f"{who} on {action.host}: {action.command} ({action.outcome})"
         return TeamActivity(who, change.kind, text, host=action.host)

@@ -35,15 +35,17 @@ class ProbeResult:
     error: str | None = None
     """Why the host is unreachable."""
 
-    def lines(self) -> list[str]:
-        """The report, one line each, as `hitl hosts check` prints it."""
+    def lines(self, read_confinement: str = "prefer") -> list[str]:
+        """The report, one line each, as `hitl hosts check` and the hosts screen show it; `read_confinement` is
+        the configured policy (with `off`, the mode is said to be unused)."""
         if not self.reachable:
             return [f"{self.host}: unreachable: {self.error}"]
+        unused = " (not used: read_confinement = off)" if read_confinement == "off" else ""
         return [
             f"{self.host}: reachable, round trip {self.latency_ms or 0.0:.0f} ms",
             f"  os: {self.os}",
             f"  passwordless sudo: {self.sudo}",
-            f"  read confinement: {self.confinement}",
+            f"  read confinement: {self.confinement}{unused}",
         ]
 
 

@@ -494,7 +494,9 @@ class SshTransport:
             raise TransportError(f"cannot write {path} on host {self.name!r}: {stderr}")
 
     async def tar_out(self, paths: Sequence[str]) -> AsyncIterator[bytes]:
-        command = shlex.join([*TAR_CREATE, "--", *relative_members(paths)])
+        # Member names go on standard input, NUL-terminated: a name need not be UTF-8 (os.fsdecode form).
+        command = shlex.join([*TAR_CREATE, "--null", "--verbatim-files-from", "--files-from=-"])
+        names = b"".join(os.fsencode(member) + b"\0" for member in relative_members(paths))
         async with self._channels:
             try:
                 proc = await self._process(f"exec {command}")
@@ -502,6 +504,7 @@ class SshTransport:
                 raise TransportError(self._lost_message(problem)) from None
             errors = asyncio.ensure_future(proc.stderr.read())
             try:
+                proc.stdin.write(names)
                 proc.stdin.write_eof()
                 while chunk := await proc.stdout.read(CHUNK):
                     yield chunk

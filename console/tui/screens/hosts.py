@@ -145,7 +145,8 @@ class HostsScreen(Screen[str | None]):
         prompt = self._trust_prompt or tui_trust_prompt(self.app)
         result = await self.hosts.probe(spec.name, trust_prompt=prompt)
         style = "green" if result.reachable else "bold red"
-        self.query_one("#hosts-detail", Static).update(Text("\n".join(result.lines()), style=style))
+        policy = self.session.settings.read_confinement
+        self.query_one("#hosts-detail", Static).update(Text("\n".join(result.lines(policy)), style=style))
 
     # --- add a host --------------------------------------------------------------------------------------
 

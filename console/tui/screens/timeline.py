@@ -241,6 +241,9 @@ class TimelineScreen(Screen[None]):
         text.append(f" — {point.tier} on {point.host}{by}, {point.status}\n")
         text.append("Command: ", style="bold")
         text.append(point.command + "\n")
+        if point.proposed_by:
+            text.append("Proposed by: ", style="bold")
+            text.append(f"{point.proposed_by}; {point.decided}\n")
         text.append("Captured: ", style="bold")
         text.append((", ".join(point.strategies) or "nothing") + "\n")
         for line in point.captured:

@@ -3,8 +3,9 @@ narrow handle on the running analysis (add a finding, analyse nested shell text 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from console.core.classify.ir import Script, SimpleCommand, Word
@@ -45,6 +46,13 @@ class Analysis(Protocol):
     def writes(self, word: Word, cwd: str, cwd_known: bool, how: str, where: str) -> None: ...
 
     def path_target(self, text: str, cwd: str, cwd_known: bool) -> Target: ...
+
+    def switch_user(self, switch: tuple[str, bool] | None) -> tuple[str, bool] | None:
+        """The next nested shell runs as (user, login shell); returns what was set before."""
+        ...
+
+    away: int
+    """Above zero while what is read runs on another machine or file system (nothing is captured here)."""
 
 
 @dataclass(slots=True)
@@ -106,6 +114,29 @@ class Context:
         else:
             self.add(Tier.WRITE, f"{what} {path}, which hitl cannot see{self.where}", (Target("path", path),))
 
+    @contextmanager
+    def as_user(self, user: str, login: bool) -> Iterator[None]:
+        """What this command runs, it runs as `user` (a login shell, starting in the home, when `login`)."""
+        saved_switch = self.analysis.switch_user((user, login))
+        saved_command = self.command
+        if login:
+            self.command = replace(self.command, cwd=f"~{user}", cwd_known=True)
+        try:
+            yield
+        finally:
+            self.analysis.switch_user(saved_switch)
+            self.command = saved_command
+
+    @contextmanager
+    def elsewhere(self) -> Iterator[None]:
+        """What this command runs, it runs on another machine or file system (`ssh`, `docker exec`, `chroot`):
+        its paths are not this host's, so no capture is planned for them here."""
+        self.analysis.away += 1
+        try:
+            yield
+        finally:
+            self.analysis.away -= 1
+
     def nested(self, text: str, where: str) -> None:
         """Analyse `text` as shell code one level deeper (`bash -c TEXT`, a job given to `at`)."""
         self.analysis.script(text, self.depth + 1, where, self.command.cwd, self.command.cwd_known)
@@ -118,10 +149,15 @@ class Context:
         cwd = (self.command.cwd, self.command.cwd_known)
         self.analysis.prove(self.selection, args, self.where, cwd, strict=reading)
 
-    def runs(self, argv: list[Word], where: str, *, same_command: bool = False) -> None:
+    def runs(
+        self, argv: list[Word], where: str, *, same_command: bool = False, cwd: tuple[str, bool] | None = None
+    ) -> None:
         """Analyse `argv` as a command this one runs (`sudo ARGV`, `find -exec ARGV ;`). With `same_command`
-        it keeps this command's redirects and standard input (a wrapper passes them on)."""
+        it keeps this command's redirects and standard input (a wrapper passes them on). It runs in this
+        command's directory unless `cwd` says where (`find -execdir`: a place only known at run time)."""
         if same_command:
             self.analysis.argv(argv, self.command, self.script, self.depth, where)
         else:
-            self.analysis.argv(argv, SimpleCommand(argv=argv), Script(), self.depth, where)
+            path, known = cwd if cwd is not None else (self.command.cwd, self.command.cwd_known)
+            command = SimpleCommand(argv=argv, cwd=path, cwd_known=known)
+            self.analysis.argv(argv, command, Script(), self.depth, where)

@@ -81,9 +81,11 @@ def find(ctx: Context) -> bool:
         word = args[i].text
         if word in ("-exec", "-execdir", "-ok", "-okdir"):
             end = next((j for j in range(i + 1, len(args)) if args[j].text in (";", "+")), len(args))
-            inner = args[i + 1 : end]
+            # `{}` is each match, known only at run time; `-execdir` runs in each match's directory.
+            inner = [Word(w.text, True, w.quoted) if "{}" in w.text else w for w in args[i + 1 : end]]
             if inner:
-                ctx.runs(inner, f" run by `find {word}`{ctx.where}")
+                place = ("", False) if word.endswith("dir") else None
+                ctx.runs(inner, f" run by `find {word}`{ctx.where}", cwd=place)
             own.append(args[i])
             i = end + 1
             continue

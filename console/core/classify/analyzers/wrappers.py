@@ -3,9 +3,11 @@ rest of the line as a command (`fd -x`), containers and clusters (`docker exec`,
 
 from __future__ import annotations
 
+import contextlib
+
 from console.core.classify.analyzers.context import Context
 from console.core.classify.analyzers.registry import analyzer
-from console.core.classify.args import parse_args
+from console.core.classify.args import ParsedArgs, parse_args
 from console.core.classify.ir import Word
 from console.core.tiers import Tier
 
@@ -19,17 +21,47 @@ from console.core.tiers import Tier
     no_skip_with="strings",
     stop_at="str",
     joins_script="bool",
+    switches_user="bool",
+    user_options="strings",
+    login_options="strings",
+    elsewhere="bool",
+    replace_options="strings",
     own_effect="bool",
 )
 def wrapper(ctx: Context) -> bool:
     """Classify the command a wrapper runs. False when it runs none (or a case of the rule matched), so the
-    rule's own effect applies."""
+    rule's own effect applies. A wrapper that runs its command as another user (`sudo -u bob`, `su - bob`)
+    says so to the analysis: `~` in a shell it starts is that user's home, and a login shell starts there."""
     if ctx.selection.clause is not None:
         return False
+    parsed = parse_args(ctx.args, ctx.selection.rule.value_options, stop_at_operand=True)
+    with contextlib.ExitStack() as stack:
+        if ctx.params.get("switches_user"):
+            stack.enter_context(ctx.as_user(*_switched_to(ctx, parsed)))
+        if ctx.params.get("elsewhere"):  # `chroot DIR cmd`: its paths are below DIR, not where they say
+            stack.enter_context(ctx.elsewhere())
+        return _wrapped(ctx, parsed)
+
+
+def _switched_to(ctx: Context, parsed: ParsedArgs) -> tuple[str, bool]:
+    """The user a wrapper runs its command as (root unless named) and whether it starts a login shell."""
+    params = ctx.params
+    index = parsed.first_operand_index
+    rest = ctx.args[index:] if index is not None else []
+    login = any(name in parsed.names for name in params.get("login_options", ()))
+    while rest and rest[0].text in params.get("ignore_operands", ()):
+        login = login or rest[0].text == "-"
+        rest = rest[1:]
+    user = next((value for name, value in parsed.options if name in params.get("user_options", ())), None)
+    if user is None and params.get("skip_operands", 0) and rest and not rest[0].dynamic:
+        user = rest[0].text  # `su bob -c CMD`
+    return user or "root", login
+
+
+def _wrapped(ctx: Context, parsed: ParsedArgs) -> bool:
     params = ctx.params
     args = ctx.args
     rule = ctx.selection.rule
-    parsed = parse_args(args, rule.value_options, stop_at_operand=True)
     index = parsed.first_operand_index
     rest = args[index:] if index is not None else []
     script_options = params.get("script_option", ())
@@ -64,6 +96,9 @@ def wrapper(ctx: Context) -> bool:
         rest = rest[: next((i for i, w in enumerate(rest) if w.text == stop_at), len(rest))]
     if not rest:
         return False
+    replaced = [v for n, v in parsed.options if n in params.get("replace_options", ())]
+    if replaced:  # `xargs -I {} rm {}`: the words holding the replace string are known only at run time
+        rest = [Word(w.text, True, w.quoted) if any(r and r in w.text for r in replaced) else w for w in rest]
     ctx.prove(args[: len(args) - len(rest)])  # the wrapper's own options; the command is judged on its own
     inner_where = f" via `{rule.command}`{ctx.where}"
     if params.get("joins_script"):
@@ -100,7 +135,8 @@ def remote_argv(ctx: Context) -> bool:
         rest = args[index + max(0, ctx.params.get("skip_operands", 1)) :] if index is not None else []
     if rest:
         ctx.prove(args[: len(args) - len(rest)])
-        ctx.runs(rest, f" inside a container via `{ctx.name}`{ctx.where}")
+        with ctx.elsewhere():
+            ctx.runs(rest, f" inside a container via `{ctx.name}`{ctx.where}")
     return False
 
 
@@ -119,5 +155,6 @@ def ssh(ctx: Context) -> bool:
     elif any(w.dynamic for w in remote):
         ctx.add(Tier.DESTRUCTIVE, f"`ssh {host}` runs a remote command only known at run time{ctx.where}")
     else:
-        ctx.nested(" ".join(w.text for w in remote), f" on {host} via ssh{ctx.where}")
+        with ctx.elsewhere():
+            ctx.nested(" ".join(w.text for w in remote), f" on {host} via ssh{ctx.where}")
     return False

@@ -2,9 +2,10 @@
 operator's change on the same host is refused at once, naming who holds it and since when.
 
 A lock dies with the process that holds it, so a crashed console leaves none:
-- with the team store, a session-level advisory lock (`pg_try_advisory_lock`) on a connection of its own,
-  which the server releases when that connection ends (a killed process's socket closes); who holds it is
-  written to `host_locks` for the refusal's words only (a stale row is overwritten by the next holder);
+- with the team store, a session-level advisory lock (`pg_try_advisory_lock`) on the store's lock connection
+  (`advisory.py`), which the server releases when that connection ends (a killed process's socket closes); who
+  holds it is written to `host_locks` for the refusal's words only (a stale row is overwritten by the next
+  holder);
 - with the SQLite store (one machine), an `flock` on a file per host in the state directory, which the kernel
   releases when the process dies; the holder is written into the file.
 
@@ -21,16 +22,15 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from console.core.errors import HostLocked
+from console.core.memory.advisory import HOST_LOCKS, LockConnection, held, key_of
 from console.core.private_files import make_private_dir
-
-_NAMESPACE = 0x68746C  # the advisory lock's first key: 'htl'
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +42,6 @@ class LockHolder:
     def refusal(self, host: str) -> str:
         when = datetime.fromtimestamp(self.since).strftime("%Y-%m-%d %H:%M:%S")
         return f"host {host} is locked by {self.operator} since {when} ({self.purpose}); nothing was run"
-
-
-def _host_key(host: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"hitl host {host}".encode()).digest()[:4], "big", signed=True)
 
 
 class _Counted:
@@ -146,41 +142,20 @@ class FileHostLocks:
 
 
 class AdvisoryHostLocks:
-    """Session-level advisory locks on a dedicated connection (team store)."""
+    """Session-level advisory locks on the store's lock connection (team store: `console.core.memory.advisory`)."""
 
-    def __init__(self, connect: Callable[[], Any], operator: str, clock: Callable[[], float] = time.time) -> None:
-        self._connect = connect
+    def __init__(self, connection: LockConnection, operator: str, clock: Callable[[], float] = time.time) -> None:
+        self._connection = connection
         self.operator = operator
         self._clock = clock
         self._count = _Counted()
-        self._mutex = threading.Lock()
-        self._connection: Any = None
-
-    def _db(self) -> Any:
-        if self._connection is None or self._connection.closed:
-            self._connection = self._connect()
-        return self._connection
-
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        import psycopg
-
-        from console.core.memory.records import StoreUnreachable
-
-        try:
-            yield
-        except psycopg.Error as error:
-            if self._connection is not None and self._connection.closed:
-                self._connection = None
-            raise StoreUnreachable(f"the team store's host locks cannot be reached: {error}") from None
 
     def acquire(self, host: str, purpose: str) -> None:
         if self._count.again(host):
             return
-        with self._mutex, self._errors():
-            db = self._db()
+        with self._connection.use() as db:
             got = db.execute(
-                "SELECT pg_try_advisory_lock(%s::int4, %s::int4)", (_NAMESPACE, _host_key(host))
+                "SELECT pg_try_advisory_lock(%s::int4, %s::int4)", (HOST_LOCKS, key_of(host, HOST_LOCKS))
             ).fetchone()[0]
             if not got:
                 raise HostLocked(self._holder(db, host).refusal(host))
@@ -195,24 +170,16 @@ class AdvisoryHostLocks:
     def release(self, host: str) -> None:
         if not self._count.last(host):
             return
-        with self._mutex, contextlib.suppress(Exception):  # a lost connection has released the lock already
-            db = self._connection
-            if db is None or db.closed:
-                return
-            db.execute("DELETE FROM host_locks WHERE host = %s AND backend = pg_backend_pid()", (host,))
-            db.execute("SELECT pg_advisory_unlock(%s::int4, %s::int4)", (_NAMESPACE, _host_key(host)))
+        with self._connection.if_open() as db:
+            if db is not None:
+                db.execute("DELETE FROM host_locks WHERE host = %s AND backend = pg_backend_pid()", (host,))
+                db.execute("SELECT pg_advisory_unlock(%s::int4, %s::int4)", (HOST_LOCKS, key_of(host, HOST_LOCKS)))
 
     def holder(self, host: str) -> LockHolder | None:
         if self._count.holds(host):
             return None
-        with self._mutex, self._errors():
-            db = self._db()
-            held = db.execute(
-                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = %s"
-                " AND objid::bigint = %s AND objsubid = 2",
-                (_NAMESPACE, _host_key(host) & 0xFFFFFFFF),
-            ).fetchone()
-            return None if held is None else self._holder(db, host)
+        with self._connection.use() as db:
+            return self._holder(db, host) if held(db, HOST_LOCKS, key_of(host, HOST_LOCKS)) else None
 
     @staticmethod
     def _holder(db: Any, host: str) -> LockHolder:
@@ -226,10 +193,7 @@ class AdvisoryHostLocks:
         return LockHolder(row[0], row[1], row[2])
 
     def close(self) -> None:
-        with self._mutex:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+        self._connection.close()
 
 
 HostLockImpl = FileHostLocks | AdvisoryHostLocks
