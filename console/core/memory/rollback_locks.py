@@ -19,6 +19,7 @@ A lock is state, not history: its rows are not part of the audit chain (the roll
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -104,21 +105,29 @@ class AdvisoryRollbackLocks:
             wanted = [key for key in dict.fromkeys(keys) if key not in self._held]
             with self._connection.use() as db:
                 taken: list[str] = []
-                for key in wanted:
-                    if not _try(db, key):
-                        for got in taken:
-                            _unlock(db, got)
-                        return _holder(db, key)
-                    taken.append(key)
-                now = self._clock()
-                for key in taken:
-                    db.execute(
-                        "INSERT INTO rollback_locks (key, owner, token, since, operator) VALUES (%s, %s, %s, %s, %s)"
-                        " ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, token = excluded.token,"
-                        " since = excluded.since, operator = excluded.operator",
-                        (key, self._owner, token, now, self._operator),
-                    )
-                    self._held[key] = (token, now)
+                try:
+                    for key in wanted:
+                        if not _try(db, key):
+                            refusal = _holder(db, key)
+                            break
+                        taken.append(key)
+                    else:
+                        refusal = None
+                        now = self._clock()
+                        for key in taken:
+                            db.execute(
+                                "INSERT INTO rollback_locks (key, owner, token, since, operator)"
+                                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET owner = excluded.owner,"
+                                " token = excluded.token, since = excluded.since, operator = excluded.operator",
+                                (key, self._owner, token, now, self._operator),
+                            )
+                        self._held.update(dict.fromkeys(taken, (token, now)))
+                except BaseException:
+                    _unlock_all(db, taken)  # all or none, even when the server fails half-way
+                    raise
+                if refusal is not None:
+                    _unlock_all(db, taken)
+                    return refusal
         return None
 
     def release(self, keys: Sequence[str], token: str) -> None:
@@ -145,6 +154,12 @@ def _try(db: Any, key: str) -> bool:
 
 def _unlock(db: Any, key: str) -> None:
     db.execute("SELECT pg_advisory_unlock(%s::int4, %s::int4)", (ROLLBACK_LOCKS, key_of(key, ROLLBACK_LOCKS)))
+
+
+def _unlock_all(db: Any, keys: Sequence[str]) -> None:
+    with contextlib.suppress(Exception):  # a connection that failed has released them already
+        for key in keys:
+            _unlock(db, key)
 
 
 def _holder(db: Any, key: str) -> str:
