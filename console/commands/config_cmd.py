@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from console.commands.context import load_context
-from console.core.config import DOCUMENTATION
+from console.core.config import DOCUMENTATION, without_password
 from console.core.paths import resolve_paths
 
 
@@ -30,5 +30,6 @@ def _show(_args: argparse.Namespace) -> int:
     context = load_context()
     print(f"# {context.paths.config_file}")
     for key, value in asdict(context.settings).items():
-        print(f"{key} = {value!r}  # {DOCUMENTATION[key]}")
+        shown = without_password(value) if key == "store" else value
+        print(f"{key} = {shown!r}  # {DOCUMENTATION[key]}")
     return 0

@@ -1,9 +1,11 @@
 """`hitl history [--host H] [--since WHEN] [--limit N] [--json]`: recorded actions, newest first.
 
-Each row says who proposed the action (`operator`, `model`, `cli`, `mcp:CLIENT`, `plan:ID (WHO)` for a plan's
-steps, `rollback (WHO)`), how it was decided (`remembered RULE` for a remembered approval) and how it ended
-(`interrupted`, `skipped`, ...); lines under a row add a caught classifier miss, a READ its host could not
-confine, when an action was interrupted and why a step was skipped.
+Each row says who did it (OPERATOR: the operator, and on a four-eyes host the second operator, `alice+bob`;
+`operator` and `approved_by` in JSON; with a team store that is every operator's actions), who proposed it
+(`operator`, `model`, `cli`, `mcp:CLIENT`, `plan:ID (WHO)` for a plan's steps, `rollback (WHO)`), how it was
+decided (`remembered RULE` for a remembered approval) and how it ended (`interrupted`, `skipped`, ...); lines
+under a row add a caught classifier miss, a READ its host could not confine, when an action was interrupted
+and why a step was skipped.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ MISS_LINES = 12
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "history", help="recorded actions, newest first (tier, source, decision, exit, rollback key)"
+        "history", help="recorded actions, newest first (operator, tier, source, decision, exit, rollback key)"
     )
     parser.add_argument("--host", metavar="NAME", help="only actions on this host")
     parser.add_argument(
@@ -68,10 +70,14 @@ def _row(action: ActionRecord) -> list[str]:
     command = " ".join(action.command.split())
     if len(command) > COMMAND_WIDTH:
         command = command[: COMMAND_WIDTH - 1] + "…"
+    who = action.operator or "-"
+    if action.approved_by:
+        who += f"+{action.approved_by}"
     return [
         str(action.id),
         _local(action.proposed),
         action.host,
+        who,
         action.tier,
         action.source,
         _decision(action),
@@ -119,7 +125,7 @@ def _history(args: argparse.Namespace) -> int:
             + (" in that period" if args.since else "")
         )
         return 0
-    header = ["ID", "WHEN", "HOST", "TIER", "SOURCE", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
+    header = ["ID", "WHEN", "HOST", "OPERATOR", "TIER", "SOURCE", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
     rows = [_row(action) for action in actions]
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header) - 1)]
 

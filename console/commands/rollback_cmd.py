@@ -30,7 +30,7 @@ def _rollbacks(args: argparse.Namespace) -> int:
     from console.core.stores import open_existing_store
 
     context = load_context()
-    store = open_existing_store(context.paths)
+    store = open_existing_store(context.paths, context.settings)
     shown = []
     if store is not None:
         with closing(store):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from console.commands.context import load_context
 from console.commands.terminal import TerminalApprover, terminal_trust_prompt
-from console.core.events import OutputLines, SessionEvent
+from console.core.events import AwaitingSecondOperator, OutputLines, SessionEvent
 
 if TYPE_CHECKING:
     from console.core.session import Session
@@ -22,6 +22,13 @@ def print_output(event: SessionEvent) -> None:
         for line in event.lines:
             stream.write(line + "\n")
         stream.flush()
+    elif isinstance(event, AwaitingSecondOperator) and event.waiting:
+        print(
+            f"hitl: {event.host} needs a second operator: waiting for another operator to approve request"
+            f" {event.request_id} (hitl approvals approve {event.request_id}); Ctrl-C withdraws it",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 @asynccontextmanager

@@ -122,8 +122,11 @@ class ApprovalRequest:
     """For rollbacks: the difference between now and the capture."""
     requires_force: bool = False
     """A rollback over targets changed since the capture: the operator must choose to overwrite them."""
+    second_operator: bool = False
+    """A four-eyes host: once approved here, a second operator must approve the same review."""
     requested_by: str | None = None
-    """Who asks, when it is not this console's own session: an agent over MCP (`mcp:NAME`). Shown in the dialog."""
+    """Who asks, when it is not this console's own session: an agent over MCP (`mcp:NAME`), or, when a second
+    operator is shown another operator's request, who asked (and approved) it. Shown in the dialog."""
 
     @property
     def tier(self) -> Tier:

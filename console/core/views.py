@@ -98,6 +98,8 @@ class RollbackView:
     """Why it cannot be rolled back now, or None when it can."""
     captured: tuple[str, ...]
     """What was captured, one line each."""
+    operator: str | None = None
+    """Who made the change it undoes (another operator's, in a team store)."""
     proposed_by: str = ""
     """Who proposed the action that made it, as history names them (`model`, `plan:ID (model)`, ...)."""
     decided: str = ""

@@ -31,6 +31,7 @@ from console.core.paths import Paths, resolve_paths
 from console.core.themes import ThemeCatalog
 from console.tui.approver import TuiApprover
 from console.tui.messages import SessionEvents, SessionUpdate
+from console.tui.team import TeamStrip
 from console.tui.theming import TIER_DEFAULTS, to_textual_theme
 from console.tui.widgets import ChatPane, HostPane, PlanPane, StatusBar
 
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 FALLBACK_THEME = "hitl-dark"
 LONG_COMMAND_SECONDS = 2.0
 """A command that ran at least this long gets a notification when it ends while the operator looks elsewhere."""
+STORE_RETRY_FIRST, STORE_RETRY_MAX = 2.0, 30.0
+"""Seconds between attempts to reach an unreachable team store at start-up (doubling)."""
 PROBE_GRACE_SECONDS = 5.0
 """How long closing the console waits for a host's confinement probe to finish."""
 HEAVY_MODULES = ("console.core.runtime", "console.core.session_tools", "console.core.agent.factory")
@@ -86,6 +89,7 @@ class HitlApp(App[None]):
         Binding("ctrl+t", "timeline", "Rollbacks", id="timeline"),
         Binding("ctrl+o", "hosts", "Hosts", id="hosts"),
         Binding("ctrl+g", "rerun_as_write", "Run as WRITE", id="rerun_as_write"),
+        Binding("ctrl+n", "pending_approvals", "Approvals", id="pending_approvals", show=False),
     ]
     COMMANDS = App.COMMANDS | {_hitl_commands}
 
@@ -179,6 +183,7 @@ class HitlApp(App[None]):
         status.mode = self._mode
         status.read_only = self.settings.read_only
         yield status
+        yield TeamStrip(id="team-strip")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -225,8 +230,20 @@ class HitlApp(App[None]):
 
     @work(group="startup", exit_on_error=False)
     async def _open_session(self) -> None:
+        from console.core.memory.records import StoreUnreachable
+
+        pause = STORE_RETRY_FIRST
         try:
-            await self._start()
+            while True:
+                try:
+                    await self._start()
+                    return
+                except StoreUnreachable as error:  # a team store: nothing may run unrecorded, so wait for it
+                    await self.chat.add_notice(
+                        f"{error}. Nothing runs until it answers; trying again in {pause:.0f}s.", "warning"
+                    )
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, STORE_RETRY_MAX)
         except Exception as error:  # shown in the chat; the console stays open to read it
             await self.chat.add_notice(f"hitl could not open the session: {error}", "error")
         finally:
@@ -240,7 +257,7 @@ class HitlApp(App[None]):
         paths = self._paths or resolve_paths()
         history = None
         if self._resume:
-            stored = last_conversation(paths)
+            stored = last_conversation(paths, self.settings)
             if stored is None or not stored.messages:
                 await self.chat.add_notice("Nothing to resume: no earlier conversation is stored.", "warning")
             else:
@@ -261,6 +278,8 @@ class HitlApp(App[None]):
 
         self.mcp_approvals = McpApprovals(self, paths.state_dir)
         await self.mcp_approvals.start()
+        if runtime.memory.dialect == "postgresql":
+            self._follow_team(runtime)
         selection = runtime.start_agent(history=history, environ=self._environ)
         self.agent = selection.agent
         self._mode = self.status_bar.mode = selection.agent.label
@@ -406,6 +425,27 @@ class HitlApp(App[None]):
             case core.Notice(message=text, severity=severity):
                 self.call_later(self.chat.add_notice, text, severity)
                 self.notify(text, severity=severity)
+            case core.AwaitingSecondOperator() | core.TeamActivity():
+                self._team_event(message.event)
+
+    # --- team mode (console.tui.team) ----------------------------------------------------------------------
+
+    def _follow_team(self, runtime: Runtime) -> None:
+        """Show the team strip and follow other operators' actions (LISTEN/NOTIFY) while the app runs."""
+        strip = self.main_screen.query_one(TeamStrip)
+        strip.pending_key = dict(self.settings.keymap).get("pending_approvals", "ctrl+n")
+        strip.display = True
+        self.run_worker(runtime.session.follow_team(), group="team", exit_on_error=False)
+
+    def _team_event(self, event: object) -> None:
+        from console.tui.team import show_team_event
+
+        show_team_event(self, event)
+
+    def action_pending_approvals(self) -> None:
+        from console.tui.team import open_pending_approvals
+
+        open_pending_approvals(self)
 
     @work(group="confinement", exit_on_error=False)
     async def _learn_confinement(self, host: str) -> None:

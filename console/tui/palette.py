@@ -1,9 +1,10 @@
 """hitl's commands in the command palette (`ctrl+p`), next to Textual's own system commands.
 
 Switch host, open the rollback timeline or the hosts screen, toggle read-only, switch theme, export the
-audit log, show approval statistics. Every entry runs one of the app's own actions (the same ones its key
-bindings run, checked by its `check_action`), so the palette adds no behaviour and no rule of its own; it reads
-the open session only to word its entries (the current host, whether read-only is on).
+audit log, show approval statistics; with a team store, open the requests waiting for a second operator. Every
+entry runs one of the app's own actions (the same ones its key bindings run, checked by its `check_action`), so
+the palette adds no behaviour and no rule of its own; it reads the open session only to word its entries (the
+current host, whether read-only is on, whether the store is a team's).
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class HitlCommands(Provider):
             )
             yield Command("Export audit log", "Write the audit log as JSON Lines to a file", "export_audit")
             yield Command("Approval statistics", "Approval rate, median decision time, fast approvals", "show_stats")
+            if runtime.memory.dialect == "postgresql":
+                yield Command(
+                    "Pending approvals",
+                    "Requests of other operators waiting for a second operator (four eyes)",
+                    "pending_approvals",
+                )
             for name in runtime.hosts.names():
                 current = " (current)" if name == session.current_host else ""
                 yield Command(

@@ -22,10 +22,12 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 class Terminal:
     """hitl on a pseudo-terminal, answered like a person at the keyboard."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # pragma: no cover - the child
-            os.execvpe(HITL[0], [*HITL, *args], os.environ)
+            if cwd is not None:
+                os.chdir(cwd)
+            os.execvpe(HITL[0], [*HITL, *args], os.environ if env is None else env)
         self.seen = ""
 
     def expect(self, pattern: str, timeout: float = 30) -> re.Match[str]:

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from console.core.approval import Decision
-from console.core.memory.store import MemoryStore
+from console.core.memory import MemoryStore
 from console.core.paths import resolve_paths
 from console.core.runtime import Runtime
 from console.tui.screens.timeline import TimelineScreen
@@ -213,7 +213,7 @@ FIXED = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 def fixed_store(path: Path) -> MemoryStore:
     """Points with fixed times and keys, for a snapshot that does not change from run to run."""
     ticks = iter(range(100))
-    store = MemoryStore.open(path, clock=lambda: FIXED + 60 * next(ticks))
+    store = MemoryStore.open(path, clock=lambda: FIXED + 60 * next(ticks), operator="alice@hq")
     rows = [
         ("rb-exp2ab", "db-1", "psql -c 'DELETE FROM sessions WHERE created < now()'", "DESTRUCTIVE", "dump", -3600),
         (

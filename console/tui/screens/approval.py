@@ -137,9 +137,9 @@ class ApprovalScreen(ModalScreen[Decision | None]):
                     host.append("  labels: " + ", ".join(request.host_labels))
                 yield Static(host)
                 if request.requested_by:
-                    yield Static(
-                        labelled("Requested by: ", f"{request.requested_by} (an agent over MCP)"), id="requester"
-                    )
+                    who = request.requested_by
+                    kind = "an agent over MCP" if who.startswith("mcp:") else "another operator, who approved it"
+                    yield Static(labelled("Requested by: ", f"{who} ({kind})"), id="requester")
                 for warning in request.warnings:
                     yield Static(Text("⚠ " + warning), classes="warning")
                 yield from self.compose_body()

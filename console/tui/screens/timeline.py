@@ -237,7 +237,8 @@ class TimelineScreen(Screen[None]):
     def _summary(self, point: RollbackView) -> Text:
         text = Text()
         text.append(point.key, style="bold")
-        text.append(f" — {point.tier} on {point.host}, {point.status}\n")
+        by = f" by {point.operator}" if point.operator else ""
+        text.append(f" — {point.tier} on {point.host}{by}, {point.status}\n")
         text.append("Command: ", style="bold")
         text.append(point.command + "\n")
         if point.proposed_by:
