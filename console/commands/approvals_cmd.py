@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 
+from console.commands.out import say, tell
 from console.core.paths import resolve_paths
 from console.core.stores import remembered_approvals
+from console.core.textsafe import shown, shown_line
 
 
 def register(subparsers: Any) -> None:
@@ -23,15 +24,15 @@ def register(subparsers: Any) -> None:
 def _list(_args: argparse.Namespace) -> int:
     rules = remembered_approvals(resolve_paths()).active(time.time())
     if not rules:
-        print("no remembered approvals", file=sys.stderr)
+        tell(shown("no remembered approvals"))
     for rule in rules:
-        print(rule.describe())
+        say(shown_line(rule.describe()))
     return 0
 
 
 def _revoke(args: argparse.Namespace) -> int:
     if not remembered_approvals(resolve_paths()).revoke(args.rule_id):
-        print(f"hitl: no remembered approval {args.rule_id}", file=sys.stderr)
+        tell(shown_line(f"hitl: no remembered approval {args.rule_id}"))
         return 1
-    print(f"revoked {args.rule_id}")
+    say(shown_line(f"revoked {args.rule_id}"))
     return 0

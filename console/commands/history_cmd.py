@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from console.commands.memory_access import open_existing_store, since_argument
+from console.commands.out import json_line, say
 from console.core.memory.records import ActionRecord
+from console.core.textsafe import shown_line
 
 COMMAND_WIDTH = 80
 
@@ -49,7 +51,8 @@ def _as_json(action: ActionRecord) -> str:
 
 
 def _row(action: ActionRecord) -> list[str]:
-    command = " ".join(action.command.split())
+    """The cells of one action, each already rendered (so the columns line up with what is shown)."""
+    command: str = shown_line(" ".join(action.command.split()))
     if len(command) > COMMAND_WIDTH:
         command = command[: COMMAND_WIDTH - 1] + "…"
     when = datetime.fromtimestamp(action.proposed).strftime("%Y-%m-%d %H:%M:%S")
@@ -57,7 +60,7 @@ def _row(action: ActionRecord) -> list[str]:
     return [
         str(action.id),
         when,
-        action.host,
+        shown_line(action.host),
         action.tier,
         decision,
         action.outcome,
@@ -71,17 +74,19 @@ def _history(args: argparse.Namespace) -> int:
         actions = [] if store is None else store.actions(host=args.host, since=args.since, limit=args.limit)
     if args.json:
         for action in actions:
-            print(_as_json(action))
+            json_line(_as_json(action))
         return 0
     if not actions:
-        print(
-            "no actions recorded"
-            + (f" on {args.host}" if args.host else "")
-            + (" in that period" if args.since else "")
+        say(
+            shown_line(
+                "no actions recorded"
+                + (f" on {args.host}" if args.host else "")
+                + (" in that period" if args.since else "")
+            )
         )
         return 0
     rows = [["ID", "WHEN", "HOST", "TIER", "DECISION", "EXIT", "ROLLBACK", "COMMAND"], *map(_row, actions)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+        say(shown_line("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]))
     return 0

@@ -40,8 +40,11 @@ class ApprovalDesk:
         *,
         clock: Callable[[], float],
         monotonic: Callable[[], float],
+        login_user: Callable[[str], str] = lambda host: "",
     ) -> None:
+        """`login_user(host)` names who commands run as on a host, for the request's words (crontab of root)."""
         self.approver = approver
+        self._login_user = login_user
         self.settings = settings
         self.remembered = remembered
         self.stats = ApprovalStats()
@@ -77,6 +80,7 @@ class ApprovalDesk:
             warnings=warnings,
             diff=diff,
             requires_force=requires_force,
+            login_user=self._login_user(host.name),
         )
 
     async def ask(self, request: ApprovalRequest) -> Answer:

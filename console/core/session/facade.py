@@ -76,7 +76,16 @@ class Session:
             policy=Policy.from_settings(settings),
             contexts=contexts,
             gate=gate,
-            desk=ApprovalDesk(approver, settings, remembered, store, self.events, clock=clock, monotonic=monotonic),
+            desk=ApprovalDesk(
+                approver,
+                settings,
+                remembered,
+                store,
+                self.events,
+                clock=clock,
+                monotonic=monotonic,
+                login_user=contexts.login_user,
+            ),
             journal=journal,
             runner=StepRunner(
                 settings,
