@@ -34,3 +34,16 @@ def console_app():
         return HitlApp(settings, discover_themes(None), host=host, mode=mode, paths=resolve_paths(), resume=resume)
 
     return build
+
+
+@pytest.fixture
+def model(fake_anthropic, monkeypatch: pytest.MonkeyPatch):
+    """The model mode: the fake Messages API serving `turns`, and the environment that points the console at it."""
+
+    def start(*turns):
+        server = fake_anthropic(list(turns))
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        return server
+
+    return start

