@@ -113,11 +113,22 @@ async def test_every_dialog_fits_80x24_with_its_decision_keys_in_view(make_app, 
 
 
 def long_diff_request(lines: int = 200) -> ApprovalRequest:
-    request = write_request("sed -i 's/1/4/' /etc/app.conf")
+    command = "sed -i 's/1/4/' /etc/app.conf"
+    request = write_request(command)
+    classification = Classification(
+        command, Tier.WRITE, ("sed -i edits /etc/app.conf in place",), (Target("path", "/etc/app.conf"),), None, ()
+    )
     diff = "--- /etc/app.conf\n+++ /etc/app.conf\n@@ -1,200 +1,200 @@\n" + "\n".join(
         f"-setting{n} 1\n+setting{n} 4" for n in range(lines // 2)
     )
-    return replace(request, steps=(replace(request.steps[0], preview=diff),))
+    step = replace(
+        request.steps[0],
+        purpose="turn every setting up",
+        classification=classification,
+        capture_lines=("/etc/app.conf (2.4 KiB)",),
+        preview=diff,
+    )
+    return replace(request, title=step.purpose, steps=(step,))
 
 
 async def test_a_long_diff_says_how_much_more_and_d_shows_all_of_it(make_app) -> None:

@@ -51,6 +51,9 @@ class TrustDialog(ModalScreen[bool]):
     TrustDialog #trust-details {
         margin-bottom: 1;
     }
+    TrustDialog Label {
+        width: 100%;
+    }
     TrustDialog #trust-hint {
         color: $text-muted;
         margin-top: 1;
