@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from console.core.capture.blobs import BlobStore
-from console.core.capture.files import take_files
-from console.core.capture.paths import describe
+from console.core.capture.engine import plan_capture, take_capture
+from console.core.classify import classify, critical_reason
 from console.core.paths import resolve_paths
 from console.core.transport.factory import open_transport
 from console.core.transport.inventory import HostSpec
@@ -41,15 +41,18 @@ def make_tree(root: Path) -> int:
 
 
 async def hitl_capture(spec: HostSpec, tree: Path, store: BlobStore) -> tuple[float, float]:
-    """(re-check + capture, capture alone). In a session the approval's re-check describes the targets right
-    before the capture, and the capture reuses those states; both figures are measured here."""
+    """(re-check + capture, capture alone). In a session the approval's re-check works the footprint out again
+    right before the capture (`rm -rf TREE` resolved on the host, the tree described: modes, owners, a digest
+    of every file), and the capture reuses those states; both figures are measured here."""
     transport = open_transport(spec, resolve_paths(), None)
+    classification = classify(f"rm -rf {tree}")
     try:
         await transport.run("true", timeout=30)  # connect first: a warm connection, as in a session
         started = time.perf_counter()
-        states = await describe(transport, [str(tree)])
+        plan = await plan_capture(classification, transport, cwd="/", size_cap=1 << 40, critical=critical_reason)
+        assert plan.paths == [str(tree)], plan.no_rollback
         described = time.perf_counter()
-        await take_files(transport, [str(tree)], store, size_cap=1 << 40, states=states)
+        await take_capture(plan, transport, store, size_cap=1 << 40, states=plan.path_states)
         done = time.perf_counter()
         return done - started, done - described
     finally:

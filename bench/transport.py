@@ -3,6 +3,8 @@
 1. Command round trip: `run("true")` on hitl's warm connection vs a fresh `ssh host true` (target <= 0.5x).
 2. Streaming 50 MiB of stdout through `run()` (every line to a callback, output bounded) vs
    `ssh host cat FILE > /dev/null` (target >= 0.5x the throughput).
+3. A warm confined READ (`run("cat /etc/hostname", confine=True)`) against the same READ unconfined, on the
+   local host and on the SSH host, interleaved in the same run (target: at most 20 ms added per command).
 
 Run: .venv/bin/python bench/transport.py
 """
@@ -20,12 +22,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from console.core.paths import resolve_paths
+from console.core.transport.base import Transport
 from console.core.transport.inventory import HostSpec
+from console.core.transport.local import LocalTransport
 from console.core.transport.ssh import SshTransport
 from tests.fixtures.sshd import SshdServer, start_sshd
 
 ROUND_TRIPS = 20
 STREAM_MIB = 50
+CONFINED_SAMPLES = 30
+CONFINED_READ = "cat /etc/hostname"
 
 
 def ssh_argv(server: SshdServer, command: str) -> list[str]:
@@ -66,6 +72,21 @@ async def hitl_stream(transport: SshTransport, path: Path) -> float:
     return elapsed
 
 
+async def confinement_cost(transport: Transport) -> tuple[str, float, float]:
+    """(mode, median unconfined ms, median confined ms), the two kinds interleaved so load hits both alike."""
+    mode = await transport.confinement()
+    assert mode.available, mode.label
+    plain: list[float] = []
+    confined: list[float] = []
+    for _ in range(CONFINED_SAMPLES + 1):
+        for confine, samples in ((False, plain), (True, confined)):
+            started = time.perf_counter()
+            result = await transport.run(CONFINED_READ, timeout=30, confine=confine)
+            samples.append(time.perf_counter() - started)
+            assert result.ok, result
+    return mode.label, statistics.median(plain[1:]) * 1000, statistics.median(confined[1:]) * 1000
+
+
 async def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hitl-bench-") as scratch:
         root = Path(scratch)
@@ -85,6 +106,10 @@ async def main() -> int:
                 ssh_rt = statistics.median(timed(ssh_argv(server, "true")) for _ in range(ROUND_TRIPS // 2))
                 ours_stream = min([await hitl_stream(transport, data) for _ in range(2)])
                 ssh_stream = min(timed(ssh_argv(server, f"cat {data}")) for _ in range(2))
+                costs = [
+                    ("local", *await confinement_cost(LocalTransport())),
+                    ("ssh", *await confinement_cost(transport)),
+                ]
             finally:
                 await transport.close()
         finally:
@@ -100,6 +125,12 @@ async def main() -> int:
         f"stream {size_mib:.0f} MiB hitl {ours_mbps:7.1f} MiB/s   `ssh host cat FILE >/dev/null` {ssh_mbps:7.1f} MiB/s"
     )
     print(f"             ratio {tp_ratio:.2f}x (target >= 0.5x) {'OK' if tp_ratio >= 0.5 else 'MISSED'}")
+    for host, mode, plain_ms, confined_ms in costs:
+        added = confined_ms - plain_ms
+        print(
+            f"confined READ on {host} ({mode}): {confined_ms:6.1f} ms vs unconfined {plain_ms:6.1f} ms, "
+            f"+{added:.1f} ms ({confined_ms / plain_ms:.1f}x) (target <= +20 ms) {'OK' if added <= 20 else 'MISSED'}"
+        )
     return 0
 
 

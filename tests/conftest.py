@@ -21,7 +21,9 @@ pytest_plugins = [
     "tests.fixtures.sshd",
     "tests.fixtures.postgres",
     "tests.fixtures.mariadb",
+    "tests.fixtures.host_users",
     "tests.support.session",
+    "tests.support.misread",
 ]
 
 

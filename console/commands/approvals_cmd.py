@@ -6,6 +6,7 @@ import argparse
 import time
 from typing import Any
 
+from console.commands.failures import EXIT_FAILURE
 from console.commands.out import say, tell
 from console.core.paths import resolve_paths
 from console.core.stores import remembered_approvals
@@ -33,6 +34,6 @@ def _list(_args: argparse.Namespace) -> int:
 def _revoke(args: argparse.Namespace) -> int:
     if not remembered_approvals(resolve_paths()).revoke(args.rule_id):
         tell(shown_line(f"hitl: no remembered approval {args.rule_id}"))
-        return 1
+        return EXIT_FAILURE
     say(shown_line(f"revoked {args.rule_id}"))
     return 0

@@ -15,7 +15,7 @@ from typing import Any
 from console.commands.context import load_context
 from console.commands.out import json_line, say, tell
 from console.core.approval import describe_target
-from console.core.classify import Classification, classify, effective_rules
+from console.core.classify import Classification, classify, effective_rules, hitl_paths
 from console.core.textsafe import Shown, shown, shown_join, shown_line
 
 
@@ -35,6 +35,7 @@ def _classify(args: argparse.Namespace) -> int:
     context = load_context()
     rules = effective_rules(context.paths.config_dir)
     unknown = context.settings.unknown_command_tier
+    own = hitl_paths(context.paths)  # hitl's own configuration, data and state: writing there is DESTRUCTIVE
 
     def emit(result: Classification) -> None:
         if args.json:
@@ -54,10 +55,10 @@ def _classify(args: argparse.Namespace) -> int:
                 else:
                     tell(shown_line(f"hitl: line {number}: {problem}"))
                 continue
-            emit(classify(command, rules=rules, unknown_tier=unknown))
+            emit(classify(command, rules=rules, unknown_tier=unknown, critical_paths=own))
         return 0
     for command in args.commands:
-        emit(classify(command, rules=rules, unknown_tier=unknown))
+        emit(classify(command, rules=rules, unknown_tier=unknown, critical_paths=own))
     return 0
 
 
@@ -82,4 +83,5 @@ def _human(result: Classification) -> Shown:
         lines.append(shown_line(f"  effect:   {result.consequence}"))
     if result.tier.value > 0:
         lines.append(shown_line("  capture:  " + (", ".join(result.capture) if result.capture else "NO ROLLBACK")))
+    lines += [shown_line(f"  lowered:  {who}") for who in result.lowered_by]
     return shown_join("\n", lines)

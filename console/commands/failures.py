@@ -6,6 +6,8 @@ catch core errors themselves. The statuses:
 - 2: hitl could not do what was asked (usage, configuration, hosts.toml, the memory store, an unknown host or
   rollback key);
 - 3: the command was refused or rejected and did not run (`exec`, `rollback`);
+- 4: a READ tried to change something and its confinement stopped it (a classifier miss, `exec`): nothing of it
+  persisted, whatever the command's own exit status was;
 - 124: the command timed out;
 - 130: interrupted (Ctrl-C);
 - 255: the host could not be reached, or the connection was lost.
@@ -22,6 +24,7 @@ from console.core.textsafe import shown_line
 
 EXIT_FAILURE = 2
 EXIT_REFUSED = 3
+EXIT_CLASSIFIER_MISS = 4
 EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
 EXIT_UNREACHABLE = 255

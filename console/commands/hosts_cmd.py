@@ -10,6 +10,7 @@ from typing import Any
 
 from console.commands.out import say, tell
 from console.commands.terminal import terminal_trust_prompt
+from console.core.config import load_settings
 from console.core.hosts import InventoryHosts, open_hosts
 from console.core.paths import resolve_paths
 from console.core.textsafe import shown_line
@@ -19,7 +20,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("hosts", help="list known hosts; `hosts check [NAME]` tests connections")
     parser.set_defaults(func=_list)
     actions = parser.add_subparsers(dest="hosts_action", metavar="ACTION")
-    check = actions.add_parser("check", help="connect and report reachability, latency, OS and sudo")
+    check = actions.add_parser("check", help="connect and report reachability, latency, OS, sudo and read confinement")
     check.add_argument("name", nargs="?", help="host to check (default: every host)")
     check.add_argument("--timeout", type=float, default=15.0, help="seconds per host (default 15)")
     check.set_defaults(func=_check)
@@ -48,20 +49,22 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    hosts = open_hosts(resolve_paths())
+    paths = resolve_paths()
+    hosts = open_hosts(paths)
     names = [hosts.info(args.name).name] if args.name else hosts.names()
+    policy = load_settings(paths.config_file).read_confinement
     _warn(hosts)
-    reachable = asyncio.run(_check_all(hosts, names, args.timeout))
+    reachable = asyncio.run(_check_all(hosts, names, args.timeout, policy))
     return 0 if all(reachable) else 1
 
 
-async def _check_all(hosts: InventoryHosts, names: list[str], timeout: float) -> list[bool]:
+async def _check_all(hosts: InventoryHosts, names: list[str], timeout: float, policy: str) -> list[bool]:
     reachable = []
     for name in names:
         result = await hosts.probe(
             name, trust_prompt=terminal_trust_prompt, passphrase_prompt=_terminal_passphrase, timeout=timeout
         )
-        for line in result.lines():
+        for line in result.lines(policy):
             say(shown_line(line))
         reachable.append(result.reachable)
     return reachable

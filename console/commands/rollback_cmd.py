@@ -59,7 +59,9 @@ async def _restore(keys: list[str], reason: str) -> int:
         tell(shown_line(f"hitl: not rolled back: {outcome.reason}"))
         return EXIT_REFUSED
     if not outcome.ok:
-        tell(shown_line(f"hitl: rollback failed: {outcome.reason}"))
+        reason = outcome.reason or ""
+        said = reason if reason.startswith("rollback incomplete") else f"rollback failed: {reason}"
+        tell(shown_line(f"hitl: {said}"))
         return 1
     if outcome.rollback_key:
         tell(shown_line(f"rollback key: {outcome.rollback_key}  (undoes this rollback)"))

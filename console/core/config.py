@@ -50,6 +50,7 @@ class Settings:
     capture_size_cap: int = 256 * 1024 * 1024
     unknown_command_tier: Tier = Tier.WRITE
     deny: tuple[str, ...] = ()
+    read_confinement: str = "prefer"
 
 
 # Human-readable descriptions, used by `hitl config show` and the README table.
@@ -67,6 +68,11 @@ DOCUMENTATION: dict[str, str] = {
     "capture_size_cap": "Largest capture taken before a change (size: 512KiB, 256MiB, 1GiB).",
     "unknown_command_tier": "Tier for executables the classifier has no rule for: WRITE or DESTRUCTIVE.",
     "deny": "Regular expressions; a command matching any of them is refused on every host, whatever its tier.",
+    "read_confinement": (
+        "READ commands run confined on their host (read-only mounts, throwaway scratch layers, no privilege "
+        "to change kernel state): prefer (confine where the host can, else run as before and mark the host), "
+        "require (a READ on a host that cannot confine asks like a WRITE) or off."
+    ),
 }
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -162,6 +168,16 @@ def parse_patterns(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+READ_CONFINEMENT_POLICIES = ("prefer", "require", "off")
+
+
+def parse_read_confinement(value: object) -> str:
+    policy = value.strip().lower() if isinstance(value, str) else ""
+    if policy not in READ_CONFINEMENT_POLICIES:
+        raise ValueError(f"must be prefer, require or off, got {value!r}")
+    return policy
+
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "theme": parse_name,
     "model": parse_name,
@@ -176,6 +192,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "capture_size_cap": parse_size,
     "unknown_command_tier": parse_unknown_tier,
     "deny": parse_patterns,
+    "read_confinement": parse_read_confinement,
 }
 assert set(_PARSERS) == {f.name for f in fields(Settings)} == set(DOCUMENTATION)
 

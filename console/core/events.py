@@ -7,6 +7,10 @@ Events are frozen records, emitted on the event loop, synchronously, in the orde
 - `StepStarted`, `OutputLines`, `ActionFinished`: one action's life (the host pane; the CLI prints the output);
   every action that is opened is closed by exactly one `ActionFinished`;
 - `PlanChanged`: a plan's state (the plan pane);
+- `ReadConfinementChanged`: how READs run on a host became known or changed (the status bar marks the current
+  host when they are not confined);
+- `ClassifierMiss`: a confined READ tried to change something (the host pane, the chat, the offer to run it
+  again as WRITE); sent right after the `ActionFinished` of that action;
 - `Notice`: something the operator should read (the chat and a toast; the CLI ignores it).
 
 A sink must be quick and must not raise: `OutputLines` arrives once per line of output. The console's adapter
@@ -59,6 +63,8 @@ class StepStarted:
     tier: Tier
     plan_id: str | None = None
     index: int | None = None
+    confinement: str | None = None
+    """For a READ: `confined: MODE` or `not confined: WHY` (see `Outcome.confinement`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,36 @@ class PlanChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadConfinementChanged:
+    """How READs run on `host`, said when first learnt and whenever it changes (a new connection may differ)."""
+
+    host: str
+    confined: bool
+    label: str
+    """The host's mode (`mount namespace`, ...), why there is none (`none: REASON`), or `off` (the config)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierMiss:
+    """A READ ran confined and tried to change something: the classifier misread it. Nothing of it persisted;
+    it is recorded and chained as a classifier miss, and may be run again as WRITE (`Session.rerun_as_write`)."""
+
+    outcome: Outcome
+
+    @property
+    def host(self) -> str:
+        return self.outcome.host
+
+    @property
+    def command(self) -> str:
+        return self.outcome.command
+
+    @property
+    def attempted(self) -> tuple[str, ...]:
+        return self.outcome.attempted
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     message: str
     severity: Literal["information", "warning", "error"] = "information"
@@ -95,6 +131,8 @@ SessionEvent = (
     | OutputLines
     | ActionFinished
     | PlanChanged
+    | ReadConfinementChanged
+    | ClassifierMiss
     | Notice
 )
 

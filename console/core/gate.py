@@ -63,14 +63,20 @@ def drift(reviewed: ReviewSubject, current: ReviewSubject) -> list[str]:
         before, after = getattr(reviewed, name), getattr(current, name)
         if before != after:
             changes.append(f"{name} changed from {before!r} to {after!r}")
-    for target in sorted(set(reviewed.target_checksums) | set(current.target_checksums)):
-        before = reviewed.target_checksums.get(target, ABSENT)
-        after = current.target_checksums.get(target, ABSENT)
-        if before != after:
+    before_all, after_all = reviewed.target_checksums, current.target_checksums
+    for target in sorted(set(before_all) | set(after_all)):
+        if target not in after_all:
+            changes.append(f"{target} is no longer part of what the command would touch (it was reviewed)")
+        elif target not in before_all:
+            changes.append(f"{target} is now part of what the command would touch (it was not reviewed)")
+        elif before_all[target] != after_all[target]:
+            before, after = before_all[target], after_all[target]
             if before == ABSENT:
                 changes.append(f"{target} appeared since it was reviewed")
             elif after == ABSENT:
                 changes.append(f"{target} disappeared since it was reviewed")
+            elif before.split(" ")[0] == after.split(" ")[0]:
+                changes.append(f"{target}: its type, mode or owner changed since it was reviewed")
             else:
                 changes.append(f"{target} changed since it was reviewed (sha256 {before[:12]} -> {after[:12]})")
     return changes

@@ -78,6 +78,9 @@ class InventoryHosts:
     def all(self) -> list[HostInfo]:
         return [host_info(spec) for spec in self.inventory.all()]
 
+    def ready(self, name: str) -> bool:
+        return name in self._open or self._spec(name).is_local
+
     async def transport(self, name: str) -> Transport:
         if name not in self._open:
             self._open[name] = self._connect(self._spec(name))
@@ -91,8 +94,8 @@ class InventoryHosts:
         passphrase_prompt: PassphrasePrompt | None = None,
         timeout: float = 15.0,
     ) -> ProbeResult:
-        """Connect to `name` afresh and report reachability, latency, OS and passwordless sudo; never raises for
-        an unreachable or untrusted host."""
+        """Connect to `name` afresh and report reachability, latency, OS, passwordless sudo and read confinement;
+        never raises for an unreachable or untrusted host."""
         return await probe_host(
             self._spec(name),
             self.paths,

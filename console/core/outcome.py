@@ -73,7 +73,8 @@ class Status(StrEnum):
 
     DONE = "done"
     FAILED = "failed"
-    """It ran and did not succeed (non-zero exit, timeout, lost connection), or a restore failed."""
+    """It ran and did not succeed (non-zero exit, timeout, lost connection, a READ that tried to change something
+    and was stopped by its confinement), or a restore failed."""
     REJECTED = "rejected"
     REFUSED = "refused"
     """It did not run: policy, an unreachable host, a failed capture, drift, a refused decision."""
@@ -107,10 +108,20 @@ class Outcome:
     plan_id: str | None = None
     index: int | None = None
     """The step's number in its plan."""
+    confinement: str | None = None
+    """For a READ that ran: `confined: MODE`, or `not confined: WHY` (no mode on the host, or
+    `read_confinement = off`). None for WRITE and DESTRUCTIVE, which are never confined."""
+    attempted: tuple[str, ...] = ()
+    """A caught classifier miss: what the confined READ tried to change, one line each (`modified PATH
+    (discarded)`, `denied: MESSAGE`). Nothing of it persisted."""
 
     @property
     def tier(self) -> Tier:
         return self.classification.tier
+
+    @property
+    def caught_miss(self) -> bool:
+        return bool(self.attempted)
 
     @property
     def ran(self) -> bool:

@@ -12,6 +12,7 @@ Every change of a plan's state is a method here; the plan flow calls them and se
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from console.core.classify.model import Classification
@@ -19,7 +20,9 @@ from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult
 from console.core.views import PlanView, StepStatus, StepView
 
-__all__ = ["Plan", "PlanStep", "StepStatus"]
+__all__ = ["MISS_NOTE", "Plan", "PlanStep", "StepStatus"]
+
+MISS_NOTE = "it ran as READ and tried to change something; confinement discarded it (a classifier miss)"
 
 
 @dataclass
@@ -93,6 +96,12 @@ class Plan:
 
     # --- state changes -----------------------------------------------------------------------------------
 
+    def reclassify(self, change: Callable[[Classification], Classification]) -> None:
+        """Before anything ran: each step's classification changed (READ steps asked like WRITE, where the host
+        cannot confine them and the configuration requires it)."""
+        for step in self.steps:
+            step.classification = change(step.classification)
+
     def start(self, step: PlanStep) -> None:
         step.status = StepStatus.RUNNING
 
@@ -104,6 +113,8 @@ class Plan:
         elif not result.ok:
             reason = f"exit status {result.exit_status}" if result.ended is Ended.EXITED else result.ended.value
             self.stop_after(step, StepStatus.FAILED, reason)
+        elif result.confinement is not None and result.confinement.tried_to_change:
+            self.stop_after(step, StepStatus.FAILED, MISS_NOTE)
         else:
             step.status = StepStatus.DONE
 

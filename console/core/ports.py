@@ -49,13 +49,27 @@ class Store(Protocol):
         rule_id: str | None = None,
     ) -> None: ...
 
+    def record_reclassified(self, action_id: int, *, tier: str, reasons: Sequence[str]) -> None: ...
+
     def record_skipped(self, action_id: int, *, reason: str) -> None: ...
 
     def record_start(self, action_id: int) -> None: ...
 
     def record_finish(
-        self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
+        self,
+        action_id: int,
+        *,
+        exit_status: int | None,
+        ended: str,
+        output: str,
+        rollback_key: str | None,
+        confinement: str | None = None,
+        attempted: Sequence[str] = (),
     ) -> None: ...
+
+    def record_interrupted(self, action_id: int, *, reason: str) -> None: ...
+
+    def action(self, action_id: int) -> ActionRecord | None: ...
 
     def actions(self, host: str | None = None, since: float | None = None, limit: int = 100) -> list[ActionRecord]: ...
 
@@ -78,6 +92,14 @@ class Store(Protocol):
     def rollback_points(self, host: str | None = None, include_expired: bool = True) -> list[RollbackPoint]: ...
 
     def set_rollback_status(self, key: str, status: str) -> None: ...
+
+    def acquire_rollback_lock(self, keys: Sequence[str], *, token: str) -> str | None:
+        """Lock `keys` for one rollback (named by `token`) across every process using this store, all or none:
+        None when locked, else a sentence naming who is rolling back one of them. A lock whose holder is gone is
+        taken over. (A team store implements it with its own locks, e.g. PostgreSQL advisory locks.)"""
+        ...
+
+    def release_rollback_lock(self, keys: Sequence[str], *, token: str) -> None: ...
 
     # notes, recall and the model's context
     def add_note(
@@ -106,3 +128,8 @@ class Hosts(Protocol):
     def names(self) -> list[str]: ...
 
     async def transport(self, name: str) -> Transport: ...
+
+    def ready(self, name: str) -> bool:
+        """Whether `transport(name)` connects nowhere new (its transport is open, or it is this machine), so
+        nothing (a trust prompt, a slow login) happens by asking for it."""
+        ...

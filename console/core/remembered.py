@@ -25,6 +25,7 @@ an older hitl) covers nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -216,13 +217,24 @@ class RememberedApprovals:
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise RememberError(f"{self.store_file}: remembered approvals cannot be read: {error}") from None
 
-    def _save(self) -> None:
-        make_private_dir(self.store_file.parent)
-        data = [{**asdict(rule), "tier": rule.tier.name} for rule in self._persistent]
-        fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")  # created 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1)
-        os.replace(temp, self.store_file)
+    def _save(self, rules: list[RememberedApproval]) -> None:
+        """Write `rules` as the persistent ones, atomically; they are kept in memory only once written. Raises
+        `RememberError` naming the file when it cannot be written (a full disk, a read-only directory)."""
+        data = [{**asdict(rule), "tier": rule.tier.name} for rule in rules]
+        temp: str | None = None
+        try:
+            make_private_dir(self.store_file.parent)
+            fd, temp = tempfile.mkstemp(dir=self.store_file.parent, prefix=".remembered-")  # created 0600
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=1)
+            os.replace(temp, self.store_file)
+        except OSError as error:
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+            reason = error.strerror or str(error)
+            raise RememberError(f"{self.store_file}: remembered approvals cannot be written: {reason}") from None
+        self._persistent = rules
 
     def add(
         self,
@@ -265,8 +277,7 @@ class RememberedApprovals:
         if lifetime is Lifetime.SESSION:
             self._session.append(rule)
         else:
-            self._persistent.append(rule)
-            self._save()
+            self._save([*self._persistent, rule])
         return rule
 
     def active(self, now: float) -> list[RememberedApproval]:
@@ -275,11 +286,10 @@ class RememberedApprovals:
 
     def revoke(self, rule_id: str) -> bool:
         before = len(self._session) + len(self._persistent)
-        self._session = [r for r in self._session if r.id != rule_id]
         kept = [r for r in self._persistent if r.id != rule_id]
         if len(kept) != len(self._persistent):
-            self._persistent = kept
-            self._save()
+            self._save(kept)
+        self._session = [r for r in self._session if r.id != rule_id]
         return len(self._session) + len(self._persistent) < before
 
     def covering(

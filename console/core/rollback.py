@@ -15,7 +15,7 @@ from console.core.capture.engine import Snapshot
 from console.core.classify.model import Classification, Target
 from console.core.durations import remaining
 from console.core.errors import SessionError
-from console.core.memory.records import RollbackPoint
+from console.core.memory.records import ActionRecord, RollbackPoint
 from console.core.ports import Store
 from console.core.tiers import Tier
 from console.core.views import RollbackView
@@ -57,7 +57,17 @@ def captured_lines(point: RollbackPoint) -> tuple[str, ...]:
         return (f"(the capture record cannot be read: {error!r})",)
 
 
-def view(point: RollbackPoint, now: float) -> RollbackView:
+def decided_words(action: ActionRecord) -> str:
+    """How an action was decided, in the words the timeline shows."""
+    if action.decision == "remembered":
+        return f"remembered {action.rule_id}"
+    if action.decision in ("approved", "rejected"):
+        by = "the operator" if action.decided_by == "operator" else action.decided_by
+        return f"{action.decision} by {by}"
+    return action.decision or "not decided"
+
+
+def view(point: RollbackPoint, now: float, action: ActionRecord | None = None) -> RollbackView:
     return RollbackView(
         key=point.key,
         host=point.host,
@@ -69,6 +79,8 @@ def view(point: RollbackPoint, now: float) -> RollbackView:
         expires_in=expires_in(point, now),
         refusal=refusal(point, now),
         captured=captured_lines(point),
+        proposed_by=action.source if action else "",
+        decided=decided_words(action) if action else "",
     )
 
 
@@ -80,7 +92,7 @@ def restorable(store: Store, host: str | None = None) -> list[RollbackPoint]:
 def views(store: Store, now: float, *, host: str | None = None, restorable_only: bool = False) -> list[RollbackView]:
     """The points as the timeline (every one) and `hitl rollbacks` (restorable ones, unless --all) list them."""
     points = restorable(store, host) if restorable_only else store.rollback_points(host=host)
-    return [view(point, now) for point in points]
+    return [view(point, now, store.action(point.action_id) if point.action_id else None) for point in points]
 
 
 def restorable_points(store: Store, keys: Sequence[str], now: float) -> list[RollbackPoint]:

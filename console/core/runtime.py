@@ -28,6 +28,7 @@ from console.core.outcome import Origin
 from console.core.paths import Paths
 from console.core.ports import Store
 from console.core.private_files import make_private_dir, secure_paths
+from console.core.redact import preload as preload_redaction
 from console.core.rollback import views as rollback_views
 from console.core.session import Session
 from console.core.stores import last_conversation, open_store, remembered_approvals
@@ -36,7 +37,7 @@ from console.core.transport.inventory import load_inventory
 if TYPE_CHECKING:
     from console.core.agent.factory import AgentSelection
 
-__all__ = ["Runtime", "last_conversation", "open_runtime", "rollback_views"]
+__all__ = ["Runtime", "last_conversation", "open_runtime", "preload_redaction", "rollback_views"]
 
 AUDIT_EXPORTS = "audit-exports"
 

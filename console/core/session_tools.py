@@ -34,18 +34,41 @@ def _command_result(outcome: Outcome, *, is_error: bool) -> ToolResult:
         notes.append(f"NO ROLLBACK: {outcome.no_rollback}")
     if outcome.edited_from:
         notes.append(f"the operator edited your command from: {outcome.edited_from}")
+    short = list(notes)
+    if outcome.attempted:
+        short.append(f"classifier miss: it tried {len(outcome.attempted)} change(s), none persisted; offered as WRITE")
+        notes.append(miss_note(outcome.attempted))
+    elif outcome.confinement and not outcome.confinement.startswith("confined"):
+        short.append(outcome.confinement)
+    if outcome.confinement:
+        notes.append(f"read confinement: {outcome.confinement}")
     facts: dict[str, Any] = {
         "tier": outcome.tier,
         "decision": outcome.decision.value,
         "exit_status": result.exit_status if result else None,
         "rollback_key": outcome.rollback_key,
         "reason": redact(outcome.reason) if outcome.reason else None,
-        "note": "\n".join(notes) or None,
     }
     output = _output(result) if result is not None else None
     return ToolResult(
-        format_command_result(**facts, output=output), is_error=is_error, summary=command_summary(**facts)
+        format_command_result(**facts, note="\n".join(notes) or None, output=output),
+        is_error=is_error,
+        summary=command_summary(**facts, note="\n".join(short) or None),
     )
+
+
+def miss_note(attempted: Sequence[str]) -> str:
+    """What the model is told about a caught classifier miss; what was attempted is the host's own words, fenced."""
+    return (
+        "CLASSIFIER MISS: hitl ran this as READ, confined on the host, and it tried to change something. Nothing of "
+        "it persisted (the changes were made in a throwaway layer or refused). It is recorded as a classifier miss, "
+        "and the operator was offered to run it again as WRITE, through the approval; do not run it again as a "
+        "READ. What it tried:\n" + untrusted(redact("\n".join(attempted)))
+    )
+
+
+MISS_NOTE = "classifier miss: it tried to change something, nothing persisted"
+"""A plan step's note in the operator's table when it was a caught classifier miss."""
 
 
 def _plan_result(outcome: PlanOutcome) -> ToolResult:
@@ -67,7 +90,13 @@ def _plan_result(outcome: PlanOutcome) -> ToolResult:
             if step.rollback_key:
                 lines.append(f"rollback key: {step.rollback_key}")
             lines.append(untrusted(_output(step.result)))
-    is_error = outcome.decision in {Verdict.REJECTED, Verdict.REFUSED}
+        closed = next((o for o in outcome.outcomes if o.index == step.index), None)
+        if closed is not None and closed.confinement:
+            lines.append(f"read confinement: {closed.confinement}")
+        if closed is not None and closed.attempted:
+            lines.append(miss_note(closed.attempted))
+    missed = {o.index for o in outcome.outcomes if o.attempted}
+    is_error = outcome.decision in {Verdict.REJECTED, Verdict.REFUSED} or bool(missed)
     report = Report(
         ("#", "Tier", "Status", "Rollback key", "Command", "Note"),
         tuple(
@@ -77,7 +106,7 @@ def _plan_result(outcome: PlanOutcome) -> ToolResult:
                 step.status.value + (f" ({step.result.exit_status})" if step.result and not step.result.ok else ""),
                 step.rollback_key or "",
                 step.command,
-                step.note or "",
+                "; ".join(filter(None, (step.note, MISS_NOTE if step.index in missed else ""))),
             )
             for step in plan.steps
         ),
@@ -108,7 +137,7 @@ class SessionTools:
                 outcome = await session.run_command(
                     arguments["host"], arguments["command"], purpose=arguments.get("purpose", ""), source=origin
                 )
-                return _command_result(outcome, is_error=outcome.result is None)
+                return _command_result(outcome, is_error=outcome.result is None or outcome.caught_miss)
             case "propose_plan":
                 steps = [(s["command"], s.get("purpose", "")) for s in arguments["steps"]]
                 plan = await session.run_plan(arguments["title"], arguments["host"], steps, source=origin)

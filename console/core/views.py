@@ -99,6 +99,10 @@ class RollbackView:
     """Why it cannot be rolled back now, or None when it can."""
     captured: tuple[str, ...]
     """What was captured, one line each."""
+    proposed_by: str = ""
+    """Who proposed the action that made it, as history names them (`model`, `plan:ID (model)`, ...)."""
+    decided: str = ""
+    """How that action was decided: `approved by the operator`, `remembered RULE`, ..."""
 
     @property
     def expired(self) -> bool:

@@ -69,6 +69,8 @@ if TYPE_CHECKING:
 FALLBACK_THEME = "hitl-dark"
 LONG_COMMAND_SECONDS = 2.0
 """A command that ran at least this long gets a notification when it ends while the operator looks elsewhere."""
+PROBE_GRACE_SECONDS = 5.0
+"""How long closing the console waits for a host's confinement probe to finish."""
 HEAVY_MODULES = ("console.core.runtime", "console.core.session_tools", "console.core.agent.factory")
 
 
@@ -95,6 +97,7 @@ class HitlApp(App[None]):
         Binding("f4", "abort_plan", "Abort plan", id="abort_plan"),
         Binding("ctrl+t", "timeline", "Rollbacks", id="timeline"),
         Binding("ctrl+o", "hosts", "Hosts", id="hosts"),
+        Binding("ctrl+g", "rerun_as_write", "Run as WRITE", id="rerun_as_write"),
     ]
     COMMANDS = App.COMMANDS | {_hitl_commands}
 
@@ -135,6 +138,10 @@ class HitlApp(App[None]):
         """The session's event sink (made when the session opens)."""
         self._turn: Worker[None] | None = None
         self.turns_started = 0
+        self.read_confinement: dict[str, tuple[bool, str]] = {}
+        """What the session said about each host's READs: (confined, mode or why not)."""
+        self._offer: Outcome | None = None
+        """The last caught classifier miss, offered to run again as WRITE (once)."""
         for spec in catalog.themes.values():
             try:
                 self.register_theme(to_textual_theme(spec))
@@ -201,6 +208,7 @@ class HitlApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self._connect:
             self.call_after_refresh(self._open_session)
+            self.call_after_refresh(self._preload_redaction)
 
     def _theme_changed(self, theme: Theme) -> None:
         """Draw what carries the theme's colours again, and keep the choice for the next start."""
@@ -239,6 +247,14 @@ class HitlApp(App[None]):
         return self.main_screen.query_one(StatusBar)
 
     # --- opening the session -------------------------------------------------------------------------------
+
+    @work(group="preload", thread=True, exit_on_error=False)
+    def _preload_redaction(self) -> None:
+        """Import the secret detector library (about 0.2 s) in a thread after the first frame, so the first
+        message or output redacted does not pay for it."""
+        from console.core import runtime
+
+        runtime.preload_redaction()
 
     @work(group="startup", exit_on_error=False)
     async def _open_session(self) -> None:
@@ -282,7 +298,13 @@ class HitlApp(App[None]):
             await self.chat.add_notice(selection.notice)
 
     async def on_unmount(self) -> None:
-        """Close the runtime this app opened (one handed in from outside belongs to whoever opened it)."""
+        """Close the runtime this app opened (one handed in from outside belongs to whoever opened it), after
+        letting a confinement probe still running finish: cancelled, its process would outlive the loop."""
+        probes = [w for w in self.workers if w.group == "confinement" and not w.is_finished]
+        if probes:
+            waiting = asyncio.gather(*(w.wait() for w in probes), return_exceptions=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiting, PROBE_GRACE_SECONDS)
         if self._opened is not None:
             runtime, self._opened = self._opened, None
             await runtime.close()
@@ -406,8 +428,8 @@ class HitlApp(App[None]):
         match message.event:
             case core.OutputLines(stream=stream, lines=lines):
                 self.host_pane.add_lines(stream, lines)
-            case core.StepStarted(host=host, command=command, tier=tier):
-                self.host_pane.begin(host, command, tier.name)
+            case core.StepStarted(host=host, command=command, tier=tier, confinement=confinement):
+                self.host_pane.begin(host, command, tier.name, confinement)
             case core.ActionFinished(outcome=outcome):
                 self._action_finished(outcome)
             case core.PlanChanged(plan=plan):
@@ -415,6 +437,16 @@ class HitlApp(App[None]):
                 self.refresh_bindings()
             case core.CurrentHostChanged(host=host):
                 status.host, status.labels = host.name, host.labels
+                known = self.read_confinement.get(host.name)
+                status.unconfined = known is not None and not known[0]
+                if known is None:
+                    self._learn_confinement(host.name)
+            case core.ReadConfinementChanged(host=host, confined=confined, label=label):
+                self.read_confinement[host] = (confined, label)
+                if host == status.host:
+                    status.unconfined = not confined
+            case core.ClassifierMiss(outcome=outcome):
+                self._offer_write(outcome)
             case core.ReadOnlyChanged(read_only=read_only):
                 status.read_only = read_only
             case core.StatsChanged(summary=summary):
@@ -424,6 +456,30 @@ class HitlApp(App[None]):
             case core.Notice(message=text, severity=severity):
                 self.call_later(self.chat.add_notice, text, severity)
                 toast(self, shown(text), severity=severity)
+
+    @work(group="confinement", exit_on_error=False)
+    async def _learn_confinement(self, host: str) -> None:
+        """Ask the session how `host`'s READs run, if that needs no new connection (a host not connected yet is
+        learnt at its first command, so picking it brings up no trust dialog); the answer arrives as
+        `ReadConfinementChanged`."""
+        from console.core.errors import HitlError
+
+        if self.runtime is not None:
+            with contextlib.suppress(HitlError):
+                await self.runtime.session.read_confinement(host, connect=False)
+
+    def _offer_write(self, miss: Outcome) -> None:
+        """A caught classifier miss: say what it tried in the host pane, and offer to run it again as WRITE."""
+        key = dict(self.settings.keymap).get("rerun_as_write", "ctrl+g")
+        self.host_pane.add_notes(
+            [
+                "⚠ classifier miss: this READ tried to change something; nothing of it persisted:",
+                *(f"  {line}" for line in miss.attempted),
+                f"  {key} runs it again as WRITE (the approval dialog comes first)",
+            ]
+        )
+        self._offer = miss
+        self.refresh_bindings()
 
     def _action_finished(self, outcome: Outcome) -> None:
         """A command that ran (or was stopped while running) ends its block in the output pane."""
@@ -472,6 +528,8 @@ class HitlApp(App[None]):
             return True if self.runtime is not None else None
         if action == "abort_plan":
             return True if self.runtime is not None and self.runtime.session.plan_running else None
+        if action == "rerun_as_write":
+            return True if self._offer is not None and not self.turn_running else None
         return True
 
     def action_help(self) -> None:
@@ -489,6 +547,27 @@ class HitlApp(App[None]):
             self.push_screen(HelpScreen.for_screen(self.screen, "the main screen", sections))
         else:
             self.push_screen(HelpScreen.for_screen(self.screen, getattr(self.screen, "HELP_TITLE", "this screen")))
+
+    def action_rerun_as_write(self) -> None:
+        """Run the last caught classifier miss again as WRITE, through the approval dialog (in the turn's worker
+        group, so Esc stops it and the dialog can be awaited)."""
+        offer, self._offer = self._offer, None
+        if offer is None or self.runtime is None or self.turn_running:
+            return
+        self._turn = self.run_worker(self._rerun(offer), group="turn", exclusive=True, exit_on_error=False)
+        self.refresh_bindings()
+
+    async def _rerun(self, miss: Outcome) -> None:
+        from console.core.errors import HitlError
+
+        assert self.runtime is not None
+        try:
+            outcome = await self.runtime.session.rerun_as_write(miss)
+        except HitlError as error:
+            await self.chat.add_notice(f"Not run again: {error}", "error")
+            return
+        why = f": {outcome.reason}" if outcome.reason else ""
+        await self.chat.add_line(plain(shown_line(f"◂ run again as WRITE: {outcome.status.value}{why}")), "tool-line")
 
     def action_abort_plan(self) -> None:
         """Stop the running plan before its next step (the step that is running finishes)."""

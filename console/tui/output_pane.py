@@ -133,12 +133,14 @@ class HostPane(Vertical):
         log = self.log_widget
         return log.max_scroll_y > 0 and log.scroll_y < log.max_scroll_y - 1
 
-    def begin(self, host: str, command: str, tier: str) -> None:
+    def begin(self, host: str, command: str, tier: str, confinement: str | None = None) -> None:
+        """A step starts; for a READ, `confinement` says how it runs (`confined: MODE`, `not confined: WHY`)."""
         self.flush()
         self._command, self._host = command, host
         self._started = self.clock()
         self.running = True
-        self._buffer.append(f"$ {command}    [{tier} on {host}]")
+        how = f", {confinement}" if confinement else ""
+        self._buffer.append(f"$ {command}    [{tier} on {host}{how}]")
         if self._ticker is None:
             self._ticker = self.set_interval(0.1, self._tick)
         self._tick()
@@ -221,6 +223,12 @@ class HostPane(Vertical):
         self.flush()
         self.query_one("#host-title", Label).update(plain(shown_line(f"{line} — {self._command}")))
         return took
+
+    def add_notes(self, lines: Iterable[str]) -> None:
+        """Lines hitl itself says about the step that ran (a caught classifier miss, with what the host says it
+        tried), after its output; rendered like the output."""
+        self._buffer.extend(lines)
+        self.flush()
 
     def _tick(self) -> None:
         seconds = self.clock() - self._started

@@ -133,11 +133,13 @@ class PlanPane(Vertical):
 
 
 class StatusBar(Static):
-    """Current host and its labels (PROD badge), the mode or model, the read-only lock, approval statistics
-    and pending approvals."""
+    """Current host and its labels (PROD badge), a mark when its READs are not confined, the mode or model, the
+    read-only lock, approval statistics and pending approvals."""
 
     host: reactive[str] = reactive("local")
     labels: reactive[tuple[str, ...]] = reactive(())
+    unconfined: reactive[bool] = reactive(False)
+    """The current host's READs run unconfined (it cannot confine, or `read_confinement = off`)."""
     mode: reactive[str] = reactive("manual")
     read_only: reactive[bool] = reactive(False)
     approvals: reactive[str] = reactive("no approvals yet")
@@ -148,6 +150,8 @@ class StatusBar(Static):
         segments: list[Text] = [plain(shown_line(host))]
         if is_production(self.labels):
             segments.append(line(shown(" "), (shown(" PROD "), "bold white on red")))
+        if self.unconfined:
+            segments.append(line(shown(" "), (shown(" READS NOT CONFINED "), "bold black on yellow")))
         segments.append(plain(shown_line(f" │ mode: {self.mode} │ ")))
         if self.read_only:
             segments.append(plain(shown(" READ-ONLY "), "bold black on yellow"))

@@ -169,14 +169,15 @@ def test_story_deploy_the_updated_nginx_config(
     live.mkdir(parents=True)
     (site / "new.conf").write_text("server { listen 8080; }\n")
     (live / "nginx.conf").write_text("server { listen 80; }\n")
-    service = site / "reload.sh"
-    service.write_text(f"#!/bin/sh\n# stand-in for nginx -s reload\necho reloaded >> {live}/reload.log\n")
+    # The stand-in for `nginx -s reload` is written inline: a script file under /tmp (where pytest keeps
+    # tmp_path) is code from a place anyone can write to, which the classifier calls DESTRUCTIVE.
+    reload = f"sh -c 'echo reloaded >> {live}/reload.log'"
 
     def plan(source: Path) -> dict[str, Any]:
         steps = [
             {"command": f"grep -c server {site}/new.conf", "purpose": "test the new config"},
             {"command": f"cp {source} {live}/nginx.conf", "purpose": "install it"},
-            {"command": f"sh {service}", "purpose": "reload nginx"},
+            {"command": reload, "purpose": "reload nginx"},
         ]
         return {
             "content": [

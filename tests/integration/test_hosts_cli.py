@@ -39,6 +39,16 @@ def test_hosts_check_reports_a_reachable_host(hitl_home: Path, sshd: SshdServer)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "box: reachable, round trip" in done.stdout
     assert "os: " in done.stdout and "passwordless sudo: " in done.stdout
+    expected = "mount namespace" if os.geteuid() == 0 else "user namespace"
+    assert f"  read confinement: {expected}" in done.stdout.splitlines()[3:]
+
+
+def test_hosts_check_names_the_policy_when_confinement_is_off(hitl_home: Path) -> None:
+    (hitl_home / "config.toml").write_text('read_confinement = "off"\n')
+    done = hitl(hitl_home, "hosts", "check", "local")
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = next(line for line in done.stdout.splitlines() if "read confinement:" in line)
+    assert line.endswith("(not used: read_confinement = off)")
 
 
 def test_hosts_check_fails_for_unreachable_and_untrusted_hosts(

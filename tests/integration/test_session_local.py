@@ -487,7 +487,7 @@ async def test_a_restore_that_fails_half_way_is_failed_and_can_be_undone(
     flaky = FlakyTransport()
     rt = make_runtime(ScriptedApprover(approve, approve), transport=flaky)
     outcome = await rt.session.run_command("local", f"sed -i s/a/b/ {target}")
-    flaky.failing = {"tar_in"}
+    flaky.failing = {"restore"}
     undo = await rt.session.rollback([outcome.rollback_key or ""])
     point = rt.memory.rollback_point(outcome.rollback_key or "")
     action = rt.memory.actions()[0]
@@ -593,6 +593,6 @@ async def test_a_command_stopped_while_running_is_closed_as_interrupted_at_once(
     with pytest.raises(asyncio.CancelledError):
         await task
     action = rt.memory.actions()[0]
-    assert (action.state, action.ended) == ("finished", "cancelled")
+    assert (action.state, action.ended) == ("interrupted", "cancelled")
     closed = [e.outcome for e in events if isinstance(e, ActionFinished)]
     assert [o.status.value for o in closed] == ["interrupted"]

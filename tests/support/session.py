@@ -127,9 +127,10 @@ def tree_state(root: Path) -> dict[str, tuple[object, ...]]:
 
 
 class FlakyTransport(LocalTransport):
-    """The local host failing the way a remote one does: tar streams that raise `TransportError`, and a host
-    that stops answering (every later command ends CONNECTION_LOST) once a given command has run. `failing`
-    can be changed while the test runs (healthy for the change, failing for the rollback)."""
+    """The local host failing the way a remote one does: a capture's tar stream that raises `TransportError`
+    (`tar_out`), a restore that the host refuses (`restore`: a read-only file system), and a host that stops
+    answering (every later command ends CONNECTION_LOST) once a given command has run. `failing` can be changed
+    while the test runs (healthy for the change, failing for the rollback)."""
 
     def __init__(self, *, failing: Sequence[str] = (), down_after: str | None = None) -> None:
         super().__init__("local")
@@ -140,6 +141,8 @@ class FlakyTransport(LocalTransport):
     async def run(self, command: str, **options: object) -> RunResult:  # type: ignore[override]
         if self.down:
             return RunResult(None, "", "", 0.0, Ended.CONNECTION_LOST, error="connection to host 'local' was lost")
+        if "restore" in self.failing and ".hitl-restore." in command:
+            return RunResult(2, "", "tar: x: Cannot open: Read-only file system", 0.0, Ended.EXITED)
         result = await super().run(command, **options)  # type: ignore[arg-type]
         if command == self.down_after:
             self.down = True
@@ -150,8 +153,3 @@ class FlakyTransport(LocalTransport):
             raise TransportError(f"tar of {', '.join(paths)} failed on host 'local': Permission denied")
         async for chunk in super().tar_out(paths):
             yield chunk
-
-    async def tar_in(self, chunks: AsyncIterator[bytes], *, directory: str = "/") -> None:
-        if "tar_in" in self.failing:
-            raise TransportError(f"extracting into {directory} failed on host 'local': Read-only file system")
-        await super().tar_in(chunks, directory=directory)

@@ -60,6 +60,8 @@ async def dialog(pilot: Pilot[None]) -> ApprovalScreen:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApprovalScreen))
     screen = pilot.app.screen
     assert isinstance(screen, ApprovalScreen)
+    # Mounted first: a key pressed before the dialog's Mount event counts as typed ahead and is dropped.
+    await wait_for(pilot, lambda: screen.opened_at != float("inf"))
     await wait_for(pilot, lambda: screen.blocker() is None or bool(screen.challenged_steps))
     return screen
 

@@ -239,7 +239,7 @@ async def test_esc_on_a_running_command_ends_it_and_records_it_interrupted_at_on
         assert "interrupted" in str(app.query_one("#host-title", Static).render())
         assert app.runtime is not None
         action = app.runtime.memory.actions()[0]
-        assert (action.command, action.state, action.ended) == ("sleep 30", "finished", "cancelled")
+        assert (action.command, action.state, action.ended) == ("sleep 30", "interrupted", "cancelled")
 
 
 async def test_files_made_private_at_start_up_are_said_once(console_app, hitl_home: Path) -> None:

@@ -302,6 +302,7 @@ async def test_check_connectivity_asks_trust_for_an_unknown_key_and_reports(
         report = str(detail.render())
         assert "fresh: reachable, round trip" in report
         assert "os: " in report and "passwordless sudo: " in report
+        assert "read confinement: mount namespace" in report
         assert known_hosts_line(server) in paths.known_hosts_file.read_text()
 
         await pilot.press("down")

@@ -18,7 +18,7 @@ def test_json_for_each_argument(capsys: pytest.CaptureFixture[str]) -> None:
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["tier"] for line in lines] == ["DESTRUCTIVE", "READ"]
     assert set(lines[0]) >= {"tier", "reasons", "targets", "consequence", "capture"}
-    assert lines[0]["targets"] == [{"kind": "path", "value": "build"}]
+    assert lines[0]["targets"] == [{"kind": "path", "value": "build", "cwd": "", "cwd_known": True}]
 
 
 def test_human_output_says_no_rollback(capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,3 +64,22 @@ def test_entry_point_runs_as_a_process(hitl_home: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["tier"] == "DESTRUCTIVE"
+
+
+def test_hitls_own_directories_are_critical(hitl_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI passes the session's own directories (here under HITL_HOME) as critical paths."""
+    assert main(["classify", "--json", f"echo x > {hitl_home}/hosts.toml", f"cp x {hitl_home}/data/", "ls"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["tier"] for line in lines] == ["DESTRUCTIVE", "DESTRUCTIVE", "READ"]
+
+
+def test_human_output_names_the_user_rule_that_lowered(hitl_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = hitl_home / "rules"
+    rules.mkdir()
+    (rules / "make.toml").write_text('[[rule]]\ncommand = "make"\ntier = "READ"\ndoes = "builds"\nlower = true\n')
+    assert main(["classify", "make"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("READ")
+    assert "lowered:  the user rule 'make'" in out and "from WRITE to READ" in out
+    assert main(["classify", "--json", "make"]) == 0
+    assert "make.toml" in json.loads(capsys.readouterr().out)["lowered_by"][0]

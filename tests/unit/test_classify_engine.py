@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from console.core.classify import Target, classify
-from console.core.classify.parse import expand_braces, parse_script
+from console.core.classify.parse import parse_script
+from console.core.classify.words import expand_braces
 from console.core.tiers import Tier
 
 
@@ -91,7 +92,7 @@ def test_reason_names_the_command_and_what_it_does() -> None:
         ("psql -d app -c 'DROP TABLE users'", Tier.DESTRUCTIVE, [Target("postgres", "app.users")], ["pg_dump"]),
         ("mysql app -e 'UPDATE t SET a=1 WHERE id=2'", Tier.WRITE, [Target("mysql", "app.t")], ["mysqldump"]),
         ("mkfs.ext4 /dev/sdb1", Tier.DESTRUCTIVE, [Target("device", "/dev/sdb1")], []),
-        ("dd if=x of=/dev/sda", Tier.DESTRUCTIVE, [], []),
+        ("dd if=x of=/dev/sda", Tier.DESTRUCTIVE, [Target("path", "/dev/sda")], []),
         ("docker rm web", Tier.DESTRUCTIVE, [Target("container", "web")], []),
         ('rm -rf "$DIR"', Tier.DESTRUCTIVE, [Target("path", "$DIR")], []),
         ("echo x > out.txt", Tier.WRITE, [Target("path", "out.txt")], ["files"]),
@@ -139,7 +140,9 @@ def test_sql_is_tiered_by_its_statements(command: str, tier: Tier) -> None:
         ("perl -ne 'print if /x/' f", Tier.READ),
         ('node -e \'require("child_process").execSync("id")\'', Tier.DESTRUCTIVE),
         ("awk '{print $1 > \"out\"}' f", Tier.WRITE),
-        ("awk '{ \"date\" | getline d }' f", Tier.DESTRUCTIVE),
+        ("awk '{ \"date\" | getline d }' f", Tier.READ),  # a literal command is judged like any other
+        ("awk '{ cmd | getline d }' f", Tier.DESTRUCTIVE),  # one built at run time is not
+        ("awk '{ print | \"sh\" }' f", Tier.DESTRUCTIVE),  # the data it prints is run
         ("sed -e 's/a/b/w out' f", Tier.WRITE),
         ("find . -delete", Tier.DESTRUCTIVE),
         ("find . -name x -exec ls {} +", Tier.READ),

@@ -50,10 +50,47 @@ examples = ["deployctl list"]
     assert classify("deployctl list").tier == Tier.WRITE  # unknown without the user file
 
 
-def test_user_rule_overrides_a_shipped_one(tmp_path: Path) -> None:
-    user = write(tmp_path / "make.toml", '[[rule]]\ncommand = "make"\ntier = "READ"\ndoes = "only builds here"\n')
-    assert classify("make", rules=load_rules([user])).tier == Tier.READ
+def test_user_rule_may_raise_a_shipped_tier(tmp_path: Path) -> None:
+    user = write(tmp_path / "ls.toml", '[[rule]]\ncommand = "ls"\ntier = "DESTRUCTIVE"\ndoes = "lists secrets"\n')
+    result = classify("ls -la", rules=load_rules([user]))
+    assert result.tier == Tier.DESTRUCTIVE
+    assert result.lowered_by == ()
+
+
+def test_lowering_a_shipped_tier_needs_lower_true(tmp_path: Path) -> None:
+    """A dropped-in rule file must not be able to make `rm` READ: without `lower = true` the shipped tier
+    stands (and the reason says why); with it, the lowering is named in the verdict."""
+    quiet = write(tmp_path / "a.toml", '[[rule]]\ncommand = "rm"\ntier = "READ"\ndoes = "only cleans up"\n')
+    result = classify("rm -rf build", rules=load_rules([quiet]))
+    assert result.tier == Tier.DESTRUCTIVE
+    assert any("lowering needs `lower = true`" in reason for reason in result.reasons), result.reasons
+    assert result.lowered_by == ()
+    loud = write(
+        tmp_path / "b.toml", '[[rule]]\ncommand = "make"\ntier = "READ"\ndoes = "only builds here"\nlower = true\n'
+    )
+    lowered = classify("make", rules=load_rules([loud]))
+    assert lowered.tier == Tier.READ
+    assert len(lowered.lowered_by) == 1
+    assert "user rule 'make'" in lowered.lowered_by[0] and "b.toml" in lowered.lowered_by[0]
+    assert "from WRITE to READ" in lowered.lowered_by[0]
     assert classify("make").tier == Tier.WRITE
+
+
+def test_user_rule_may_declare_an_unknown_command_read(tmp_path: Path) -> None:
+    user = write(tmp_path / "tool.toml", '[[rule]]\ncommand = "inhouse-report"\ntier = "READ"\ndoes = "prints"\n')
+    assert classify("inhouse-report --since 1d", rules=load_rules([user])).tier == Tier.READ
+    assert classify("inhouse-report --since 1d").tier == Tier.WRITE
+
+
+def test_user_files_cannot_quietly_lower_policy_or_verbs(tmp_path: Path) -> None:
+    neutral = write(tmp_path / "n.toml", '[paths]\nneutral = ["/etc/passwd"]\n')
+    with pytest.raises(RuleError, match="lower = true"):
+        load_rules([neutral])
+    verbs = write(tmp_path / "v.toml", '[verbs]\nread = ["delete"]\n')
+    with pytest.raises(RuleError, match="lower = true"):
+        load_rules([verbs])
+    raised = write(tmp_path / "c.toml", '[paths]\ncritical = ["/srv/app/secrets/*"]\n')
+    assert classify("echo x > /srv/app/secrets/k", rules=load_rules([raised])).tier == Tier.DESTRUCTIVE
 
 
 def test_contradicted_example_is_refused_with_file_rule_and_example(tmp_path: Path) -> None:

@@ -112,3 +112,19 @@ def test_without_hitl_home_platformdirs_decide(tmp_path: Path) -> None:
     assert "hitl" in str(paths.config_dir)
     assert "hitl" in str(paths.data_dir)
     assert paths.config_dir != paths.data_dir
+
+
+def test_read_confinement_defaults_to_prefer_and_takes_the_three_policies(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "absent.toml", environ={}).read_confinement == "prefer"
+    config = write(tmp_path / "config.toml", 'read_confinement = "Require"\n')
+    assert load_settings(config, environ={}).read_confinement == "require"
+    assert load_settings(config, environ={"HITL_READ_CONFINEMENT": "off"}).read_confinement == "off"
+
+
+@pytest.mark.parametrize("value", ['"sometimes"', '""', "true", "1"])
+def test_read_confinement_refuses_anything_else(tmp_path: Path, value: str) -> None:
+    config = write(tmp_path / "config.toml", f"read_confinement = {value}\n")
+    with pytest.raises(ConfigError, match=r"read_confinement.*prefer, require or off"):
+        load_settings(config, environ={})
+    with pytest.raises(ConfigError, match="HITL_READ_CONFINEMENT"):
+        load_settings(tmp_path / "none.toml", environ={"HITL_READ_CONFINEMENT": "maybe"})

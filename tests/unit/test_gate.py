@@ -75,10 +75,20 @@ def test_drifted_target_is_refused_and_named() -> None:
 
 def test_drift_reports_appeared_and_disappeared() -> None:
     before = subject(target_checksums={"/a": ABSENT, "/b": "1" * 64})
-    after = subject(target_checksums={"/a": "2" * 64})
+    after = subject(target_checksums={"/a": "2" * 64, "/b": ABSENT})
     changes = drift(before, after)
     assert "/a appeared since it was reviewed" in changes
     assert "/b disappeared since it was reviewed" in changes
+
+
+def test_a_different_set_of_targets_is_drift_even_when_none_exists() -> None:
+    # A glob that matched nothing (its literal name, absent) and now matches an absent-then-created file, or a
+    # path that now resolves elsewhere: the set of paths changed. Before, {"/c": absent} -> {} was no drift.
+    before = subject(target_checksums={"/c": ABSENT})
+    after = subject(target_checksums={"/d": ABSENT})
+    changes = drift(before, after)
+    assert "/c is no longer part of what the command would touch (it was reviewed)" in changes
+    assert "/d is now part of what the command would touch (it was not reviewed)" in changes
 
 
 def test_challenges_are_checked_in_core() -> None:

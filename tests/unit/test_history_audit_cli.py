@@ -40,10 +40,10 @@ def test_history_lists_newest_first_with_tier_decision_exit_and_key(hitl_home: P
     _record(hitl_home)
     assert main(["history"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["ID", "WHEN", "HOST", "TIER", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
+    assert lines[0].split() == ["ID", "WHEN", "HOST", "TIER", "SOURCE", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
     assert "DROP TABLE users" in lines[1] and "rejected" in lines[1] and "not run" in lines[1]
     restart = lines[2].split()
-    assert restart[3:7] == ["web1", "WRITE", "approved", "0"] and "rb-7f3a" in restart
+    assert restart[3:8] == ["web1", "WRITE", "model", "approved", "0"] and "rb-7f3a" in restart
 
 
 def test_history_filters_and_json(hitl_home: Path, capsys) -> None:

@@ -1,15 +1,15 @@
 """Capture before a change, restore on rollback: the strategies the classifier names, put together.
 
-Before the operator decides, `plan_capture` works out what would be captured (globs resolved on the host,
-sizes, current checksums for the approval digest) or says in plain words why there will be NO ROLLBACK.
-Right before running, `take_capture` captures it into the local blob store. `restore_snapshot` puts it back
-with each strategy's own tool and verifies; `snapshot_diff` shows what a rollback would change.
+Before the operator decides, `plan_capture` works out what would be captured — the footprint resolved on the
+host (`footprint.py`), sizes, current checksums for the approval digest — and says in plain words, part by
+part, what cannot be rolled back (NO ROLLBACK). Right before running the same is worked out again (globs
+re-expanded, paths re-resolved): a different footprint is drift. `take_capture` captures it into the local
+blob store. `restore_snapshot` puts everything back with each strategy's own tool and reports, per target,
+what is not as captured (nothing: "restored and verified"). Diffs are in `diff.py`.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,21 +23,16 @@ from console.core.capture.databases import (
     restore_dump,
     take_dump,
 )
-from console.core.capture.files import (
-    FilesCaptureError,
-    FilesSnapshot,
-    file_contents,
-    restore_files,
-    take_files,
-)
-from console.core.capture.paths import HostPathError, PathState, describe, resolve, with_link_targets
+from console.core.capture.files import FilesCaptureError, FilesSnapshot, restore_files, take_files
+from console.core.capture.footprint import CriticalCheck, resolve_footprint
+from console.core.capture.names import shown
+from console.core.capture.paths import HostPathError, PathState, describe
 from console.core.capture.system_state import (
     FIREWALL_FILES,
     CrontabSnapshot,
     FirewallSnapshot,
     StateCaptureError,
     UnitSnapshot,
-    read_crontab,
     read_unit,
     restore_crontab,
     restore_firewall,
@@ -56,12 +51,14 @@ data (a deleted blob, a tar over the size cap), and the host failing a file oper
 a file, a connection lost mid-stream). All become a `CaptureError`, so the session records them instead of
 leaving a traceback and an action that never finishes."""
 
+NOTHING_CAPTURABLE = "nothing this command changes can be captured, so it cannot be undone by hitl."
+
 
 class CaptureError(HitlError):
     """Capture or restore failed; the message is for the operator."""
 
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
     value = float(size)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
@@ -76,7 +73,10 @@ class CapturePlan:
 
     command: str
     paths: list[str] = field(default_factory=list)
+    """Physical paths on the host (shown form), outermost only."""
     path_states: dict[str, PathState] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    """A symlink among the paths -> the file a write through it lands in (captured too)."""
     crontabs: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
     firewalls: list[str] = field(default_factory=list)
@@ -84,6 +84,8 @@ class CapturePlan:
     post_commands: list[str] = field(default_factory=list)
     no_rollback: list[str] = field(default_factory=list)
     """Plain-words reasons why (part of) the change cannot be rolled back."""
+    critical: list[str] = field(default_factory=list)
+    """Why the change is DESTRUCTIVE once its paths are resolved on the host (a write landing on /etc/shadow)."""
 
     @property
     def checksums(self) -> dict[str, str]:
@@ -99,9 +101,18 @@ class CapturePlan:
         for path in self.paths:
             state = self.path_states.get(path)
             if state is None or not state.exists:
-                lines.append(f"{path} does not exist yet: a rollback removes it")
+                line = f"{path} does not exist yet: a rollback removes it"
             else:
-                lines.append(f"{state.kind} {path} ({_human_size(state.size)}, mode {state.mode:o})")
+                line = f"{state.kind} {path} ({human_size(state.size)}, mode {state.mode:o})"
+                if state.kind == "symlink" and path in self.links:
+                    line += f", written through to {self.links[path]}"
+                if state.hard_linked:
+                    line += (
+                        f"; one of {state.nlink} hard links: a rollback writes the old content back in place, so "
+                        "every name sees it; if the command replaces this name instead of writing into it, its "
+                        "link to the other names cannot be restored"
+                    )
+            lines.append(line)
         lines += [f"crontab of {user or 'the login user'}" for user in self.crontabs]
         lines += [f"enablement and active state of {unit}" for unit in self.units]
         lines += [f"{tool} rules" for tool in self.firewalls]
@@ -117,32 +128,31 @@ class CapturePlan:
         return "\n".join(parts) if parts else "Nothing to capture."
 
 
-async def plan_capture(classification: Classification, transport: Transport, *, cwd: str, size_cap: int) -> CapturePlan:
-    """Decide what to capture for `classification`; never raises for the operator's sake — problems become
-    NO ROLLBACK lines, which the approval dialog shows before the decision."""
+async def plan_capture(
+    classification: Classification,
+    transport: Transport,
+    *,
+    cwd: str,
+    size_cap: int,
+    critical: CriticalCheck,
+) -> CapturePlan:
+    """Decide what to capture for `classification`, in the session's working directory `cwd` on the host.
+    Never raises for the operator's sake: problems become NO ROLLBACK lines, which the approval dialog shows
+    before the decision. `critical` is the classifier's critical-path predicate, applied to resolved paths."""
     plan = CapturePlan(command=classification.command)
     strategies = set(classification.capture)
-    path_targets = [t.value for t in classification.targets if t.kind == "path"]
-    if not strategies:
-        plan.no_rollback.append("nothing this command changes can be captured, so it cannot be undone by hitl.")
-        return plan
-    if "files" in strategies or "sqlite" in strategies:
-        raw = path_targets + [
-            f"{t.value}{suffix}" for t in classification.targets if t.kind == "sqlite" for suffix in ("", "-wal")
-        ]
+    others = [t for t in classification.targets if t.kind in ("path", "sqlite")]
+    if classification.footprint or others:
         try:
-            plan.paths = await with_link_targets(transport, await resolve(transport, raw, cwd))
-            plan.path_states = await describe(transport, plan.paths)
+            found = await resolve_footprint(classification.footprint, others, transport, cwd=cwd, critical=critical)
         except HostPathError as error:
-            plan.paths, plan.path_states = [], {}
             plan.no_rollback.append(f"the files cannot be captured: {error}.")
-        total = sum(s.size for s in plan.path_states.values() if s.exists)
-        if total > size_cap:
-            plan.no_rollback.append(
-                f"capturing {', '.join(plan.paths)} would take {_human_size(total)}, over the capture size cap of "
-                f"{_human_size(size_cap)}; the files are not captured."
-            )
-            plan.paths, plan.path_states = [], {}
+        else:
+            plan.critical = found.critical
+            plan.no_rollback += found.unknown
+            known = {shown(path): state for path, state in found.states.items()}
+            await _plan_files(plan, transport, found.shown, size_cap, known)
+            plan.links = {shown(link): shown(target) for link, target in found.links.items()}
     if "crontab" in strategies:
         plan.crontabs = [t.value for t in classification.targets if t.kind == "crontab"] or [""]
     if "unit-state" in strategies:
@@ -170,8 +180,41 @@ async def plan_capture(classification: Classification, transport: Transport, *, 
             if not targets:
                 plan.no_rollback.append(f"the database the command changes is not named, so {strategy} cannot run.")
     if not plan.captures_anything and not plan.no_rollback:
-        plan.no_rollback.append("hitl found nothing it can capture for this command.")
+        said = "; ".join(classification.uncaptured)
+        plan.no_rollback.append(f"{NOTHING_CAPTURABLE[:-1]}: {said}." if said else NOTHING_CAPTURABLE)
+    elif classification.uncaptured:
+        plan.no_rollback += [f"{reason} — hitl cannot capture that part." for reason in classification.uncaptured]
     return plan
+
+
+async def _plan_files(
+    plan: CapturePlan, transport: Transport, paths: list[str], size_cap: int, known: dict[str, PathState]
+) -> None:
+    if not paths:
+        return
+    try:
+        states = {p: known[p] for p in paths} if all(p in known for p in paths) else await describe(transport, paths)
+    except HostPathError as error:
+        plan.no_rollback.append(f"the files cannot be captured: {error}.")
+        return
+    kept: list[str] = []
+    over: list[str] = []
+    total = 0
+    for path in paths:  # within the cap as far as it goes; what does not fit is said, part by part
+        size = states[path].size if states[path].exists else 0
+        if total + size <= size_cap:
+            kept.append(path)
+            total += size
+        else:
+            over.append(path)
+    if over:
+        size = sum(states[p].size for p in over)
+        plan.no_rollback.append(
+            f"capturing {', '.join(over)} would take {human_size(size)} more, over the capture size cap of "
+            f"{human_size(size_cap)}; {'it is' if len(over) == 1 else 'they are'} not captured."
+        )
+    plan.paths += kept
+    plan.path_states.update({p: states[p] for p in kept})
 
 
 @dataclass
@@ -191,9 +234,13 @@ class Snapshot:
         return found
 
     @property
+    def files(self) -> list[FilesSnapshot]:
+        return [FilesSnapshot.from_json(item["data"]) for item in self.items if item["strategy"] == "files"]
+
+    @property
     def paths(self) -> list[str]:
-        """The paths the `files` items captured."""
-        return [s["path"] for item in self.items if item["strategy"] == "files" for s in item["data"]["states"]]
+        """The paths the `files` items captured (shown form)."""
+        return [state.path for files in self.files for state in files.states]
 
     def to_json(self) -> dict[str, Any]:
         return {"items": self.items, "post_commands": self.post_commands, "blobs": self.blobs}
@@ -208,7 +255,8 @@ class Snapshot:
             data = item["data"]
             match item["strategy"]:
                 case "files":
-                    lines += [f"{s['path']} ({'absent' if not s['exists'] else s['kind']})" for s in data["states"]]
+                    states = FilesSnapshot.from_json(data).states
+                    lines += [f"{s.path} ({'absent' if not s.exists else s.kind})" for s in states]
                 case "crontab":
                     lines.append(f"crontab of {data['user'] or 'the login user'}")
                 case "unit-state":
@@ -228,7 +276,7 @@ async def take_capture(
     store: BlobStore,
     *,
     size_cap: int,
-    states: Mapping[str, PathState] | None = None,
+    states: dict[str, PathState] | None = None,
 ) -> Snapshot:
     """Capture everything `plan` names. `states`: the paths' state just looked at (the approval re-check), so
     the files are not hashed a second time."""
@@ -259,7 +307,7 @@ def plan_from_snapshot(snapshot: Snapshot, command: str) -> CapturePlan:
         data = item["data"]
         match item["strategy"]:
             case "files":
-                plan.paths += [s["path"] for s in data["states"]]
+                plan.paths += [s.path for s in FilesSnapshot.from_json(data).states]
             case "crontab":
                 plan.crontabs.append(data["user"])
             case "unit-state":
@@ -271,14 +319,28 @@ def plan_from_snapshot(snapshot: Snapshot, command: str) -> CapturePlan:
     return plan
 
 
-async def restore_snapshot(snapshot: Snapshot, transport: Transport, store: BlobStore) -> None:
-    """Restore everything in `snapshot`, in reverse order of capture, each verified."""
-    try:
-        for item in reversed(snapshot.items):
-            data = item["data"]
+@dataclass
+class Restored:
+    """What a restore did: what is not as captured, one sentence per target (none: every target was restored
+    and verified), and the files' states as verified (the undo point's "after")."""
+
+    problems: list[str] = field(default_factory=list)
+    states: dict[str, PathState] = field(default_factory=dict)
+
+
+async def restore_snapshot(snapshot: Snapshot, transport: Transport, store: BlobStore) -> Restored:
+    """Restore everything in `snapshot`, in reverse order of capture, and check it. Raises `CaptureError` only
+    when the captured data is gone."""
+    restored = Restored()
+    problems = restored.problems
+    for item in reversed(snapshot.items):
+        data = item["data"]
+        try:
             match item["strategy"]:
                 case "files":
-                    await restore_files(transport, FilesSnapshot.from_json(data), store)
+                    found, states = await restore_files(transport, FilesSnapshot.from_json(data), store)
+                    problems += found
+                    restored.states.update(states)
                 case "crontab":
                     await restore_crontab(transport, CrontabSnapshot(user=data["user"], blob=data["blob"]), store)
                 case "unit-state":
@@ -287,116 +349,12 @@ async def restore_snapshot(snapshot: Snapshot, transport: Transport, store: Blob
                     await restore_firewall(transport, FirewallSnapshot(**data), store)
                 case "dump":
                     await restore_dump(transport, DumpSnapshot.from_json(data), store)
-        for command in snapshot.post_commands:
-            result = await transport.run(command, timeout=120)
-            if not result.ok:
-                raise CaptureError(f"`{command}` after the restore failed: {result.stderr.strip()}")
-    except CaptureErrors as error:
-        raise CaptureError(f"rollback failed: {error}") from None
-
-
-def _text_diff(now: bytes, restored: bytes, label: str) -> list[str]:
-    """Unified diff from the current content to what the rollback would put back."""
-    try:
-        current, captured = now.decode(), restored.decode()
-    except UnicodeDecodeError:
-        return [f"binary file {label} differs\n"]
-    return list(
-        difflib.unified_diff(
-            current.splitlines(keepends=True),
-            captured.splitlines(keepends=True),
-            f"{label} (now)",
-            f"{label} (after rollback)",
-        )
-    )
-
-
-async def snapshot_diff(
-    snapshot: Snapshot, transport: Transport, store: BlobStore, known: Mapping[str, PathState] | None = None
-) -> str:
-    """What a rollback would change, current state first: a unified diff for text, a summary otherwise.
-    `known`: the paths' state just looked at, reused instead of describing them again."""
-    lines: list[str] = []
-    try:
-        for item in snapshot.items:
-            data = item["data"]
-            match item["strategy"]:
-                case "files":
-                    files = FilesSnapshot.from_json(data)
-                    captured = file_contents(files, store)
-                    now = await current_states(transport, [s.path for s in files.states], known)
-                    for state in files.states:
-                        current = now[state.path]
-                        if state.same_as(current):
-                            continue
-                        if not state.exists:
-                            lines.append(f"{state.path}: exists now, will be removed\n")
-                        elif not current.exists:
-                            lines.append(f"{state.path}: missing now, will be restored ({state.kind})\n")
-                        elif state.kind == "file" and current.kind == "file" and state.digest != current.digest:
-                            body = await transport.read_file(state.path)
-                            lines += _text_diff(body, captured.get(state.path, b""), state.path)
-                        if (
-                            state.exists
-                            and current.exists
-                            and (state.mode, state.uid, state.gid)
-                            != (
-                                current.mode,
-                                current.uid,
-                                current.gid,
-                            )
-                        ):
-                            lines.append(
-                                f"{state.path}: mode/owner {current.mode:o} {current.uid}:{current.gid} -> "
-                                f"{state.mode:o} {state.uid}:{state.gid}\n"
-                            )
-                        if state.kind == "directory" and state.digest != current.digest and current.exists:
-                            lines.append(f"{state.path}: directory tree differs, will be restored as captured\n")
-                case "crontab":
-                    now_text = await read_crontab(transport, data["user"])
-                    before = store.read_bytes(data["blob"]) if data["blob"] else None
-                    label = f"crontab({data['user'] or 'login user'})"
-                    if before is None and now_text is not None:
-                        lines.append(f"{label}: exists now, will be removed\n")
-                    elif before is not None:
-                        lines += _text_diff((now_text or "").encode(), before, label)
-                case "unit-state":
-                    current_unit = await read_unit(transport, data["unit"])
-                    if (current_unit.enabled, current_unit.active) != (data["enabled"], data["active"]):
-                        lines.append(
-                            f"{data['unit']}: {current_unit.enabled}/{current_unit.active} -> "
-                            f"{data['enabled']}/{data['active']}\n"
-                        )
-                case "firewall":
-                    lines.append(f"{data['tool']} rules will be replaced by the captured rule set\n")
-                case "dump":
-                    table = data["table"] or "all tables"
-                    lines.append(
-                        f"{data['engine']} {data['database']}: {table} will be replaced by the captured dump\n"
-                    )
-                    if data.get("credentials_dropped"):
-                        lines.append(f"{data['engine']} {data['database']}: {HOST_CREDENTIALS}\n")
-    except CaptureErrors as error:
-        raise CaptureError(f"cannot compare with the current state: {error}") from None
-    return "".join(lines) if lines else "No difference: the current state already equals the capture.\n"
-
-
-async def current_states(
-    transport: Transport, paths: Sequence[str], known: Mapping[str, PathState] | None = None
-) -> dict[str, PathState]:
-    """The paths' state now: from `known` (looked at moments ago) where it has them, else from the host."""
-    now = {path: known[path] for path in paths if known and path in known}
-    missing = [path for path in paths if path not in now]
-    if missing:
-        now.update(await describe(transport, missing))
-    return now
-
-
-async def changed_since(
-    states: dict[str, PathState], transport: Transport, known: Mapping[str, PathState] | None = None
-) -> list[str]:
-    """Paths whose current state differs from `states` (recorded right after the change ran)."""
-    if not states:
-        return []
-    now = await current_states(transport, list(states), known)
-    return [path for path, state in states.items() if not state.same_as(now[path])]
+        except BlobError as error:
+            raise CaptureError(f"rollback failed: {error}") from None
+        except CaptureErrors as error:
+            problems.append(str(error))
+    for command in snapshot.post_commands:
+        result = await transport.run(command, timeout=120)
+        if not result.ok:
+            problems.append(f"`{command}` after the restore failed: {result.stderr.strip() or result.error}")
+    return restored

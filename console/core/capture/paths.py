@@ -1,57 +1,46 @@
-"""Looking at paths on a host: resolving relative paths and globs, and describing what is there.
+"""What is at a path on a host: `describe` reads each path's state (kind, mode, owner, content digest, link
+count) with one small script, byte-safe (`host.py`).
 
-Everything runs as one small POSIX shell script per call with the paths passed as quoted arguments, so a
-hostile file name cannot become shell syntax. Globs are the one exception (they must be expanded by the
-host's shell), and are only expanded when they consist of plain path characters.
+Paths are known by their shown form (`names.shown`): physical, absolute, injective text for bytes.
 """
 
 from __future__ import annotations
 
-import posixpath
-import re
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from console.core.capture.host import HostScriptError, run_script
+from console.core.capture.names import name_of
 from console.core.gate import ABSENT
 from console.core.transport.base import Transport
 
-_GLOB_CHARS = re.compile(r"[*?\[]")
-_SAFE_GLOB = re.compile(r"^[A-Za-z0-9_./*?\[\]@%+=:,~-]+$")
-
-# For each argument: state, kind, mode, uid, gid, size, mtime, digest, path — tab separated, NUL terminated.
-# A directory's digest covers every entry's name, type, mode, owner and link target, and every file's content.
-_DESCRIBE = r"""
-for p in "$@"; do
-  if [ ! -e "$p" ] && [ ! -L "$p" ]; then
-    printf 'absent\t-\t0\t0\t0\t0\t0\t-\t%s\0' "$p"; continue
+DESCRIBE_ONE = r"""
+describe_one() {
+  _p=$1
+  if [ ! -e "$_p" ] && [ ! -L "$_p" ]; then out absent - 0 0 0 0 0 0 - -; return 0; fi
+  _m=$(stat -c '%a %u %g %s %Y %h %d:%i' -- "$_p") || return 3
+  _i=$IFS; IFS=' '; set -- $_m; IFS=$_i
+  if [ -L "$_p" ]; then _k=symlink; _d=$(readlink -- "$_p" | sha256sum) || return 3
+  elif [ -f "$_p" ]; then _k=file; _d=$(sha256sum < "$_p") || return 3
+  elif [ -d "$_p" ]; then
+    _k=directory
+    _s=$(du -sb -- "$_p" | cut -f1); set -- "$1" "$2" "$3" "$_s" "$5" "$6" "$7"
+    _d=$( (cd -- "$_p" && { find . -exec env QUOTING_STYLE=c stat -c '%F %a %u %g %N' -- {} + | sort;
+           find . -type f -exec sha256sum -- {} + | sort; }) | sha256sum) || return 3
+  else _k=other; _d=-
   fi
-  meta=$(stat -c '%a	%u	%g	%s	%Y' -- "$p") || exit 3
-  if [ -L "$p" ]; then kind=symlink; digest=$(readlink -- "$p" | sha256sum | cut -d' ' -f1)
-  elif [ -f "$p" ]; then kind=file; digest=$(sha256sum < "$p" | cut -d' ' -f1) || exit 3
-  elif [ -d "$p" ]; then
-    kind=directory
-    size=$(du -sb -- "$p" | cut -f1)
-    meta=$(stat -c "%a	%u	%g	$size	%Y" -- "$p")
-    digest=$( (cd -- "$p" && { find . -printf '%p\t%y\t%m\t%U\t%G\t%l\n' | LC_ALL=C sort;
-               find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum --; }) | sha256sum | cut -d' ' -f1)
-  else kind=other; digest=-
-  fi
-  printf 'present\t%s\t%s\t%s\t%s\0' "$kind" "$meta" "$digest" "$p"
-done
+  out present "$_k" "$@" "${_d%% *}"
+}
 """
+"""Shell: write the state of one path as ten fields — state, kind, mode, uid, gid, size, mtime, link count,
+device:inode, digest. A directory's digest covers every entry's type, mode, owner and name (and link target),
+quoted by `stat`'s C style so no name can imitate another entry, and every file's content (sha256sum escapes
+odd names itself)."""
 
-
-# For each argument that is a symlink: the path it finally points to (which need not exist), NUL terminated;
-# not when that is a directory (writes through it name a path inside, and it may be as large as /).
-_LINK_TARGETS = r"""
-for p in "$@"; do
-  if [ -L "$p" ] && [ ! -d "$p" ] && t=$(readlink -f -- "$p"; printf x) && [ "$t" != x ]; then
-    printf '%s\0' "${t%?x}"
-  fi
-done
-"""
+_DESCRIBE = DESCRIBE_ONE + 'for a; do hitl_arg "$a"; describe_one "$hitl_v" || exit 3; done\n'
+FIELDS = 10
+_CONTENT_DIFFERS = {"symlink": "points elsewhere", "directory": "holds other entries"}
 
 
 class HostPathError(Exception):
@@ -61,6 +50,7 @@ class HostPathError(Exception):
 @dataclass(frozen=True, slots=True)
 class PathState:
     path: str
+    """The physical path, shown (`names.shown`)."""
     exists: bool
     kind: Literal["file", "directory", "symlink", "other", "-"]
     mode: int
@@ -69,11 +59,20 @@ class PathState:
     size: int
     mtime: int
     digest: str
+    nlink: int = 1
+    """How many names the file has: above 1, a restore writes in place so every name sees the old content."""
+    inode: str = ""
+    """`device:inode`: a restore in place must find the same file there."""
 
     @property
     def checksum(self) -> str:
-        """What an approval is bound to: the content digest, or `absent`."""
-        return self.digest if self.exists else ABSENT
+        """What an approval is bound to: the content digest with the kind, mode and owner (a chmod while the
+        dialog is open is drift too), or `absent`."""
+        return f"{self.digest} {self.kind} {self.mode:o} {self.uid}:{self.gid}" if self.exists else ABSENT
+
+    @property
+    def hard_linked(self) -> bool:
+        return self.exists and self.kind == "file" and self.nlink > 1
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +85,8 @@ class PathState:
             "size": self.size,
             "mtime": self.mtime,
             "digest": self.digest,
+            "nlink": self.nlink,
+            "inode": self.inode,
         }
 
     @classmethod
@@ -93,86 +94,65 @@ class PathState:
         return cls(**data)
 
     def same_as(self, other: PathState) -> bool:
-        """Equal content, type, mode and owner (what a restore must bring back)."""
-        if self.exists != other.exists:
-            return False
-        return not self.exists or (self.kind, self.digest, self.mode, self.uid, self.gid) == (
-            other.kind,
-            other.digest,
-            other.mode,
-            other.uid,
-            other.gid,
-        )
+        """Equal content (or link target), type, mode and owner, and for a hard-linked file the same file with
+        as many names: what a restore must bring back."""
+        return not self.differences(other)
+
+    def differences(self, now: PathState) -> list[str]:
+        """How `now` differs from this state, in words (empty when it does not)."""
+        if self.exists != now.exists:
+            return ["is missing" if self.exists else "exists, and should not"]
+        if not self.exists:
+            return []
+        if self.kind != now.kind:
+            return [f"is a {now.kind}, not a {self.kind}"]
+        found = []
+        if self.digest != now.digest:
+            found.append(_CONTENT_DIFFERS.get(self.kind, "has other content"))
+        if self.mode != now.mode:
+            found.append(f"has mode {now.mode:o}, not {self.mode:o}")
+        if (self.uid, self.gid) != (now.uid, now.gid):
+            found.append(f"is owned by {now.uid}:{now.gid}, not {self.uid}:{self.gid}")
+        if self.hard_linked and self.inode and (now.inode, now.nlink) != (self.inode, self.nlink):
+            others = self.nlink - 1
+            now_is = "a separate file" if now.nlink == 1 else "another file"
+            found.append(
+                f"was one of {self.nlink} hard links and is now {now_is} (its {others} other "
+                f"name{'s' if others > 1 else ''} kept the content they had)"
+            )
+        return found
 
 
 async def describe(transport: Transport, paths: Sequence[str]) -> dict[str, PathState]:
-    """State of each absolute path on the host."""
+    """State of each absolute path (shown form) on the host."""
     if not paths:
         return {}
-    command = "sh -c " + shlex.quote(_DESCRIBE) + " hitl-describe " + " ".join(shlex.quote(p) for p in paths)
-    result = await transport.run(command, timeout=120)
-    if not result.ok:
-        raise HostPathError(f"cannot describe {', '.join(paths)} on {transport.name}: {result.stderr.strip()}")
-    states: dict[str, PathState] = {}
-    for record in result.stdout.split("\0"):
-        if not record:
-            continue
-        state, kind, mode, uid, gid, size, mtime, digest, path = record.split("\t", 8)
-        states[path] = PathState(
-            path=path,
-            exists=state == "present",
-            kind=kind,  # type: ignore[arg-type]
-            mode=int(mode, 8),
-            uid=int(uid),
-            gid=int(gid),
-            size=int(size),
-            mtime=int(mtime),
-            digest=digest,
-        )
-    return states
+    try:
+        output = await run_script(transport, _DESCRIBE, [name_of(p) for p in paths], what="describing paths")
+    except HostScriptError as error:
+        raise HostPathError(str(error)) from None
+    if output.status != 0 or len(output.fields) != FIELDS * len(paths):
+        raise HostPathError(f"cannot describe {', '.join(paths)} on {transport.name}: {output.stderr or 'no answer'}")
+    return {path: state_from(path, output.fields[i * FIELDS : (i + 1) * FIELDS]) for i, path in enumerate(paths)}
 
 
-def absolute(path: str, cwd: str) -> str:
-    """`path` made absolute against the command's working directory, normalised (`~` left to globbing)."""
-    return posixpath.normpath(path if path.startswith("/") else posixpath.join(cwd, path))
+def state_from(path: str, fields: Sequence[bytes]) -> PathState:
+    """The state `describe_one` wrote for `path` (its ten fields)."""
+    state, kind, mode, uid, gid, size, mtime, nlink, inode, digest = (f.decode("ascii") for f in fields)
+    return PathState(
+        path=path,
+        exists=state == "present",
+        kind=kind,  # type: ignore[arg-type]
+        mode=int(mode, 8),
+        uid=int(uid),
+        gid=int(gid),
+        size=int(size),
+        mtime=int(mtime),
+        digest=digest,
+        nlink=int(nlink),
+        inode="" if inode == "-" else inode,
+    )
 
 
-async def resolve(transport: Transport, targets: Sequence[str], cwd: str) -> list[str]:
-    """Absolute paths for the targets; globs expanded on the host (a glob matching nothing yields nothing)."""
-    resolved: list[str] = []
-    for target in targets:
-        if target.startswith("~"):
-            raise HostPathError(f"{target}: paths relative to a home directory are not captured")
-        path = absolute(target, cwd)
-        if not _GLOB_CHARS.search(path):
-            resolved.append(path)
-            continue
-        if not _SAFE_GLOB.match(path):
-            raise HostPathError(f"{target}: the pattern has characters hitl will not hand to a shell")
-        script = f'for p in {path}; do if [ -e "$p" ] || [ -L "$p" ]; then printf "%s\\0" "$p"; fi; done'
-        result = await transport.run("sh -c " + shlex.quote(script), timeout=60)
-        if not result.ok:
-            raise HostPathError(f"cannot expand {target} on {transport.name}: {result.stderr.strip()}")
-        resolved.extend(p for p in result.stdout.split("\0") if p)
-    return _outermost(resolved)
-
-
-def _outermost(paths: Sequence[str]) -> list[str]:
-    """Sorted, without duplicates and without paths inside another one: a directory's capture covers them."""
-    unique = sorted(set(paths))
-    return [p for p in unique if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in unique)]
-
-
-async def with_link_targets(transport: Transport, paths: Sequence[str]) -> list[str]:
-    """`paths` plus, for each symlink among them to something other than a directory, the path it points to.
-
-    A command that writes through a link (`cp`, `tee`, `>`) changes the file behind it, while one that replaces
-    the link (GNU `sed -i`) changes the link itself; capturing both restores either, and binds the approval to
-    the content that will change, not just to where the link points."""
-    if not paths:
-        return []
-    command = "sh -c " + shlex.quote(_LINK_TARGETS) + " hitl-links " + " ".join(shlex.quote(p) for p in paths)
-    result = await transport.run(command, timeout=60)
-    if not result.ok:
-        raise HostPathError(f"cannot follow symlinks among {', '.join(paths)} on {transport.name}: {result.stderr}")
-    return _outermost([*paths, *(p for p in result.stdout.split("\0") if p)])
+def absent(path: str) -> PathState:
+    return PathState(path=path, exists=False, kind="-", mode=0, uid=0, gid=0, size=0, mtime=0, digest="-", nlink=0)

@@ -8,9 +8,9 @@ Anything else gets no preview rather than a guess.
 from __future__ import annotations
 
 import difflib
+import posixpath
 import shlex
 
-from console.core.capture.paths import absolute
 from console.core.classify import classify
 from console.core.classify.model import Classification
 from console.core.tiers import Tier
@@ -35,6 +35,11 @@ async def _read(transport: Transport, command: str, cwd: str) -> str | None:
     if not result.ok or result.stdout_truncated:
         return None
     return result.stdout
+
+
+def absolute(path: str, cwd: str) -> str:
+    """`path` made absolute against the command's working directory, as text (a preview only reads)."""
+    return posixpath.normpath(path if path.startswith("/") else posixpath.join(cwd, path))
 
 
 def _diff(before: str, after: str, label: str) -> str | None:

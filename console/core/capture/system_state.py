@@ -4,6 +4,7 @@ a user's crontab, firewall rules and systemd unit state. Each is captured and re
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,7 @@ _FIREWALL = {
     "ip6tables": ("ip6tables-save", "ip6tables-restore"),
     "nft": ("nft list ruleset", "nft -f -"),
 }
+_COUNTERS = re.compile(r"\[\d+:\d+\]|\bcounter packets \d+ bytes \d+")
 FIREWALL_FILES = {"ufw": ("/etc/ufw", "ufw reload"), "firewalld": ("/etc/firewalld", "firewall-cmd --reload")}
 
 
@@ -101,10 +103,22 @@ async def take_firewall(transport: Transport, tool: str, store: BlobStore) -> Fi
 
 
 async def restore_firewall(transport: Transport, snapshot: FirewallSnapshot, store: BlobStore) -> None:
-    _save, restore = _FIREWALL[snapshot.tool]
-    status, _out, err = await _run(transport, restore, stdin=store.read_bytes(snapshot.blob))
+    """Load the captured rule set, then check the rules now are the captured ones (comments and packet
+    counters aside)."""
+    save, restore = _FIREWALL[snapshot.tool]
+    captured = store.read_bytes(snapshot.blob)
+    status, _out, err = await _run(transport, restore, stdin=captured)
     if status != 0:
         raise StateCaptureError(f"`{restore}` on {transport.name} failed: {err.strip()}")
+    status, out, err = await _run(transport, save)
+    if status != 0 or _rules(out) != _rules(captured.decode(errors="replace")):
+        raise StateCaptureError(f"after restore, the {snapshot.tool} rules on {transport.name} differ from the capture")
+
+
+def _rules(saved: str) -> list[str]:
+    """A saved rule set without what changes by itself: comments, `flush ruleset`, packet and byte counters."""
+    lines = [line for line in saved.splitlines() if line.strip() and not line.startswith("#")]
+    return [_COUNTERS.sub("", line) for line in lines if line.strip() != "flush ruleset"]
 
 
 # --- systemd units -------------------------------------------------------------------------------------------
@@ -145,3 +159,9 @@ async def restore_unit(transport: Transport, snapshot: UnitSnapshot) -> None:
         status, _out, err = await _run(transport, step)
         if status != 0:
             raise StateCaptureError(f"`{step}` on {transport.name} failed: {err.strip()}")
+    now = await read_unit(transport, snapshot.unit)
+    if (now.enabled, now.active) != (snapshot.enabled, snapshot.active):
+        raise StateCaptureError(
+            f"after restore, {snapshot.unit} on {transport.name} is {now.enabled}/{now.active}, "
+            f"not {snapshot.enabled}/{snapshot.active}"
+        )

@@ -20,20 +20,34 @@ class ParsedArgs:
     tokens: dict[str, str] = field(default_factory=dict)
     # With `stop_at_operand`: the index in the argument list of the first operand (the sub-command).
     first_operand_index: int | None = None
-    words: list[str] = field(default_factory=list)
+    args: list[Word] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[str]:
+        """Every argument as written (options, values and operands)."""
+        return [word.text for word in self.args]
 
     def values(self, name: str) -> list[str]:
         return [value for option, value in self.options if option == name]
 
 
-def parse_args(args: list[Word], value_options: frozenset[str], *, stop_at_operand: bool = False) -> ParsedArgs:
+def parse_args(
+    args: list[Word],
+    value_options: frozenset[str],
+    *,
+    stop_at_operand: bool = False,
+    words: bool = False,
+    stop_after: frozenset[str] = frozenset(),
+) -> ParsedArgs:
     """Split `args` into flags, options with values and operands.
 
     Short groups are split (`-rf` -> `-r -f`); a short option that takes a value takes the rest of its
     group or the next word (`-n5`, `-n 5`); `--opt=value` and `--opt value` both work; GNU permutation
     lets options follow operands unless `stop_at_operand` (POSIX style, and for finding sub-commands).
+    With `words`, an option after one dash is a whole word (`find -name`, `openssl x509 -noout`). After an
+    option of `stop_after` and its value, every word is an operand (`python -c CODE ARGS`, `python -m MOD`).
     """
-    parsed = ParsedArgs(words=[word.text for word in args])
+    parsed = ParsedArgs(args=args)
     i = 0
     count = len(args)
     while i < count:
@@ -52,7 +66,7 @@ def parse_args(args: list[Word], value_options: frozenset[str], *, stop_at_opera
             parsed.operands.append(word)
             i += 1
             continue
-        if text.startswith("--"):
+        if text.startswith("--") or words or (len(text) > 2 and text in value_options):  # zip -TT CMD
             name, eq, value = text.partition("=")
             parsed.names.add(name)
             parsed.tokens.setdefault(name, text)
@@ -62,6 +76,9 @@ def parse_args(args: list[Word], value_options: frozenset[str], *, stop_at_opera
                 parsed.options.append((name, args[i + 1].text))
                 i += 1
             i += 1
+            if name in stop_after:
+                parsed.operands.extend(args[i:])
+                break
             continue
         # A short group: -abc, or -n5 where -n takes a value.
         for pos in range(1, len(text)):
@@ -77,4 +94,7 @@ def parse_args(args: list[Word], value_options: frozenset[str], *, stop_at_opera
                     i += 1
                 break
         i += 1
+        if stop_after and name in stop_after:
+            parsed.operands.extend(args[i:])
+            break
     return parsed

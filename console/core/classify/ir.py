@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from console.core.classify.arith import Values
+
 
 @dataclass(frozen=True, slots=True)
 class Word:
@@ -28,6 +30,8 @@ class Redirect:
     op: str
     target: Word | None
     fd: str | None = None
+    cwd: str = ""  # the directory a relative target is opened in ("" = where the line started)
+    cwd_known: bool = True
 
     @property
     def writes(self) -> bool:
@@ -59,6 +63,8 @@ class SimpleCommand:
     stdin: Stdin | None = None
     context: str = ""  # "", "substitution", "subshell", "function body", "loop", "heredoc", ...
     function: str | None = None  # the function whose body this command is in, if any
+    cwd: str = ""  # the directory it runs in, as the line sets it ("" = where the line started)
+    cwd_known: bool = True  # False when the line changed directory to a place only known at run time
 
     @property
     def name(self) -> Word | None:
@@ -79,3 +85,10 @@ class Script:
     functions: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     too_deep: bool = False
+    # Text bash runs although it is not written as a command (a `$(...)` inside a quoted array subscript or
+    # in a variable's value that arithmetic evaluates), with the words that end the reason.
+    nested: list[tuple[str, str]] = field(default_factory=list)
+    # Reasons why the line may run text hitl cannot see at all (arithmetic on a value from outside).
+    hidden: list[str] = field(default_factory=list)
+    # What the line assigns to variables, for judging names and arithmetic given to builtins as text.
+    values: Values = field(default_factory=Values)

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from console.core.errors import StoreError
 
-# proposed -> decided (approved or auto, not yet run) -> running -> finished | interrupted (its process died)
+# proposed -> decided (approved or auto, not yet run) -> running -> finished | interrupted (stopped by the operator,
+# or its process died)
 # proposed -> declined (rejected or refused: never runs); proposed/decided -> abandoned (its process died first)
 # proposed/decided -> skipped (a plan step that never ran: an earlier step failed, the plan was aborted)
 ActionState = Literal["proposed", "decided", "declined", "running", "finished", "interrupted", "abandoned", "skipped"]
@@ -16,7 +17,8 @@ ROLLBACK_STATUSES: tuple[RollbackStatus, ...] = ("live", "rolled back", "expired
 DECISIONS = ("approved", "rejected", "auto", "refused", "remembered")
 """`remembered`: approved by a remembered approval, whose id is the action's `rule_id`."""
 SOURCES = ("operator", "model", "mcp", "plan", "rollback", "cli")
-"""The documented kinds of `source` (who proposed an action); a plan step may carry `plan:<id>`."""
+"""The documented kinds of `source` (who proposed an action): `mcp:CLIENT` names the client, a plan step is
+`plan:<id> (WHO)` with who proposed the plan, a rollback `rollback (WHO)`."""
 
 
 class MemoryStoreError(StoreError):
@@ -58,6 +60,14 @@ class ActionRecord:
     rollback_key: str | None
     rule_id: str | None = None
     """The remembered approval that decided this action (decision `remembered`)."""
+    confinement: str | None = None
+    """For a READ that ran: `confined: MODE`, or `not confined: WHY`."""
+    attempted: tuple[str, ...] = ()
+    """A caught classifier miss: what the confined READ tried to change (nothing of it persisted)."""
+
+    @property
+    def classifier_miss(self) -> bool:
+        return bool(self.attempted)
 
     @property
     def outcome(self) -> str:

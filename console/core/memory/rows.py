@@ -21,7 +21,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,9 @@ CHAINED: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "notes": ("id", ("id", "text", "host", "tags", "author", "created")),
 }
+OPTIONAL: dict[str, tuple[str, ...]] = {"actions": ("confinement", "attempted")}
+"""Columns added after rows were first chained: a digest covers each as `[name, value]` only when it is set, so
+rows written before the column existed keep their digests, and setting or clearing one later is still seen."""
 RowRef = tuple[str, Any]
 """(table, key) of a chained row."""
 
@@ -70,18 +73,31 @@ def _digest(table: str, values: Iterable[Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _select(table: str) -> str:
+    """The columns a digest is computed from: the chained ones, then the optional ones."""
+    _key, columns = CHAINED[table]
+    return ", ".join((*columns, *OPTIONAL.get(table, ())))
+
+
+def _values(table: str, row: Sequence[Any]) -> list[Any]:
+    """A row's values as its digest covers them: the chained columns, then each optional column that is set."""
+    count = len(CHAINED[table][1])
+    optional = zip(OPTIONAL.get(table, ()), row[count:], strict=True)
+    return [*row[:count], *([name, value] for name, value in optional if value is not None)]
+
+
 def _blobs(db: sqlite3.Connection, key: Any) -> list[str]:
     return [row[0] for row in db.execute("SELECT digest FROM rollback_blobs WHERE key = ? ORDER BY digest", (key,))]
 
 
 def row_digest(db: sqlite3.Connection, table: str, key: Any) -> str | None:
     """The digest of one row as stored now (a rollback point with the blobs it references); None if absent."""
-    key_column, columns = CHAINED[table]
-    row = db.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ?", (key,)).fetchone()
+    key_column, _columns = CHAINED[table]
+    row = db.execute(f"SELECT {_select(table)} FROM {table} WHERE {key_column} = ?", (key,)).fetchone()
     if row is None:
         return None
     extra = [_blobs(db, key)] if table == "rollback_points" else []
-    return _digest(table, [*row, *extra])
+    return _digest(table, [*_values(table, row), *extra])
 
 
 def current_rows(db: sqlite3.Connection) -> Iterator[tuple[str, Any, str]]:
@@ -89,10 +105,10 @@ def current_rows(db: sqlite3.Connection) -> Iterator[tuple[str, Any, str]]:
     blobs: dict[Any, list[str]] = {}
     for key, digest in db.execute("SELECT key, digest FROM rollback_blobs ORDER BY key, digest"):
         blobs.setdefault(key, []).append(digest)
-    for table, (key_column, columns) in CHAINED.items():
-        for row in db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key_column}"):
+    for table, (key_column, _columns) in CHAINED.items():
+        for row in db.execute(f"SELECT {_select(table)} FROM {table} ORDER BY {key_column}"):
             extra = [blobs.get(row[0], [])] if table == "rollback_points" else []
-            yield table, row[0], _digest(table, [*row, *extra])
+            yield table, row[0], _digest(table, [*_values(table, row), *extra])
 
 
 def rows_payload(db: sqlite3.Connection, refs: Iterable[RowRef]) -> list[list[Any]]:

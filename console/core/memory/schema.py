@@ -110,6 +110,22 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE actions ADD COLUMN rule_id TEXT;
     """,
+    # 3: one rollback of a point at a time, across processes (console.core.memory.locks).
+    """
+    CREATE TABLE rollback_locks (
+        key   TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        token TEXT NOT NULL,
+        since REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # 4: how a READ ran (`confinement`: confined and how, or why not) and, for a caught classifier miss, what it
+    # tried to change (`attempted`, a JSON list of lines). Both are covered by the chain only when set
+    # (`rows.OPTIONAL`), so rows written before keep their digests.
+    """
+    ALTER TABLE actions ADD COLUMN confinement TEXT;
+    ALTER TABLE actions ADD COLUMN attempted TEXT;
+    """,
 )
 ROWS_CHAINED_FROM = 2
 """The schema version from which every write records the digests of the rows it touched."""

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from console.core.memory import audit as audit_chain
+from console.core.memory import locks as rollback_locks
 from console.core.memory.context import render_context
 from console.core.memory.excerpt import output_excerpt
 from console.core.memory.owner import current_owner, owner_alive
@@ -63,7 +64,7 @@ _HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 _ACTION_COLUMNS = (
     "id, session_id, host, command, tier, reasons, source, proposed, state, decision, decided_by, latency, "
-    "reason, digest, started, finished, ended, exit_status, output, rollback_key, rule_id"
+    "reason, digest, started, finished, ended, exit_status, output, rollback_key, rule_id, confinement, attempted"
 )
 _ROLLBACK_COLUMNS = "key, host, action_id, command, tier, strategies, artifacts, created, expires, status"
 
@@ -114,6 +115,8 @@ def _action(row: sqlite3.Row) -> ActionRecord:
         output=row[18],
         rollback_key=row[19],
         rule_id=row[20],
+        confinement=row[21],
+        attempted=tuple(json.loads(row[22])) if row[22] else (),
     )
 
 
@@ -364,6 +367,22 @@ class MemoryStore:
             }
             self._audit(db, "action-decided", payload, now, [("actions", action_id)])
 
+    def record_reclassified(self, action_id: int, *, tier: str, reasons: Sequence[str]) -> None:
+        """The tier was raised once the command's paths were resolved on the host (a write landing on a critical
+        path): the action is recorded with the tier it was asked and run under."""
+        clean_reasons = [redact(reason) for reason in reasons]
+        now = self._clock()
+        with self._write() as db:
+            _update_action(
+                db,
+                action_id,
+                "tier = ?, reasons = ?",
+                (tier, json.dumps(clean_reasons)),
+                searchable="\n".join(clean_reasons),
+            )
+            payload = {"action": action_id, "tier": tier, "reasons": clean_reasons}
+            self._audit(db, "action-reclassified", payload, now, [("actions", action_id)])
+
     def record_skipped(self, action_id: int, *, reason: str) -> None:
         """A plan step that never ran (an earlier step failed or was refused, the plan was aborted)."""
         reason = redact(reason)
@@ -380,17 +399,29 @@ class MemoryStore:
             self._audit(db, "action-started", {"action": action_id}, now, [("actions", action_id)])
 
     def record_finish(
-        self, action_id: int, *, exit_status: int | None, ended: str, output: str, rollback_key: str | None
+        self,
+        action_id: int,
+        *,
+        exit_status: int | None,
+        ended: str,
+        output: str,
+        rollback_key: str | None,
+        confinement: str | None = None,
+        attempted: Sequence[str] = (),
     ) -> None:
-        """The command ended; its output is kept as a bounded, redacted excerpt."""
+        """The command ended; its output is kept as a bounded, redacted excerpt. For a READ, `confinement` says
+        how it ran; `attempted` lists what a confined READ tried to change (a caught classifier miss), which is
+        also chained as its own `classifier-miss` event, in the same transaction."""
         excerpt = output_excerpt(output)
+        tried = [redact(line) for line in attempted]
         now = self._clock()
         with self._write() as db:
             _update_action(
                 db,
                 action_id,
-                "state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?, rollback_key = ?",
-                (now, ended, exit_status, excerpt, rollback_key),
+                "state = 'finished', finished = ?, ended = ?, exit_status = ?, output = ?, rollback_key = ?,"
+                " confinement = ?, attempted = ?",
+                (now, ended, exit_status, excerpt, rollback_key, confinement, json.dumps(tried) if tried else None),
                 searchable=excerpt,
             )
             payload = {
@@ -400,8 +431,26 @@ class MemoryStore:
                 "output_chars": len(output),
                 "excerpt_sha256": hashlib.sha256(excerpt.encode("utf-8")).hexdigest(),
                 "rollback_key": rollback_key,
+                "confinement": confinement,
             }
             self._audit(db, "action-finished", payload, now, [("actions", action_id)])
+            if tried:
+                miss = {"action": action_id, "confinement": confinement, "attempted": tried}
+                self._audit(db, "classifier-miss", miss, now, [("actions", action_id)])
+
+    def record_interrupted(self, action_id: int, *, reason: str) -> None:
+        """The operator stopped the command while it ran: `interrupted`, at this moment, with why."""
+        reason = redact(reason)
+        now = self._clock()
+        with self._write() as db:
+            _update_action(
+                db,
+                action_id,
+                "state = 'interrupted', finished = ?, ended = 'cancelled', reason = ?",
+                (now, reason),
+            )
+            payload = {"action": action_id, "was": "running", "reason": reason}
+            self._audit(db, "action-interrupted", payload, now, [("actions", action_id)])
 
     def mark_interrupted(self) -> int:
         """Actions left unfinished by a process that no longer exists: running ones become "interrupted",
@@ -520,6 +569,16 @@ class MemoryStore:
             if not db.execute("UPDATE rollback_points SET status = ? WHERE key = ?", (status, key)).rowcount:
                 raise ValueError(f"unknown rollback key {key!r}")
             self._audit(db, "rollback-status", {"key": key, "status": status}, now, [("rollback_points", key)])
+
+    def acquire_rollback_lock(self, keys: Sequence[str], *, token: str) -> str | None:
+        """Lock `keys` for one rollback (`token`), all or none: None when locked, else who is rolling back one
+        of them. A lock left by a process that is gone is taken over."""
+        with self._write() as db:
+            return rollback_locks.take(db, keys, owner=self._owner, token=token, now=self._clock())
+
+    def release_rollback_lock(self, keys: Sequence[str], *, token: str) -> None:
+        with self._write() as db:
+            rollback_locks.release(db, keys, token=token)
 
     def expire_rollback_points(self, now: float, snapshots_dir: Path) -> int:
         """Mark live points past their expiry as expired, and delete the blobs no unexpired point refers to.

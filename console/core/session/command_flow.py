@@ -1,9 +1,11 @@
 """One command: proposal -> classification -> policy -> gate -> capture -> transport -> memory -> events.
 
-READ runs at once. WRITE and DESTRUCTIVE are prepared (footprint, digest, preview), covered by a remembered
-approval or put to the operator, then re-checked and captured by the step runner before they run. An edited
-command is a new proposal, classified and reviewed again; targets that drifted between review and run are
-asked about again, with what changed.
+READ runs at once, confined on its host as `read_confinement` says (with `require` on a host that cannot
+confine, it is asked like a WRITE first). WRITE and DESTRUCTIVE are prepared (footprint, digest, preview),
+covered by a remembered approval or put to the operator, then re-checked and captured by the step runner before
+they run. An edited command is a new proposal, classified and reviewed again; targets that drifted between
+review and run are asked about again, with what changed. A command run again as WRITE after a caught
+classifier miss (`at_least`) is classified at least WRITE, with why as its first reason.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from console.core.errors import HitlError
 from console.core.events import Notice
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.plan import PlanStep
-from console.core.session.journal import Action
+from console.core.session.journal import Action, ran_status
 from console.core.session.parts import SessionParts
+from console.core.session.read_policy import asked_as_write
 from console.core.tiers import Tier
-from console.core.transport.base import Transport
+from console.core.transport.base import RunResult, Transport
 from console.core.views import HostInfo
 
 
@@ -25,10 +28,15 @@ class CommandFlow:
     def __init__(self, parts: SessionParts) -> None:
         self.parts = parts
 
-    async def run(self, host: str, command: str, *, purpose: str, source: Source) -> Outcome:
+    async def run(
+        self, host: str, command: str, *, purpose: str, source: Source, at_least: str | None = None
+    ) -> Outcome:
+        """`at_least`: run it as at least WRITE, for this reason."""
         parts = self.parts
         info = parts.hosts.info(host)
         classification = parts.classify(command)
+        if at_least is not None:
+            classification = asked_as_write(classification, at_least)
         step = PlanStep(index=1, command=command, purpose=purpose, classification=classification)
         action = parts.journal.open(info.name, command, classification, source)
         refusal = parts.policy.refusal(info, command, classification.tier, read_only=parts.state.read_only)
@@ -43,20 +51,51 @@ class CommandFlow:
             parts.journal.close(action, Status.REFUSED, reason=str(error))
             raise
         if classification.tier is Tier.READ:
+            mode = await parts.reads.mode(info.name, transport)
+            if mode.ask:
+                asked = replace(step, classification=asked_as_write(classification, mode.ask))
+                return await self._gated(info, transport, asked, action, source, warnings=(mode.ask,))
             parts.journal.decide(action, Verdict.AUTO, "classifier")
             result = (await parts.runner.run(transport, action, step)).result
             assert result is not None  # nothing to re-check or capture, so a READ always runs
-            return parts.journal.close(action, Status.DONE if result.ok else Status.FAILED, result=result)
+            return self._closed_read(action, result)
         return await self._gated(info, transport, step, action, source)
 
+    def _closed_read(self, action: Action, result: RunResult) -> Outcome:
+        """Close a READ that ran; a caught classifier miss is said, with the offer to run it again as WRITE."""
+        report = result.confinement
+        if report is None or not report.tried_to_change:
+            return self.parts.journal.close(action, ran_status(result), result=result)
+        outcome = self.parts.journal.close(action, Status.FAILED, result=result)
+        self.parts.events(
+            Notice(
+                f"Classifier miss on {action.host}: `{action.command}` ran as READ and tried to change "
+                f"{len(outcome.attempted)} thing(s); nothing persisted. It can be run again as WRITE, through the "
+                "approval.",
+                "warning",
+            )
+        )
+        return outcome
+
     async def _gated(
-        self, info: HostInfo, transport: Transport, step: PlanStep, action: Action, source: Source
+        self,
+        info: HostInfo,
+        transport: Transport,
+        step: PlanStep,
+        action: Action,
+        source: Source,
+        *,
+        warnings: tuple[str, ...] = (),
     ) -> Outcome:
+        """`warnings` are shown in the dialog; while there are any, no remembered approval answers for the
+        operator."""
         parts = self.parts
         journal, desk, runner = parts.journal, parts.desk, parts.runner
-        warnings: tuple[str, ...] = ()
+        asked_because = warnings
         while True:
             prepared = await runner.prepare(info.name, transport, step)
+            step = prepared.step  # the tier its resolved paths call for
+            journal.reclassify(action, step.classification)
             review = runner.review(prepared)
             rule = desk.remembered_rule(step.command, step.tier, info)
             if rule is not None and not warnings:
@@ -94,12 +133,12 @@ class CommandFlow:
                     desk.remember(info, step.command, step.tier, decision.remember)
             ran = await runner.run(transport, action, step, prepared=prepared)
             if ran.drifted:
-                warnings = (f"Asked again: {ran.refused}",)
+                warnings = (*asked_because, f"Asked again: {ran.refused}")
                 parts.events(Notice(f"{ran.refused}; asking again", "warning"))
                 continue
             if ran.result is None:
                 return journal.close(action, Status.REFUSED, reason=ran.refused)
-            status = Status.DONE if ran.result.ok else Status.FAILED
+            status = ran_status(ran.result)
             return journal.close(
                 action, status, result=ran.result, rollback_key=ran.rollback_key, no_rollback=review.no_rollback
             )

@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 
 from console.core.approval import Approver
 from console.core.capture.blobs import BlobStore
-from console.core.classify import RuleSet, classify
+from console.core.classify import RuleSet, classify, critical_reason
 from console.core.classify.model import Classification
 from console.core.config import Settings
+from console.core.errors import SessionError
 from console.core.events import CurrentHostChanged, EventChannel, EventSink, ReadOnlyChanged
 from console.core.gate import ApprovalStats, Gate
 from console.core.outcome import Origin, Outcome, PlanOutcome, Source
@@ -32,6 +33,7 @@ from console.core.session.journal import ActionJournal
 from console.core.session.parts import SessionParts, SessionState
 from console.core.session.plan_flow import PlanFlow
 from console.core.session.policy import Policy
+from console.core.session.read_policy import ReadMode, ReadPolicy
 from console.core.session.rollback_flow import RollbackFlow
 from console.core.session.runner import StepRunner
 from console.core.views import HostInfo, RollbackView
@@ -64,6 +66,7 @@ class Session:
         contexts = HostContexts()
         gate = Gate(settings.approval_ttl)
         journal = ActionJournal(store, self.events, self.session_id)
+        reads = ReadPolicy(settings.read_confinement, self.events)
         self._state = SessionState(current_host="local", read_only=settings.read_only)
         self._parts = SessionParts(
             settings=settings,
@@ -87,6 +90,7 @@ class Session:
                 login_user=contexts.login_user,
             ),
             journal=journal,
+            reads=reads,
             runner=StepRunner(
                 settings,
                 contexts=contexts,
@@ -94,8 +98,10 @@ class Session:
                 blobs=blobs,
                 store=store,
                 journal=journal,
+                reads=reads,
                 events=self.events,
                 clock=clock,
+                critical=self.critical,
             ),
             clock=clock,
             monotonic=monotonic,
@@ -146,6 +152,10 @@ class Session:
     def classify(self, command: str) -> Classification:
         return classify(command, rules=self.rules, unknown_tier=self.settings.unknown_command_tier)
 
+    def critical(self, path: str) -> str | None:
+        """Why writing `path` (as the host resolved it) is DESTRUCTIVE, by the same rules as `classify`."""
+        return critical_reason(path, rules=self.rules)
+
     # --- what the operator or the model asks for ---------------------------------------------------------
 
     async def run_command(
@@ -154,6 +164,26 @@ class Session:
         """Classify, gate, capture, run and record one command."""
         with self._parts.journal.closing_on_cancel(STOPPED):
             return await self._commands.run(host, command, purpose=purpose, source=Source.of(source))
+
+    async def rerun_as_write(self, miss: Outcome, *, source: Source | Origin | str = Origin.OPERATOR) -> Outcome:
+        """Offered after a caught classifier miss (`miss.attempted`): the same command on the same host again,
+        classified at least WRITE, through the normal gate (asked, captured, never confined). `source` is whoever
+        chose to, the operator by default."""
+        if not miss.attempted:
+            raise SessionError("only a READ that tried to change something is offered again as WRITE")
+        why = "a confined READ of this command tried to change: " + "; ".join(miss.attempted)
+        with self._parts.journal.closing_on_cancel(STOPPED):
+            return await self._commands.run(
+                miss.host, miss.command, purpose="run again as WRITE", source=Source.of(source), at_least=why
+            )
+
+    async def read_confinement(self, host: str, *, connect: bool = True) -> ReadMode | None:
+        """How READs run on `host` (probed once per connection); announced as `ReadConfinementChanged`. With
+        `connect=False`, None for a host that would need a new connection (learnt at its first command)."""
+        info = self.hosts.info(host)
+        if not connect and not self.hosts.ready(info.name):
+            return None
+        return await self._parts.reads.mode(info.name, await self.hosts.transport(info.name))
 
     async def run_plan(
         self,

@@ -7,9 +7,14 @@ ran (skipped) and actions the operator stopped (interrupted). How a closed actio
 
 - it ran: its exit status, how it ended, the output and the rollback key;
 - it was rejected or refused when decided: nothing more (the decision already says it never runs);
-- a plan step never reached (an earlier step failed, the plan was aborted): `skipped`, with the reason;
+- a plan step never reached (an earlier step failed, the plan was aborted or stopped): `skipped`, with the
+  reason;
 - it was approved (or never decided) but did not run: `not started`, with the reason as its output;
-- it was stopped while running: `cancelled`.
+- it was stopped while running: `interrupted`, at that moment, with why.
+
+A READ records how it ran (`confined: MODE` or `not confined: WHY`); one that ran confined and tried to change
+something is a caught classifier miss: what it attempted is stored with it and chained as its own
+`classifier-miss` audit event, and `ClassifierMiss` follows its `ActionFinished`.
 
 `Source` and `Verdict` are enums; `_recorded_source` and `decide` are the one mapping to what the store keeps
 (a remembered approval is the decision `remembered` with the rule's id).
@@ -24,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from console.core.classify.model import Classification
-from console.core.events import ActionFinished, EventSink, StepStarted
+from console.core.events import ActionFinished, ClassifierMiss, EventSink, StepStarted
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.ports import Store
 from console.core.transport.base import Ended, RunResult
@@ -51,6 +56,8 @@ class Action:
     index: int | None = None
     verdict: Verdict | None = None
     rule: str | None = None
+    confinement: str | None = None
+    """How it runs, for a READ: said when it starts."""
     started: bool = False
     closed: bool = False
     task: asyncio.Task[object] | None = field(default=None, repr=False)
@@ -66,12 +73,19 @@ def _current_task() -> asyncio.Task[object] | None:
 
 def _recorded_source(source: Source, flow: Flow, plan_id: str | None) -> str:
     """How the store names who proposed an action: `operator`, `model`, `cli`, `mcp:CLIENT`; a plan's steps as
-    `plan:ID`; a rollback as `rollback (operator)`."""
+    `plan:ID (WHO)`, naming who proposed the plan; a rollback as `rollback (WHO)`."""
     if flow is Flow.PLAN:
-        return f"plan:{plan_id}"
+        return f"plan:{plan_id} ({source})"
     if flow is Flow.ROLLBACK:
         return f"rollback ({source})"
     return str(source)
+
+
+def ran_status(result: RunResult) -> Status:
+    """How an action that ran ended: done, or failed (a non-zero exit, a timeout, a lost connection, or a
+    confined READ that tried to change something: what it was run for did not happen)."""
+    report = result.confinement
+    return Status.DONE if result.ok and not (report is not None and report.tried_to_change) else Status.FAILED
 
 
 class ActionJournal:
@@ -130,10 +144,19 @@ class ActionJournal:
         )
         action.verdict, action.rule = verdict, rule
 
-    def start(self, action: Action) -> None:
-        """The command is about to run: from now on, a dead process leaves it `interrupted`."""
+    def reclassify(self, action: Action, classification: Classification) -> None:
+        """The tier changed once the command's footprint was resolved on the host: record it, so the store, the
+        audit trail and the outcome say the tier it was really asked and run under."""
+        if classification == action.classification:
+            return
+        self._store.record_reclassified(action.id, tier=classification.tier.name, reasons=classification.reasons)
+        action.classification = classification
+
+    def start(self, action: Action, *, confinement: str | None = None) -> None:
+        """The command is about to run (a READ: `confinement` says how): from now on, a dead process leaves it
+        `interrupted`."""
         self._store.record_start(action.id)
-        action.started = True
+        action.started, action.confinement = True, confinement
         self._events(
             StepStarted(
                 host=action.host,
@@ -141,6 +164,7 @@ class ActionJournal:
                 tier=action.classification.tier,
                 plan_id=action.plan_id,
                 index=action.index,
+                confinement=confinement,
             )
         )
 
@@ -157,6 +181,8 @@ class ActionJournal:
     ) -> Outcome:
         if action.closed:
             raise RuntimeError(f"action {action.id} was closed twice")  # a bug in a flow, never the operator's
+        report = result.confinement if result is not None else None
+        attempted = tuple(report.summary()) if report is not None and report.tried_to_change else ()
         if result is not None:
             self._store.record_finish(
                 action.id,
@@ -164,9 +190,13 @@ class ActionJournal:
                 ended=result.ended.value,
                 output=result.stdout + result.stderr,
                 rollback_key=rollback_key,
+                confinement=action.confinement,
+                attempted=attempted,
             )
         elif status is Status.SKIPPED:
             self._store.record_skipped(action.id, reason=reason or "not run")
+        elif status is Status.INTERRUPTED and action.started:
+            self._store.record_interrupted(action.id, reason=reason or "stopped")
         elif action.verdict is None or action.verdict.approved:
             ended = Ended.CANCELLED if action.started else Ended.NOT_STARTED
             self._store.record_finish(
@@ -188,18 +218,25 @@ class ActionJournal:
             rule=action.rule,
             plan_id=action.plan_id,
             index=action.index,
+            confinement=action.confinement if result is not None else None,
+            attempted=attempted,
         )
         self._events(ActionFinished(outcome))
+        if attempted:
+            self._events(ClassifierMiss(outcome))
         return outcome
 
     @contextmanager
     def closing_on_cancel(self, reason: str) -> Iterator[None]:
         """If the task running the block is cancelled (the operator stopped it), the actions it opened and left
-        open are closed as interrupted, at that moment; other tasks' actions are left alone."""
+        open are closed at that moment: interrupted, or skipped for a plan's steps that never started; other
+        tasks' actions are left alone."""
         task = _current_task()
         try:
             yield
         except asyncio.CancelledError:
             for action in [a for a in self._open.values() if a.task is task]:
-                self.close(action, Status.INTERRUPTED, reason=reason)
+                skipped = action.plan_id is not None and not action.started
+                status = Status.SKIPPED if skipped else Status.INTERRUPTED
+                self.close(action, status, reason=f"not run: {reason}" if skipped else reason)
             raise

@@ -16,6 +16,7 @@ from console.core.session.contexts import HostContexts
 from console.core.session.desk import ApprovalDesk
 from console.core.session.journal import ActionJournal
 from console.core.session.policy import Policy
+from console.core.session.read_policy import ReadPolicy
 from console.core.session.runner import StepRunner
 
 
@@ -39,6 +40,7 @@ class SessionParts:
     gate: Gate
     desk: ApprovalDesk
     journal: ActionJournal
+    reads: ReadPolicy
     runner: StepRunner
     clock: Callable[[], float]
     monotonic: Callable[[], float]

@@ -5,8 +5,15 @@ Every step is an action in the journal from the start, and every one is closed b
 rejected with the plan, or skipped after a failure or an abort. The plan pane follows `PlanChanged` events.
 
 Steps after the approval are prepared (footprint, digest) before the operator is asked, since the dialog shows
-them; right before each runs, the runner re-checks its subject against what the earlier steps left behind
-(`expected`). A step whose footprint depends on earlier steps can be prepared again at that point, in `_step`.
+them. Right before each runs it is prepared again — re-resolved and re-classified against the state the earlier
+steps left (step 1 `ln -sf /etc/shadow link` reroutes step 2 `cp new link`): a higher tier, paths the approval
+did not cover, parts that can no longer be captured, or targets changed by someone else stop the plan before
+that step and ask again, with what changed (`_again`). A target an earlier step changed is compared with what
+that step left (`expected`), so a plan that edits one file twice does not stop at its second step.
+
+READ steps run confined as `read_confinement` says. With `require` on a host that cannot confine, they are
+asked like WRITE steps: none runs before the approval, and the dialog says why. A READ step that tried to
+change something (a caught classifier miss) stops the plan: what it was run for did not happen.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from console.core.outcome import PlanOutcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
 from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
+from console.core.session.read_policy import asked_as_write
 from console.core.session.runner import Prepared
 from console.core.tiers import Tier
 from console.core.transport.base import Transport
@@ -84,6 +92,13 @@ class PlanFlow:
             for s in plan.steps:
                 journal.close(actions[s.index], Status.REFUSED, reason=str(error))
             raise
+        warnings: tuple[str, ...] = ()
+        if any(step.tier is Tier.READ for step in plan.steps):
+            mode = await parts.reads.mode(info.name, transport)
+            if mode.ask:
+                why = mode.ask
+                warnings = (why,)
+                plan.reclassify(lambda classification: asked_as_write(classification, why))
         outcome = PlanOutcome(plan, Verdict.AUTO)
         for step in plan.head_reads():
             if not await self._step(transport, outcome, step, actions[step.index]):
@@ -93,13 +108,16 @@ class PlanFlow:
         runner = parts.runner
         gated = [s for s in plan.after_approval() if s.tier is not Tier.READ]
         prepared = {s.index: await runner.prepare(info.name, transport, s) for s in gated}
+        for s in gated:  # the tier each step's resolved paths call for
+            s.classification = prepared[s.index].step.classification
+            journal.reclassify(actions[s.index], s.classification)
         reviews = [
             runner.review(prepared[s.index])
             if s.index in prepared
             else StepReview.unprepared(s.index, s.command, s.purpose, s.classification, result=s.result)
             for s in plan.steps
         ]
-        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews))
+        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews, warnings=warnings))
         decision = answer.decision
         verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
         for s in plan.after_approval():
@@ -126,9 +144,62 @@ class PlanFlow:
                 parts.events(Notice(f"Plan '{plan.title}' aborted before step {s.index}.", "warning"))
                 break
             action = actions[s.index]
-            if not await self._step(transport, outcome, s, action, prepared=prepared.get(s.index), expected=expected):
+            approved = prepared.get(s.index)
+            if approved is not None:
+                again = await self._again(info, transport, plan, s, action=action, approved=approved, expected=expected)
+                if again is None:
+                    break
+                approved = again
+            if not await self._step(transport, outcome, s, action, prepared=approved, expected=expected):
                 break
         return outcome
+
+    async def _again(
+        self,
+        info: HostInfo,
+        transport: Transport,
+        plan: Plan,
+        step: PlanStep,
+        *,
+        action: Action,
+        approved: Prepared,
+        expected: dict[str, str],
+    ) -> Prepared | None:
+        """The step prepared again right before it runs. Unchanged: the approval stands. Changed beyond what was
+        approved: the plan stops here and the operator is asked about this step again; None when they decline
+        (the step is recorded rejected and the plan stops)."""
+        parts = self.parts
+        fresh = await parts.runner.prepare(info.name, transport, step)
+        changes = changed_beyond(approved, fresh, expected)
+        if not changes:
+            return approved
+        step.classification = fresh.step.classification
+        parts.journal.reclassify(action, step.classification)
+        parts.events(
+            Notice(
+                f"Plan '{plan.title}' stopped before step {step.index}: {'; '.join(changes)}. Asking again.", "warning"
+            )
+        )
+        title = f"{plan.title}: step {step.index} changed since the plan was approved"
+        request = parts.desk.request("command", info, title, [parts.runner.review(fresh)], warnings=tuple(changes))
+        answer = await parts.desk.ask(request)
+        decision = answer.decision
+        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        parts.journal.decide(
+            action,
+            verdict,
+            decision.decided_by,
+            latency=answer.latency,
+            reason=decision.reason,
+            digest=fresh.subject.digest,
+        )
+        if decision.approved:
+            return fresh
+        why = f"changed since the plan was approved ({'; '.join(changes)}), and not approved again"
+        plan.stop_after(step, StepStatus.REFUSED, why)
+        parts.journal.close(action, Status.REJECTED, reason=decision.reason or why)
+        self._changed(plan)
+        return None
 
     async def _step(
         self,
@@ -157,9 +228,20 @@ class PlanFlow:
             closed = parts.journal.close(action, Status.REFUSED, reason=step.note)
         else:
             status = Status.DONE if step.status is StepStatus.DONE else Status.FAILED
-            closed = parts.journal.close(action, status, result=ran.result, rollback_key=ran.rollback_key)
+            closed = parts.journal.close(
+                action, status, result=ran.result, rollback_key=ran.rollback_key, reason=step.note
+            )
         outcome.outcomes.append(closed)
         self._changed(plan)
+        if closed.caught_miss:
+            parts.events(
+                Notice(
+                    f"Classifier miss in plan '{plan.title}', step {step.index}: `{step.command}` ran as READ and "
+                    "tried to change something; nothing persisted and the plan stopped. It can be run again as "
+                    "WRITE, through the approval.",
+                    "warning",
+                )
+            )
         if step.status is not StepStatus.DONE:
             done = plan.rollback_order()
             if done:
@@ -167,3 +249,24 @@ class PlanFlow:
                 parts.events(Notice(f"Plan stopped at step {step.index}. Completed steps can be rolled back: {keys}"))
             return False
         return True
+
+
+def changed_beyond(approved: Prepared, fresh: Prepared, expected: dict[str, str]) -> list[str]:
+    """How a step prepared again differs from the one approved, in words; a target an earlier step of the plan
+    changed counts as unchanged when it is what that step left."""
+    changes = []
+    if fresh.step.tier > approved.step.tier:
+        why = "; ".join(fresh.capture.critical) or fresh.step.classification.reasons[0]
+        changes.append(f"it is now {fresh.step.tier.name}: {why}")
+    before, now = approved.subject.target_checksums, fresh.subject.target_checksums
+    changes += [f"it would now also touch {path}" for path in sorted(set(now) - set(before))]
+    changes += [f"it would no longer touch {path}" for path in sorted(set(before) - set(now))]
+    changes += [
+        f"{path} changed since the plan was approved, and not by an earlier step"
+        for path in sorted(set(before) & set(now))
+        if before[path] != now[path] and expected.get(path) != now[path]
+    ]
+    changes += [
+        f"now NO ROLLBACK: {line}" for line in fresh.capture.no_rollback if line not in approved.capture.no_rollback
+    ]
+    return changes

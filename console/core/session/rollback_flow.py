@@ -1,31 +1,30 @@
 """A rollback: itself a WRITE, shown as a diff and approved like any other, bound to the state that was reviewed.
 
-1. The points must be restorable (live, unexpired, one host) and policy must allow a WRITE there.
+1. The points must be restorable (live, unexpired, one host) and policy must allow a WRITE there. They are
+   locked in the store for this rollback (`Store.acquire_rollback_lock`): a second rollback of the same key,
+   from this process or another, is refused with the first one named, and the points are read again under
+   the lock (the first may just have finished).
 2. Review: the diff from the current state to the captured one, and a warning (with a required "overwrite")
    for targets changed since the command ran. The approval is bound to the restored paths' checksums now.
 3. After the decision the gate re-checks those checksums: a change made while the operator read the diff
    refuses the rollback with nothing restored.
-4. For each point: capture the current state first (so the rollback can be undone), restore, and keep the undo
-   point with the state the restore left. A failure half-way marks the point failed and names the undo key.
+4. For each point: capture the current state first (so the rollback can be undone), restore every target,
+   verify every target against the capture, and keep the undo point with the state the restore left.
 
-The restore is recorded as the action's result: exit status 0 with one "restored and verified" line per point,
-or 1 with what failed.
+The restore is recorded as the action's result: exit status 0 with one "restored and verified" line per point
+only when every target of every point is byte-identical to its capture (content or link target, type, mode,
+owner, hard links); otherwise exit status 1 and "rollback incomplete: ..." naming each path and what is wrong,
+the point marked failed and the undo key named.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 from console.core.approval import StepReview
-from console.core.capture.engine import (
-    CaptureError,
-    Snapshot,
-    changed_since,
-    plan_from_snapshot,
-    restore_snapshot,
-    snapshot_diff,
-    take_capture,
-)
+from console.core.capture.diff import changed_since, snapshot_diff
+from console.core.capture.engine import CaptureError, Snapshot, plan_from_snapshot, restore_snapshot, take_capture
 from console.core.capture.paths import HostPathError, PathState, describe
 from console.core.errors import SessionError
 from console.core.events import PlanChanged
@@ -33,7 +32,7 @@ from console.core.gate import ApprovalRefused, ReviewSubject
 from console.core.memory.records import RollbackPoint
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
-from console.core.rollback import restorable_points, rollback_classification
+from console.core.rollback import RollbackError, restorable_points, rollback_classification
 from console.core.session.journal import Action, Flow
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
@@ -50,6 +49,19 @@ class RollbackFlow:
         """Roll back the given points (in the order given) after one approval showing the diff."""
         parts = self.parts
         points = restorable_points(parts.store, keys, parts.clock())
+        locked = list(dict.fromkeys(p.key for p in points))
+        token = secrets.token_hex(8)
+        held = parts.store.acquire_rollback_lock(locked, token=token)
+        if held is not None:
+            raise RollbackError(f"{held}; a rollback point is never restored twice at once")
+        try:
+            points = restorable_points(parts.store, keys, parts.clock())
+            return await self._rollback(points, reason=reason, source=source)
+        finally:
+            parts.store.release_rollback_lock(locked, token=token)
+
+    async def _rollback(self, points: Sequence[RollbackPoint], *, reason: str, source: Source) -> Outcome:
+        parts = self.parts
         info = parts.hosts.info(points[0].host)
         refusal = parts.policy.refusal(info, "hitl rollback", Tier.WRITE, read_only=parts.state.read_only)
         if refusal:
@@ -77,13 +89,13 @@ class RollbackFlow:
             return journal.close(action, Status.REJECTED, reason=decision.reason)
         approval = parts.gate.grant(reviewed, Tier.WRITE, now=parts.clock(), decided_by=decision.decided_by)
         try:
-            current, _states = await self._subject(info.name, transport, description, targets)
+            current, states = await self._subject(info.name, transport, description, targets)
             parts.gate.consume(approval, current, now=parts.clock())
         except (SessionError, ApprovalRefused) as error:
             why = f"{error}; nothing was restored, roll back again to review the current state"
             return journal.close(action, Status.REFUSED, reason=why)
         journal.start(action)
-        return await self._restore(transport, action, points=points, snapshots=snapshots, reason=reason)
+        return await self._restore(transport, action, points=points, snapshots=snapshots, reason=reason, states=states)
 
     async def _restore(
         self,
@@ -93,7 +105,9 @@ class RollbackFlow:
         points: Sequence[RollbackPoint],
         snapshots: Sequence[Snapshot],
         reason: str,
+        states: dict[str, PathState],
     ) -> Outcome:
+        """Restore each point after capturing the state it replaces; `states`: the targets as just checked."""
         parts = self.parts
         size_cap = parts.settings.capture_size_cap
         started = parts.monotonic()
@@ -102,15 +116,21 @@ class RollbackFlow:
             undo_capture = plan_from_snapshot(snapshot, point.command)
             failure: str | None = None
             undo_key = None
+            verified: dict[str, PathState] = {}
             try:
-                undo = await take_capture(undo_capture, transport, parts.blobs, size_cap=size_cap)
+                known = states if len(points) == 1 else None  # a later point sees what the earlier ones left
+                undo = await take_capture(undo_capture, transport, parts.blobs, size_cap=size_cap, states=known)
             except CaptureError as error:
                 failure = f"{error}; nothing was restored"
             else:
                 try:
-                    await restore_snapshot(snapshot, transport, parts.blobs)
+                    restored = await restore_snapshot(snapshot, transport, parts.blobs)
                 except CaptureError as error:
                     failure = str(error)
+                else:
+                    verified = restored.states
+                    if restored.problems:
+                        failure = f"rollback incomplete: {'; '.join(restored.problems)}"
                 # Kept after the restore, so its "after" states are what the rollback left (undoing the rollback
                 # then sees no false drift); kept even when the restore failed half-way, since the capture is
                 # the way back from the partial state.
@@ -121,12 +141,14 @@ class RollbackFlow:
                     step=PlanStep(1, f"rollback of {point.key}", reason, action.classification),
                     snapshot=undo,
                     capture=undo_capture,
+                    after=verified,
                 )
             if failure is not None:
                 if undo_key:
                     failure += f"; the state before this rollback was captured as {undo_key}"
                 parts.store.set_rollback_status(point.key, "failed")
-                result = RunResult(1, "", failure, parts.monotonic() - started, Ended.EXITED, error=failure)
+                done = "".join(f"{p.key} restored and verified\n" for p in points[: points.index(point)])
+                result = RunResult(1, done, failure, parts.monotonic() - started, Ended.EXITED, error=failure)
                 return parts.journal.close(action, Status.FAILED, result=result, rollback_key=undo_key, reason=failure)
             parts.store.set_rollback_status(point.key, "rolled back")
         text = "".join(f"{p.key} restored and verified\n" for p in points)

@@ -9,7 +9,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from console.core.transport.confine import Confinement, ConfinementReport
 
 Stream = Literal["stdout", "stderr"]
 OutputCallback = Callable[[Stream, str], None]
@@ -40,6 +43,8 @@ class RunResult:
     stderr_truncated: bool = False
     error: str | None = None
     """A message for the operator when the command did not simply exit (timeout, lost connection, ...)."""
+    confinement: ConfinementReport | None = None
+    """Set when the command ran confined (`run(confine=True)`): the mode and what it tried to change."""
 
     @property
     def ok(self) -> bool:
@@ -73,12 +78,19 @@ class Transport(Protocol):
         on_output: OutputCallback | None = None,
         output_limit: int = DEFAULT_OUTPUT_LIMIT,
         cancel: asyncio.Event | None = None,
+        confine: bool = False,
     ) -> RunResult:
         """Run `command` with the host's shell. Never raises for the command's own failure.
 
         Setting `cancel` kills the command and returns a result that ended CANCELLED; cancelling the task
         that awaits `run` also kills the command, then lets `CancelledError` propagate as asyncio expects.
+        With `confine=True` the command runs confined (see `confine.py`) and the result's `confinement`
+        says what it tried to change; when the host cannot confine, it does not run (NOT_STARTED).
         """
+        ...
+
+    async def confinement(self) -> Confinement:
+        """How this host confines READs, probed once per connection (cached; never raises)."""
         ...
 
     async def stat(self, path: str) -> FileStat | None:

@@ -24,6 +24,7 @@ from console.core.transport.base import (
     OutputCallback,
     RunResult,
 )
+from console.core.transport.confine import Confinement, probe_confinement, run_confined, unconfinable
 from console.core.transport.errors import TransportError
 from console.core.transport.output import OutputCollector, with_marker
 from console.core.transport.shell import SUDO_PRELUDE, check_env_names, sudo_password_error
@@ -49,6 +50,14 @@ class LocalTransport:
     def __init__(self, name: str = "local", *, shell: str | None = None) -> None:
         self.name = name
         self._shell = shell or _default_shell()
+        self._confinement: Confinement | None = None
+        self._probing = asyncio.Lock()
+
+    async def confinement(self) -> Confinement:
+        async with self._probing:
+            if self._confinement is None:
+                self._confinement = await probe_confinement(self.run, host=self.name, shell=self._shell)
+            return self._confinement
 
     async def run(
         self,
@@ -61,7 +70,26 @@ class LocalTransport:
         on_output: OutputCallback | None = None,
         output_limit: int = DEFAULT_OUTPUT_LIMIT,
         cancel: asyncio.Event | None = None,
+        confine: bool = False,
     ) -> RunResult:
+        if confine:
+            mode = await self.confinement()
+            if mode.strategy is None:
+                return unconfinable(self.name, mode)
+            return await run_confined(
+                self.run,
+                mode.strategy,
+                SUDO_PRELUDE + command,
+                host=self.name,
+                shell=self._shell,
+                timeout=timeout,
+                stdin=stdin,
+                cwd=cwd,
+                env=env,
+                on_output=on_output,
+                output_limit=output_limit,
+                cancel=cancel,
+            )
         started = time.monotonic()
         out = OutputCollector("stdout", output_limit, on_output)
         err = OutputCollector("stderr", output_limit, on_output)

@@ -1,4 +1,5 @@
-"""Connectivity check of one host: reachability, round-trip latency, OS and passwordless sudo.
+"""Connectivity check of one host: reachability, round-trip latency, OS, passwordless sudo and how READs
+are confined there.
 
 Shared by `hitl hosts check` and the TUI's hosts screen, so both report the same facts. A fresh transport is
 opened (and closed) for the check, so it measures a real connection rather than a cached one.
@@ -29,17 +30,22 @@ class ProbeResult:
     os: str | None = None
     sudo: str | None = None
     """yes, no, or "no (sudo is not installed)"."""
+    confinement: str | None = None
+    """The read confinement mode (`Confinement.label`): `mount namespace`, `user namespace (...)`, `none: ...`."""
     error: str | None = None
     """Why the host is unreachable."""
 
-    def lines(self) -> list[str]:
-        """The report, one line each, as `hitl hosts check` prints it."""
+    def lines(self, read_confinement: str = "prefer") -> list[str]:
+        """The report, one line each, as `hitl hosts check` and the hosts screen show it; `read_confinement` is
+        the configured policy (with `off`, the mode is said to be unused)."""
         if not self.reachable:
             return [f"{self.host}: unreachable: {self.error}"]
+        unused = " (not used: read_confinement = off)" if read_confinement == "off" else ""
         return [
             f"{self.host}: reachable, round trip {self.latency_ms or 0.0:.0f} ms",
             f"  os: {self.os}",
             f"  passwordless sudo: {self.sudo}",
+            f"  read confinement: {self.confinement}{unused}",
         ]
 
 
@@ -68,6 +74,7 @@ async def probe_host(
             latency_ms=latency,
             os=await _os(transport, timeout),
             sudo=await _sudo(transport, timeout),
+            confinement=(await transport.confinement()).label,
         )
     except TransportError as error:
         return ProbeResult(spec.name, False, error=str(error))

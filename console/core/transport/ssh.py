@@ -34,6 +34,7 @@ from console.core.transport.base import (
     OutputCallback,
     RunResult,
 )
+from console.core.transport.confine import Confinement, probe_confinement, run_confined, unconfinable
 from console.core.transport.errors import AuthenticationFailed, ConnectError, TransportError
 from console.core.transport.inventory import HostSpec
 from console.core.transport.output import OutputCollector, with_marker
@@ -189,6 +190,8 @@ class SshTransport:
         self._channels = asyncio.Semaphore(max_channels)
         self._control = asyncio.Semaphore(1)
         self._client_keys: list[asyncssh.SSHKey] | None = None
+        self._confinement: tuple[asyncssh.SSHClientConnection, Confinement] | None = None
+        self._probing = asyncio.Lock()
 
     # -- connection -------------------------------------------------------------------------------------
 
@@ -316,6 +319,17 @@ class SshTransport:
 
     # -- commands ---------------------------------------------------------------------------------------
 
+    async def confinement(self) -> Confinement:
+        """Probed once per connection: a reconnect (new sshd session, maybe a changed host) probes again."""
+        async with self._probing:
+            cached = self._confinement
+            if cached is not None and cached[0] is self._conn and not cached[0].is_closed():
+                return cached[1]
+            mode = await probe_confinement(self.run, host=self.name)
+            if mode.settled and self._conn is not None:
+                self._confinement = (self._conn, mode)
+            return mode
+
     async def run(
         self,
         command: str,
@@ -327,7 +341,27 @@ class SshTransport:
         on_output: OutputCallback | None = None,
         output_limit: int = DEFAULT_OUTPUT_LIMIT,
         cancel: asyncio.Event | None = None,
+        confine: bool = False,
     ) -> RunResult:
+        if confine:
+            mode = await self.confinement()
+            if mode.strategy is None:
+                return unconfinable(self.name, mode)
+            # The command gets the same lines before it as unconfined (the pgid line, then script_for's), so
+            # the shell's own messages ("bash: line 3: ...") read the same.
+            return await run_confined(
+                self.run,
+                mode.strategy,
+                ":\n" + script_for(command, cwd=cwd, env=env),
+                host=self.name,
+                timeout=timeout,
+                stdin=stdin,
+                cwd=cwd,
+                env=env,
+                on_output=on_output,
+                output_limit=output_limit,
+                cancel=cancel,
+            )
         started = time.monotonic()
         out = OutputCollector("stdout", output_limit, on_output)
         err = OutputCollector("stderr", output_limit, on_output)
@@ -460,7 +494,9 @@ class SshTransport:
             raise TransportError(f"cannot write {path} on host {self.name!r}: {stderr}")
 
     async def tar_out(self, paths: Sequence[str]) -> AsyncIterator[bytes]:
-        command = shlex.join([*TAR_CREATE, "--", *relative_members(paths)])
+        # Member names go on standard input, NUL-terminated: a name need not be UTF-8 (os.fsdecode form).
+        command = shlex.join([*TAR_CREATE, "--null", "--verbatim-files-from", "--files-from=-"])
+        names = b"".join(os.fsencode(member) + b"\0" for member in relative_members(paths))
         async with self._channels:
             try:
                 proc = await self._process(f"exec {command}")
@@ -468,6 +504,7 @@ class SshTransport:
                 raise TransportError(self._lost_message(problem)) from None
             errors = asyncio.ensure_future(proc.stderr.read())
             try:
+                proc.stdin.write(names)
                 proc.stdin.write_eof()
                 while chunk := await proc.stdout.read(CHUNK):
                     yield chunk

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-TAR_CREATE = ("tar", "--create", "--file=-", "--numeric-owner", "--sparse", "--directory=/")
-"""Members are given relative to / so tar does not warn about stripping the leading slash."""
+TAR_CREATE = ("tar", "--create", "--file=-", "--numeric-owner", "--sparse", "--no-unquote", "--directory=/")
+"""Members are given relative to / so tar does not warn about stripping the leading slash; `--no-unquote`
+keeps a backslash in a name a backslash (GNU tar reads `\\b` in a name as an escape by default)."""
 TAR_EXTRACT = ("tar", "--extract", "--file=-", "--numeric-owner", "--same-owner", "--same-permissions")
 
 

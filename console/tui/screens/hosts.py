@@ -148,7 +148,8 @@ class HostsScreen(Screen[str | None]):
         prompt = self._trust_prompt or tui_trust_prompt(self.app)
         result = await self.hosts.probe(spec.name, trust_prompt=prompt)
         style = "green" if result.reachable else "bold red"
-        self.query_one("#hosts-detail", Static).update(plain(shown("\n".join(result.lines())), style))
+        policy = self.session.settings.read_confinement
+        self.query_one("#hosts-detail", Static).update(plain(shown("\n".join(result.lines(policy))), style))
 
     # --- add a host --------------------------------------------------------------------------------------
 

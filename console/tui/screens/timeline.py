@@ -260,9 +260,11 @@ class TimelineScreen(Screen[None]):
         rows = [
             line((shown_line(point.key), "bold"), shown_line(f" — {point.tier} on {point.host}, {point.status}")),
             labelled(shown("Command: "), shown(point.command)),
-            labelled(shown("Captured: "), shown_line(", ".join(point.strategies) or "nothing")),
-            *(plain(shown_line(f"• {captured}")) for captured in point.captured),
         ]
+        if point.proposed_by:
+            rows.append(labelled(shown("Proposed by: "), shown_line(f"{point.proposed_by}; {point.decided}")))
+        rows.append(labelled(shown("Captured: "), shown_line(", ".join(point.strategies) or "nothing")))
+        rows += [plain(shown_line(f"• {captured}")) for captured in point.captured]
         return lines(rows)
 
     @work(group="timeline-diff", exclusive=True, exit_on_error=False)

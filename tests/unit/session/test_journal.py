@@ -108,7 +108,9 @@ def test_a_remembered_approval_keeps_its_rule(store: MemoryStore, events: list[S
         (Source(Origin.MODEL), Flow.COMMAND, "model"),
         (Source(Origin.CLI), Flow.COMMAND, "cli"),
         (Source(Origin.MCP, "claude-code"), Flow.COMMAND, "mcp:claude-code"),
-        (Source(Origin.OPERATOR), Flow.PLAN, "plan:plan-1a2b3c"),
+        (Source(Origin.OPERATOR), Flow.PLAN, "plan:plan-1a2b3c (operator)"),
+        (Source(Origin.MODEL), Flow.PLAN, "plan:plan-1a2b3c (model)"),
+        (Source(Origin.MCP, "claude-code"), Flow.PLAN, "plan:plan-1a2b3c (mcp:claude-code)"),
         (Source(Origin.CLI), Flow.ROLLBACK, "rollback (cli)"),
     ],
 )
@@ -146,6 +148,37 @@ async def test_a_stopped_task_interrupts_only_its_own_open_actions(
     closed = finished(events)
     assert len(closed) == 1 and closed[0].outcome.status is Status.INTERRUPTED
     running = store.action(opened[0])
-    assert running is not None and (running.state, running.ended) == ("finished", "cancelled")
+    assert running is not None and (running.state, running.ended) == ("interrupted", "cancelled")
+    assert running.reason == "stopped by the operator" and running.finished is not None
+    assert running.outcome == "interrupted"
     untouched = store.action(other.id)
     assert untouched is not None and untouched.state == "proposed"
+
+
+async def test_plan_steps_a_stop_never_reached_are_skipped_not_interrupted(
+    store: MemoryStore, events: list[SessionEvent]
+) -> None:
+    book = journal(store, events)
+    started = asyncio.Event()
+    ids: list[int] = []
+
+    async def run() -> None:
+        with book.closing_on_cancel("stopped by the operator"):
+            first = book.open("web-1", "sleep 60", WRITE, OPERATOR, flow=Flow.PLAN, plan_id="plan-1a2b3c", index=1)
+            second = book.open("web-1", WRITE.command, WRITE, OPERATOR, flow=Flow.PLAN, plan_id="plan-1a2b3c", index=2)
+            ids.extend((first.id, second.id))
+            book.decide(first, Verdict.APPROVED, "operator")
+            book.decide(second, Verdict.APPROVED, "operator")
+            book.start(first)
+            started.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(run())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    first, second = (store.action(i) for i in ids)
+    assert first is not None and first.state == "interrupted"
+    assert second is not None and (second.state, second.reason) == ("skipped", "not run: stopped by the operator")
+    assert [e.outcome.status for e in finished(events)] == [Status.INTERRUPTED, Status.SKIPPED]

@@ -8,6 +8,7 @@ into something that is not a statement we know, is never READ. Client meta-comma
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ class SqlVerdict:
 _DESTRUCTIVE_FUNCTIONS = frozenset(
     {
         "pg_terminate_backend",
-        "pg_cancel_backend",
         "pg_drop_replication_slot",
         "pg_promote",
         "lo_unlink",
@@ -40,6 +40,7 @@ _DESTRUCTIVE_FUNCTIONS = frozenset(
 _WRITE_FUNCTIONS = frozenset(
     {
         "nextval",
+        "pg_cancel_backend",
         "setval",
         "set_config",
         "pg_reload_conf",
@@ -86,6 +87,49 @@ _READ_FUNCTIONS = frozenset(
         "format",
         "string_agg",
         "array_agg",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "pg_stat_file",
+        "load_file",
+        "has_table_privilege",
+        "has_database_privilege",
+        "pg_get_userbyid",
+        "pg_conf_load_time",
+        "inet_server_addr",
+        "pg_current_logfile",
+        # ClickHouse and MySQL date, size and aggregate helpers
+        "today",
+        "yesterday",
+        "todate",
+        "todatetime",
+        "tostartofhour",
+        "tostartofday",
+        "tostartofminute",
+        "tostartofinterval",
+        "toyyyymm",
+        "formatreadablesize",
+        "formatreadablequantity",
+        "uniq",
+        "uniqexact",
+        "quantile",
+        "quantiles",
+        "countif",
+        "sumif",
+        "avgif",
+        "anylast",
+        "argmax",
+        "argmin",
+        "topk",
+        "hostname",
+        "uptime",
+        "currentdatabase",
+        "date_format",
+        "from_unixtime",
+        "unix_timestamp",
+        "curdate",
+        "datediff",
+        "timestampdiff",
     }
 )
 _FALLBACK_DESTRUCTIVE = re.compile(r"\b(drop|truncate|delete|revoke|program|shutdown)\b", re.IGNORECASE)
@@ -94,7 +138,18 @@ _READ_COMMANDS = {"SHOW", "DESCRIBE", "DESC", "EXPLAIN", "LIST", "HELP"}
 _WRITE_COMMANDS = {"VACUUM", "ANALYZE", "REINDEX", "CLUSTER", "CHECKPOINT", "REFRESH", "LOCK", "OPTIMIZE"}
 
 
+@functools.cache
+def _dialect(name: str) -> Any:
+    """One sqlglot dialect object per name (building it on every parse costs a quarter of the parse)."""
+    from sqlglot.dialects.dialect import Dialect
+
+    _sqlglot()
+    return Dialect.get_or_raise(name)
+
+
+@functools.cache
 def _sqlglot() -> Any:
+    """sqlglot, imported on first use, its logger quietened once (setting a level clears logging's caches)."""
     import sqlglot
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -105,23 +160,103 @@ def _statement_text(text: str) -> str:
     return " ".join(_SQL_COMMENT.sub(" ", text).split())
 
 
+# Statements judged by their words before any parser: privilege grants, server-wide settings that lose data
+# or write files, replication history removal, and column type changes.
+_GRANTS = re.compile(r"^\s*GRANT\b", re.IGNORECASE)
+_POWERFUL_ROLE = re.compile(
+    r"^\s*(ALTER|CREATE)\s+(ROLE|USER)\b.*\b(SUPERUSER|CREATEROLE|BYPASSRLS|REPLICATION|CREATEDB)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_SERVER_SETTING = re.compile(
+    r"^\s*(ALTER\s+SYSTEM\b|SET\s+(GLOBAL|PERSIST|PERSIST_ONLY)\b|SET\s+@@(GLOBAL|PERSIST)\.)", re.IGNORECASE
+)
+_DANGEROUS_SETTING = re.compile(
+    r"\b(fsync|full_page_writes|synchronous_commit|archive_command|restore_command|archive_mode|wal_level"
+    r"|shared_preload_libraries|local_preload_libraries|session_preload_libraries|dynamic_library_path"
+    r"|ssl|log_directory|data_directory|general_log_file|slow_query_log_file|secure_file_priv|plugin_dir"
+    r"|init_connect|init_file|log_bin_trust_function_creators|local_infile|sql_log_bin|innodb_flush_log_at_trx_commit"
+    r"|sync_binlog|read_only|super_read_only)\b",
+    re.IGNORECASE,
+)
+_HISTORY_REMOVAL = re.compile(
+    r"^\s*(RESET\s+(MASTER|SLAVE|REPLICA|BINARY\s+LOGS)|PURGE\s+(BINARY|MASTER)\s+LOGS)\b", re.IGNORECASE
+)
+_TYPE_CHANGE = re.compile(
+    r"^\s*ALTER\s+TABLE\b.*\b(ALTER\s+(COLUMN\s+)?\S+\s+(SET\s+DATA\s+)?TYPE|MODIFY\s+(COLUMN\s+)?|CHANGE\s+(COLUMN\s+)?)",
+    re.IGNORECASE | re.DOTALL,
+)
+_SHOWS_ONLY = re.compile(r"^\s*(SHOW|DESCRIBE|EXPLAIN)\s+[A-Za-z_]", re.IGNORECASE)
+_ANALYZE = re.compile(r"ANALY[SZ]E|[\\(]|--|/\*|#", re.IGNORECASE)  # executes; or anything not plain
+_READ_ONLY_START = re.compile(r"^\s*(SHOW|DESCRIBE|DESC|EXPLAIN(?!\s+\(?\s*ANALY[SZ]E))\b", re.IGNORECASE)
+
+
+def _by_words(statement: str) -> SqlVerdict | None:
+    text = _statement_text(statement)
+    if _GRANTS.match(text):
+        return SqlVerdict(Tier.DESTRUCTIVE, f"GRANT gives privileges: `{text[:60]}`")
+    if _POWERFUL_ROLE.match(text):
+        return SqlVerdict(Tier.DESTRUCTIVE, f"gives a role administrator powers: `{text[:60]}`")
+    if _HISTORY_REMOVAL.match(text):
+        return SqlVerdict(Tier.DESTRUCTIVE, f"removes replication or binary-log history: `{text[:60]}`")
+    if _TYPE_CHANGE.match(text):
+        return SqlVerdict(
+            Tier.DESTRUCTIVE, f"changes a column's type, which can truncate or lose values: `{text[:60]}`"
+        )
+    if _SERVER_SETTING.match(text):
+        if _DANGEROUS_SETTING.search(text):
+            return SqlVerdict(
+                Tier.DESTRUCTIVE, f"changes a server setting that can lose data or write files: `{text[:60]}`"
+            )
+        return SqlVerdict(Tier.WRITE, f"changes a server-wide setting: `{text[:60]}`")
+    return None
+
+
+def _split_statements(text: str) -> list[str]:
+    """The statements of `text`, split at semicolons outside quotes."""
+    if "'" not in text and '"' not in text and "`" not in text:
+        return [p for p in text.split(";") if p.strip()]
+    parts: list[str] = []
+    current: list[str] = []
+    quote = ""
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif char == ";":
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return [p for p in parts if p.strip()]
+
+
 def tier_sql(text: str, dialect: str) -> list[SqlVerdict]:
     """One verdict per statement (or one for the whole text when it cannot be parsed)."""
     if not text.strip():
         return []
+    parts = _split_statements(text)
+    if parts and all(_SHOWS_ONLY.match(p) and not _ANALYZE.search(p) for p in parts):
+        # SHOW, DESCRIBE and EXPLAIN without ANALYZE never execute anything: no parser needed
+        return [SqlVerdict(Tier.READ, "") for _ in parts]
+    worded = [v for v in map(_by_words, parts) if v is not None]
     sqlglot = _sqlglot()
     try:
-        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+        statements = [s for s in _dialect(dialect).parse(text) if s is not None]
     except Exception:  # sqlglot raises several error types; any of them means "cannot read"
-        return [_unparsed(text)]
+        return [*worded, _unparsed(text)]
     try:
-        return [_statement(statement, sqlglot.exp) for statement in statements]
+        return [*worded, *(_statement(statement, sqlglot.exp) for statement in statements)]
     except Exception:  # a tree shape this code did not expect is as unreadable as a parse error
-        return [_unparsed(text)]
+        return [*worded, _unparsed(text)]
 
 
 def _unparsed(text: str) -> SqlVerdict:
     snippet = _statement_text(text)[:60]
+    if all(_READ_ONLY_START.match(_statement_text(part)) for part in _split_statements(text)):
+        return SqlVerdict(Tier.READ, f"`{snippet}` only shows information")
     match = _FALLBACK_DESTRUCTIVE.search(text)
     if match:
         return SqlVerdict(Tier.DESTRUCTIVE, f"SQL hitl cannot parse contains {match.group(1).upper()}: `{snippet}`")
@@ -175,6 +310,8 @@ def _top_level(node: Any, exp: Any) -> SqlVerdict:
     if isinstance(node, exp.Show | exp.Describe | exp.Use | exp.Transaction | exp.Commit | exp.Rollback):
         return SqlVerdict(Tier.READ, f"`{node.key.upper()}` only reads")
     if isinstance(node, exp.Set):
+        if _SERVER_SETTING.match(_statement_text(node.sql())) or "GLOBAL" in node.sql().upper():
+            return SqlVerdict(Tier.WRITE, "SET GLOBAL changes a server-wide setting")
         return SqlVerdict(Tier.READ, "SET changes only this session")
     if isinstance(node, exp.Pragma):
         has_value = "=" in node.sql() or "(" in node.sql()
@@ -200,7 +337,7 @@ def _top_level(node: Any, exp: Any) -> SqlVerdict:
     if isinstance(node, exp.Revoke):
         return SqlVerdict(Tier.DESTRUCTIVE, "REVOKE removes permissions", tables)
     if isinstance(node, exp.Grant):
-        return SqlVerdict(Tier.WRITE, "GRANT changes permissions", tables)
+        return SqlVerdict(Tier.DESTRUCTIVE, "GRANT gives privileges", tables)
     if isinstance(node, exp.Alter):
         if any(isinstance(action, exp.Drop) for action in node.args.get("actions") or []) or " DROP " in node.sql():
             return SqlVerdict(Tier.DESTRUCTIVE, f"ALTER ... DROP removes part of {named}", tables)
@@ -241,8 +378,13 @@ def _command(node: Any) -> SqlVerdict:
     rest = "" if expression is None else expression if isinstance(expression, str) else str(expression.this)
     if keyword == "EXPLAIN":
         words = rest.split()
-        if words and words[0].upper().startswith(("ANALYZE", "(ANALYZE", "ANALYSE")):
-            inner = tier_sql(" ".join(words[1:]), "postgres")
+        statement = " ".join(words[1:])
+        executes = bool(words) and words[0].upper().startswith(("ANALYZE", "(ANALYZE", "ANALYSE"))
+        if rest.lstrip().startswith("("):  # `EXPLAIN (BUFFERS, ANALYZE) stmt`: options in any order
+            options, _, statement = rest.lstrip()[1:].partition(")")
+            executes = bool(re.search(r"(?i)\bANALY[SZ]E\b(?!\s+(false|off|0)\b)", options))
+        if executes:
+            inner = tier_sql(statement, "postgres")
             worst = max(inner, key=lambda v: v.tier, default=None)
             if worst is not None and worst.tier > Tier.READ:
                 return SqlVerdict(worst.tier, f"EXPLAIN ANALYZE really executes it: {worst.reason}", worst.tables)
