@@ -71,9 +71,13 @@ async def test_a_rollback_from_the_timeline_is_said_in_the_chat(console_app, tmp
         await pilot.press("r")
         await dialog(pilot)
         await pilot.press("y")
-        await wait_for(pilot, lambda: target.read_text() == "old\n")
+        # Closed at once, while the rollback restores and verifies: it must neither stop half-way nor go unsaid.
+        await wait_for(pilot, lambda: isinstance(app.screen, TimelineScreen))
         await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TimelineScreen))
         await wait_for(pilot, lambda: "rolled back" in chat_text(app).lower())
+        assert target.read_text() == "old\n"
+        assert "restored and verified" in chat_text(app)
 
 
 async def test_manual_mode_speaks_the_operators_words(console_app, tmp_path: Path) -> None:

@@ -314,9 +314,10 @@ class TimelineScreen(Screen[None]):
         if point.refusal:
             toast(self, shown_line(point.refusal), title=shown("No rollback"), severity="warning")
             return
-        self._rollback(point)
+        # The app's worker, not this screen's: closing the timeline while the rollback restores and verifies must
+        # neither cancel it half-way nor lose how it ended (the chat says so).
+        self.app.run_worker(self._rollback(point), group="timeline-rollback", exclusive=True, exit_on_error=False)
 
-    @work(group="timeline-rollback", exclusive=True, exit_on_error=False)
     async def _rollback(self, point: RollbackView) -> None:
         """Through the session: it shows the diff in the WRITE approval and captures the current state first."""
         try:
@@ -325,8 +326,9 @@ class TimelineScreen(Screen[None]):
             self._said(f"Rollback of {point.key} failed: {error}", "error", "Rollback failed")
             return
         finally:
-            self.reload()
-            self._show_detail(self.selected_point, force=True)
+            if self.is_mounted:
+                self.reload()
+                self._show_detail(self.selected_point, force=True)
         if outcome.status is Status.REJECTED:
             self._said(
                 f"Rollback of {point.key} not approved: {outcome.reason or 'rejected'}", "warning", "Not approved"
@@ -340,5 +342,5 @@ class TimelineScreen(Screen[None]):
 
     def _said(self, words: str, severity: Severity, title: str = "Rolled back") -> None:
         """A toast here, and a line in the chat (the app handles `RolledBack`)."""
-        toast(self, shown_line(words), title=shown(title), severity=severity)
-        self.post_message(self.RolledBack(words, severity))
+        toast(self.app, shown_line(words), title=shown(title), severity=severity)
+        self.app.post_message(self.RolledBack(words, severity))
