@@ -528,8 +528,8 @@ class HitlApp(App[None]):
             return True if self.runtime is not None else None
         if action == "abort_plan":
             return True if self.runtime is not None and self.runtime.session.plan_running else None
-        if action == "rerun_as_write":
-            return True if self._offer is not None and not self.turn_running else None
+        if action == "rerun_as_write":  # shown only while there is a caught miss to offer (main's behaviour)
+            return self._offer is not None and not self.turn_running
         return True
 
     def action_help(self) -> None:

@@ -144,3 +144,34 @@ async def test_a_step_review_of_a_plan_with_escapes(make_app) -> None:
         await wait_for(pilot, lambda: screen.is_mounted)
         await pilot.pause()
         assert raw_controls(app) == []
+
+
+async def test_a_classifier_miss_and_a_confinement_label_with_escapes(make_app) -> None:
+    """What main's READ confinement adds to the screen (the host pane's confinement note, a caught miss's
+    attempted lines from the host, the ctrl+g offer) goes through the renderer like the output."""
+    from console.core.events import ClassifierMiss, ReadConfinementChanged, StepStarted
+    from console.core.outcome import Outcome, Status, Verdict
+
+    command = f"cat /srv/{PAYLOAD}"
+    read = Classification(command, Tier.READ, ("cat only reads",), (), None, ())
+    miss = Outcome(
+        "local",
+        command,
+        read,
+        Verdict.AUTO,
+        Status.DONE,
+        confinement=f"confined: {PAYLOAD}",
+        attempted=(f"modified /srv/{PAYLOAD} (discarded)", f"denied: {PAYLOAD}"),
+    )
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        events = SessionEvents(app)
+        events(StepStarted("local", command, Tier.READ, confinement=f"confined: {PAYLOAD}"))
+        events(ReadConfinementChanged("local", False, PAYLOAD))
+        events(ClassifierMiss(miss))
+        await wait_for(pilot, lambda: "classifier miss" in "\n".join(screen_lines(app)))
+        await pilot.pause()
+        assert raw_controls(app) == []
+        text = "\n".join(screen_lines(app))
+        assert "denied: " + PAYLOAD_SHOWN[:20] in text  # the pane is narrower than the line: its start is enough
+        assert "READS NOT CONFINED" in text
