@@ -422,7 +422,9 @@ class HitlApp(App[None]):
         """The one place the session's state reaches the screen (see `console.tui.messages`)."""
         from console.core import events as core
 
-        if not self.screen_stack:  # the app is shutting down
+        # Shutting down: the screens, or the panes on the main one, are gone while the session still closes (a
+        # confinement probe finishing says so as the widgets are removed).
+        if not self.screen_stack or not self.main_screen.query(StatusBar):
             return
         status = self.status_bar
         match message.event:
