@@ -11,7 +11,8 @@ plans) and shows what the session says; the command palette runs the app's own a
 
 Over 400 lines because this is the one place where agent events, session events and the operator's keys meet;
 each part is a short method, and splitting them would scatter that routing (the wording of the conversation is
-`console.tui.conversation`, search is `console.tui.search`).
+`console.tui.conversation`, search is `console.tui.search`). READ confinement added its probe, the status bar
+mark and the ctrl+g offer of a caught classifier miss here for the same reason.
 
 Keys never take what the input line needs: printable keys (`?` help, `/` search) act only where nothing is
 typed, the rest are function keys or ctrl keys the input does not use; Up, Down and ctrl+r belong to the input
