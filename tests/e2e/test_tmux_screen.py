@@ -8,6 +8,7 @@ command's escape sequences leave the terminal's title and screen alone. Every st
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -100,7 +101,9 @@ def test_esc_ends_a_running_command_and_says_so_at_once(tmux: Tmux, hitl_home: P
     screen = tmux.screen()
     assert not re.search(r"running [0-9.]+s", screen), "the spinner still counts:\n" + screen
     recorded = history(hitl_home)
-    assert '"command": "tail -f /dev/null"' in recorded and '"output": "stopped by the operator"' in recorded, recorded
+    record = json.loads(recorded.splitlines()[0])
+    assert record["command"] == "tail -f /dev/null", recorded
+    assert (record["outcome"], record["reason"]) == ("interrupted", "stopped by the operator"), recorded
     finished = re.search(r'"finished": "([^"]+)"', recorded)
     assert finished, recorded
     from datetime import datetime
