@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -20,9 +19,11 @@ from typing import Any
 
 from console.commands.context import load_context
 from console.commands.failures import EXIT_FAILURE, EXIT_REFUSED
+from console.commands.out import json_line, say, tell
 from console.core.ports import Store
 from console.core.stores import open_existing_store, open_store, remembered_approvals
 from console.core.team import TeamApprovals
+from console.core.textsafe import shown, shown_line
 
 
 def register(subparsers: Any) -> None:
@@ -69,9 +70,9 @@ def _list(_args: argparse.Namespace) -> int:
     with _store(existing=True) as store:
         rules = _rules(store).active(time.time())
     if not rules:
-        print("no remembered approvals", file=sys.stderr)
+        tell(shown("no remembered approvals"))
     for rule in rules:
-        print(rule.describe())
+        say(shown_line(rule.describe()))
     return 0
 
 
@@ -79,9 +80,9 @@ def _revoke(args: argparse.Namespace) -> int:
     with _store(existing=True) as store:
         revoked = _rules(store).revoke(args.rule_id)
     if not revoked:
-        print(f"hitl: no remembered approval {args.rule_id}", file=sys.stderr)
+        tell(shown_line(f"hitl: no remembered approval {args.rule_id}"))
         return EXIT_FAILURE
-    print(f"revoked {args.rule_id}")
+    say(shown_line(f"revoked {args.rule_id}"))
     return 0
 
 
@@ -111,17 +112,17 @@ def _pending(args: argparse.Namespace) -> int:
                 "digest": r.digest,
                 "yours": item.mine,
             }
-            print(json.dumps(record, ensure_ascii=False))
+            json_line(json.dumps(record, ensure_ascii=False))
         return 0
     if not waiting:
-        print("no requests wait for a second operator", file=sys.stderr)
+        tell(shown("no requests wait for a second operator"))
         return 0
     for item in waiting:
         r = item.record
         whose = "yours: another operator must decide it" if item.mine else f"approve: hitl approvals approve {r.id}"
         when = datetime.fromtimestamp(r.created).strftime("%H:%M:%S")
-        print(f"{r.id:>5}  {when}  {r.requested_by:<16} {r.host:<12} {r.tier:<11} {r.title}  ({whose})")
-    print(f"(you are {me})", file=sys.stderr)
+        say(shown_line(f"{r.id:>5}  {when}  {r.requested_by:<16} {r.host:<12} {r.tier:<11} {r.title}  ({whose})"))
+    tell(shown_line(f"(you are {me})"))
     return 0
 
 
@@ -132,14 +133,14 @@ def _approve(args: argparse.Namespace) -> int:
         assert store is not None
         team = TeamApprovals(store)
         record, request = team.review(args.request_id)
-        print(f"request {record.id} from {record.requested_by}, who approved it already:", file=sys.stderr)
+        tell(shown_line(f"request {record.id} from {record.requested_by}, who approved it already:"))
         started = time.monotonic()
         decision = asyncio.run(TerminalApprover().review(request))
         if not decision.approved:
-            print(f"hitl: not approved: {decision.reason}", file=sys.stderr)
+            tell(shown_line(f"hitl: not approved: {decision.reason}"))
             return EXIT_REFUSED
         decided = team.approve(record.id, decision, latency=time.monotonic() - started)
-    print(f"approved request {decided.id} as {decided.decided_by}: {decided.requested_by}'s hitl runs it now")
+    say(shown_line(f"approved request {decided.id} as {decided.decided_by}: {decided.requested_by}'s hitl runs it now"))
     return 0
 
 
@@ -147,5 +148,5 @@ def _reject(args: argparse.Namespace) -> int:
     with _store() as store:
         assert store is not None
         decided = TeamApprovals(store).reject(args.request_id, args.reason)
-    print(f"rejected request {decided.id} as {decided.decided_by}")
+    say(shown_line(f"rejected request {decided.id} as {decided.decided_by}"))
     return 0

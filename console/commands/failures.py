@@ -18,10 +18,10 @@ catch core errors themselves. The statuses:
 
 from __future__ import annotations
 
-import sys
-
+from console.commands.out import tell
 from console.core.config import ConfigError
 from console.core.errors import ApprovalRefused, HitlError, HostError, HostUnreachable, StoreError
+from console.core.textsafe import shown_line
 
 EXIT_FAILURE = 2
 EXIT_REFUSED = 3
@@ -51,5 +51,5 @@ def exit_status(error: HitlError) -> tuple[int, str]:
 
 def report(error: HitlError) -> int:
     status, line = exit_status(error)
-    print(f"hitl: {line}", file=sys.stderr)
+    tell(shown_line(f"hitl: {line}"))
     return status

@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from console.commands.memory_access import open_existing_store, since_argument
+from console.commands.out import json_line, say
 from console.core.memory.records import ActionRecord
+from console.core.textsafe import shown_line
 
 COMMAND_WIDTH = 80
 MISS_LINES = 12
@@ -67,7 +69,8 @@ def _decision(action: ActionRecord) -> str:
 
 
 def _row(action: ActionRecord) -> list[str]:
-    command = " ".join(action.command.split())
+    """The cells of one action, each already rendered (so the columns line up with what is shown)."""
+    command: str = shown_line(" ".join(action.command.split()))
     if len(command) > COMMAND_WIDTH:
         command = command[: COMMAND_WIDTH - 1] + "…"
     who = action.operator or "-"
@@ -76,8 +79,8 @@ def _row(action: ActionRecord) -> list[str]:
     return [
         str(action.id),
         _local(action.proposed),
-        action.host,
-        who,
+        shown_line(action.host),
+        shown_line(who),
         action.tier,
         action.source,
         _decision(action),
@@ -97,10 +100,10 @@ def _details(action: ActionRecord) -> list[str]:
     lines: list[str] = []
     if action.attempted:
         lines.append(f"classifier miss ({action.confinement}): it tried to change, and nothing of it persisted:")
-        shown = action.attempted[:MISS_LINES]
-        lines += [f"  {line}" for line in shown]
-        if len(action.attempted) > len(shown):
-            lines.append(f"  ... and {len(action.attempted) - len(shown)} more (`hitl history --json`)")
+        listed = action.attempted[:MISS_LINES]
+        lines += [f"  {line}" for line in listed]
+        if len(action.attempted) > len(listed):
+            lines.append(f"  ... and {len(action.attempted) - len(listed)} more (`hitl history --json`)")
     elif action.confinement and action.confinement.startswith("not confined: none"):
         lines.append(action.confinement)
     if action.state == "interrupted" and action.finished is not None:
@@ -116,13 +119,15 @@ def _history(args: argparse.Namespace) -> int:
         actions = [] if store is None else store.actions(host=args.host, since=args.since, limit=args.limit)
     if args.json:
         for action in actions:
-            print(_as_json(action))
+            json_line(_as_json(action))
         return 0
     if not actions:
-        print(
-            "no actions recorded"
-            + (f" on {args.host}" if args.host else "")
-            + (" in that period" if args.since else "")
+        say(
+            shown_line(
+                "no actions recorded"
+                + (f" on {args.host}" if args.host else "")
+                + (" in that period" if args.since else "")
+            )
         )
         return 0
     header = ["ID", "WHEN", "HOST", "OPERATOR", "TIER", "SOURCE", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
@@ -132,9 +137,9 @@ def _history(args: argparse.Namespace) -> int:
     def line(row: list[str]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
 
-    print(line(header))
+    say(shown_line(line(header)))
     for row, action in zip(rows, actions, strict=True):
-        print(line(row))
+        say(shown_line(line(row)))
         for detail in _details(action):
-            print(f"    {detail}")
+            say(shown_line(f"    {detail}"))
     return 0

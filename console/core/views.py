@@ -49,6 +49,7 @@ class StepStatus(StrEnum):
     FAILED = "failed"
     REFUSED = "refused"
     SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
     ROLLED_BACK = "rolled back"
 
 

@@ -17,6 +17,8 @@ from typing import Protocol, runtime_checkable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from console.core.runtime import Runtime
+from console.core.textsafe import shown_line
+from console.tui.text import marked, plain
 
 
 @runtime_checkable
@@ -79,11 +81,16 @@ class HitlCommands(Provider):
     async def discover(self) -> Hits:
         for command in self.commands():
             if command.discover:
-                yield DiscoveryHit(command.title, self._run(command), help=command.help)
+                title = plain(shown_line(command.title))
+                yield DiscoveryHit(title, self._run(command), text=command.title, help=shown_line(command.help))
 
     async def search(self, query: str) -> Hits:
+        """Fuzzy matches, highlighted without reading the title as markup (Textual's `Matcher.highlight` does,
+        and a host name comes from ~/.ssh/config)."""
         matcher = self.matcher(query)
         for command in self.commands():
-            score = matcher.match(command.title)
+            title = shown_line(command.title)
+            score, offsets = matcher.fuzzy_search.match(matcher.query, title)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.title), self._run(command), help=command.help)
+                display = marked(title, offsets, "bold reverse")
+                yield Hit(score, display, self._run(command), text=command.title, help=shown_line(command.help))

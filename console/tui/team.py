@@ -23,6 +23,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from console.core.errors import HitlError
+from console.core.textsafe import shown, shown_line
+from console.tui.text import Part, line, plain, toast
 
 if TYPE_CHECKING:
     from console.core.events import AwaitingSecondOperator, TeamActivity
@@ -49,7 +51,7 @@ def show_team_event(app: HitlApp, event: object) -> None:
 
 def open_pending_approvals(app: HitlApp) -> None:
     if app.runtime is None:
-        app.notify("No session is open yet.", title="Pending approvals", severity="warning")
+        toast(app, shown("No session is open yet."), title=shown("Pending approvals"), severity="warning")
         return
     from console.core.team import TeamApprovals
 
@@ -72,13 +74,13 @@ class TeamStrip(Static):
 
     def render(self) -> Text:
         if self.waiting:
-            return Text(f"⏳ {self.waiting}", style="bold")
-        text = Text()
+            return plain(shown_line(f"⏳ {self.waiting}"), "bold")
+        parts: list[Part] = []
         if self.pending:
-            text.append(f" {self.pending} waiting for a second operator ({self.pending_key}) ", "bold black on yellow")
-            text.append(" ")
-        text.append(self.last or "team store: no activity from other operators yet")
-        return text
+            count = shown_line(f" {self.pending} waiting for a second operator ({self.pending_key}) ")
+            parts += [(count, "bold black on yellow"), shown(" ")]
+        parts.append(shown_line(self.last or "team store: no activity from other operators yet"))
+        return line(*parts)
 
     def watch_waiting(self, value: str) -> None:
         self.set_class(bool(value), "-waiting")
@@ -118,8 +120,9 @@ class PendingApprovalsScreen(Screen[None]):
         self._ids: list[int] = []
 
     def compose(self) -> ComposeResult:
-        yield Label(f"Requests waiting for a second operator (you are {self.team.operator})", id="pending-title")
-        table: DataTable[str] = DataTable(id="pending-table", cursor_type="row", zebra_stripes=True)
+        title = shown_line(f"Requests waiting for a second operator (you are {self.team.operator})")
+        yield Label(plain(title), id="pending-title")
+        table: DataTable[Text] = DataTable(id="pending-table", cursor_type="row", zebra_stripes=True)
         for column in ("ID", "Requested by", "Host", "Tier", "What", "Since"):
             table.add_column(column)
         yield table
@@ -135,16 +138,17 @@ class PendingApprovalsScreen(Screen[None]):
         try:
             waiting = self.team.pending()
         except HitlError as error:
-            self.notify(str(error), title="Pending approvals", severity="error")
+            toast(self, shown_line(str(error)), title=shown("Pending approvals"), severity="error")
             return
-        table: DataTable[str] = self.query_one(DataTable)
+        table: DataTable[Text] = self.query_one(DataTable)
         table.clear()
         self._ids = []
         for item in waiting:
             r = item.record
             who = f"{r.requested_by} (yours)" if item.mine else r.requested_by
             since = datetime.fromtimestamp(r.created).strftime("%H:%M:%S")
-            table.add_row(str(r.id), who, r.host, r.tier, r.title, since)
+            cells = (str(r.id), who, r.host, r.tier, r.title, since)
+            table.add_row(*(plain(shown_line(cell)) for cell in cells))
             self._ids.append(r.id)
         self.query_one("#pending-empty", Label).update("" if waiting else "Nothing waits for a second operator.")
 
@@ -168,20 +172,21 @@ class PendingApprovalsScreen(Screen[None]):
         try:
             _record, request = self.team.review(request_id)
         except HitlError as error:
-            self.notify(str(error), title=f"Request {request_id}", severity="error")
+            toast(self, shown_line(str(error)), title=shown(f"Request {request_id}"), severity="error")
             self.reload()
             return
         started = time.monotonic()
         decision = await self.app.push_screen_wait(screen_for(request))
         if decision is None or not decision.approved:
-            self.notify("Not approved; x rejects it with a reason.", title=f"Request {request_id}")
+            toast(self, shown("Not approved; x rejects it with a reason."), title=shown(f"Request {request_id}"))
             return
         try:
             decided = self.team.approve(request_id, decision, latency=time.monotonic() - started)
         except HitlError as error:
-            self.notify(str(error), title=f"Request {request_id} not approved", severity="error")
+            toast(self, shown_line(str(error)), title=shown(f"Request {request_id} not approved"), severity="error")
         else:
-            self.notify(f"Approved: {decided.requested_by}'s hitl runs it now.", title=f"Request {request_id}")
+            approved = shown_line(f"Approved: {decided.requested_by}'s hitl runs it now.")
+            toast(self, approved, title=shown(f"Request {request_id}"))
         self.reload()
 
     def action_reject(self) -> None:
@@ -202,9 +207,9 @@ class PendingApprovalsScreen(Screen[None]):
         try:
             self.team.reject(request_id, reason)
         except HitlError as error:
-            self.notify(str(error), title=f"Request {request_id}", severity="error")
+            toast(self, shown_line(str(error)), title=shown(f"Request {request_id}"), severity="error")
         else:
-            self.notify(f"Rejected: {reason}", title=f"Request {request_id}")
+            toast(self, shown_line(f"Rejected: {reason}"), title=shown(f"Request {request_id}"))
         self.reload()
 
     def action_close(self) -> None:

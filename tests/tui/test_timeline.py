@@ -84,7 +84,7 @@ async def test_timeline_lists_newest_first_filters_refuses_expired_and_rolls_bac
 
         # The detail pane: what was captured, and the diff against the current state (from a worker).
         assert str(gamma) in detail(screen, "summary")
-        await wait_for(pilot, lambda: "current -> captured" in detail(screen, "diff"))
+        await wait_for(pilot, lambda: "current → captured" in detail(screen, "diff"))
         assert "-gamma.conf: new" in detail(screen, "diff")
         assert "+gamma.conf: old" in detail(screen, "diff")
 
@@ -170,7 +170,7 @@ async def test_timeline_over_ssh_host_filter_diff_and_rollback(
         assert shown_keys(screen) == [remote]
         assert screen.selected_key == remote
         assert cell(screen, remote, "host") == "box"
-        await wait_for(pilot, lambda: "current -> captured" in detail(screen, "diff"))
+        await wait_for(pilot, lambda: "current → captured" in detail(screen, "diff"))
         assert "+alpha.conf: old" in detail(screen, "diff")
         await pilot.press("r")
         await wait_for(pilot, lambda: any("Rolled back" in text for text in notifications(app)))
@@ -243,7 +243,10 @@ def fixed_store(path: Path) -> MemoryStore:
     return store
 
 
-def test_timeline_snapshot(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")])
+def test_timeline_snapshot(
+    snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     store = fixed_store(tmp_path / "fixed.sqlite3")
@@ -253,10 +256,10 @@ def test_timeline_snapshot(snap_compare, tmp_path: Path, monkeypatch: pytest.Mon
 
         async def diff_shown(pilot) -> None:  # type: ignore[no-untyped-def]
             await wait_for(
-                pilot, lambda: "current -> captured" in str(app.screen.query_one("#timeline-diff", Static).render())
+                pilot, lambda: "current → captured" in str(app.screen.query_one("#timeline-diff", Static).render())
             )
 
-        assert snap_compare(app, terminal_size=(110, 30), run_before=diff_shown)
+        assert snap_compare(app, terminal_size=size, run_before=diff_shown)
     finally:
         store.close()
         monkeypatch.delenv("TZ")

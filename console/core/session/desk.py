@@ -47,10 +47,13 @@ class ApprovalDesk:
         clock: Callable[[], float],
         monotonic: Callable[[], float],
         policy: Policy | None = None,
+        login_user: Callable[[str], str] = lambda host: "",
     ) -> None:
+        """`login_user(host)` names who commands run as on a host, for the request's words (crontab of root)."""
         self.approver = approver
         self.policy = policy or Policy()
         self.second = SecondOperator(store, events, settings.approval_ttl, clock)
+        self._login_user = login_user
         self.settings = settings
         self.remembered = remembered
         self.stats = ApprovalStats()
@@ -87,6 +90,7 @@ class ApprovalDesk:
             diff=diff,
             requires_force=requires_force,
             second_operator=self.policy.needs_second_operator(host),
+            login_user=self._login_user(host.name),
         )
 
     async def ask(self, request: ApprovalRequest, actions: Sequence[int] = ()) -> Answer:

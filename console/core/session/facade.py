@@ -86,7 +86,15 @@ class Session:
             contexts=contexts,
             gate=gate,
             desk=ApprovalDesk(
-                approver, settings, remembered, store, self.events, clock=clock, monotonic=monotonic, policy=policy
+                approver,
+                settings,
+                remembered,
+                store,
+                self.events,
+                clock=clock,
+                monotonic=monotonic,
+                policy=policy,
+                login_user=contexts.login_user,
             ),
             journal=journal,
             reads=reads,

@@ -18,6 +18,7 @@ change something (a caught classifier miss) stops the plan: what it was run for 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from console.core.approval import StepReview
@@ -244,7 +245,12 @@ class PlanFlow:
             parts.journal.decide(action, Verdict.AUTO, "classifier")
         plan.start(step)
         self._changed(plan)
-        ran = await parts.runner.run(transport, action, step, prepared=prepared, expected=expected)
+        try:
+            ran = await parts.runner.run(transport, action, step, prepared=prepared, expected=expected)
+        except asyncio.CancelledError:  # Esc: the journal closes the actions; the plan pane must say so too
+            plan.interrupt(step)
+            self._changed(plan)
+            raise
         plan.finish(step, ran.result, ran.rollback_key, ran.refused)
         if ran.result is None:
             closed = parts.journal.close(action, Status.REFUSED, reason=step.note)
