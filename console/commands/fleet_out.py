@@ -6,6 +6,10 @@ in inventory order, once the run ends: a header naming the host and how it ended
 stdout, stderr lines on stderr), its rollback keys. Then one summary line, `N ok, N failed, N unreachable`, and
 on stderr why the rollout stopped, if it did, and last `rollback key: KEY` for the rollout.
 
+Everything goes through `console.commands.out`: host names, group names and reasons are people's text
+(`shown_line`), a host's output is a command's output (`host_line`: rendered on a terminal, as it came on a pipe
+or with `--raw`).
+
 Exit status: 0 only when every host succeeded; 3 when the rollout was rejected or refused as a whole; 1
 otherwise (some host failed, was unreachable or was not run).
 """
@@ -16,22 +20,30 @@ import sys
 from collections import defaultdict
 
 from console.commands.failures import EXIT_REFUSED
+from console.commands.out import host_line, say, tell
+from console.commands.session_access import output_printer
 from console.core.events import OutputLines, SessionEvent
 from console.core.fleet.records import FleetOutcome, HostRun, HostState
 from console.core.outcome import Verdict
+from console.core.textsafe import shown_line
 
 EXIT_SOME_FAILED = 1
 
 
 class HostOutput:
-    """The session's sink while a fleet runs: every host's lines, kept in the order they came."""
+    """The session's sink while a fleet runs: every host's lines, kept in the order they came; any other event
+    goes to the command line's usual sink."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, raw: bool = False) -> None:
+        self.raw = raw
         self.lines: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._others = output_printer(raw=raw)
 
     def __call__(self, event: SessionEvent) -> None:
         if isinstance(event, OutputLines):
             self.lines[event.host] += [(event.stream, line) for line in event.lines]
+        else:
+            self._others(event)
 
 
 def _header(run: HostRun) -> str:
@@ -48,7 +60,7 @@ def _header(run: HostRun) -> str:
 def print_fleet(outcome: FleetOutcome, output: HostOutput) -> int:
     """Print each host's section, the counts, and the rollout's key; return the exit status."""
     for run in sorted(outcome.hosts, key=lambda r: outcome_order(outcome, r.host)):
-        print(_header(run), flush=True)
+        say(shown_line(_header(run)))
         streamed = output.lines.get(run.host)
         if streamed is None:  # nothing streamed (a rollback): what each step reported
             streamed = [
@@ -59,20 +71,19 @@ def print_fleet(outcome: FleetOutcome, output: HostOutput) -> int:
                 for line in text.splitlines()
             ]
         for stream, line in streamed:
-            (sys.stdout if stream == "stdout" else sys.stderr).write(line + "\n")
+            host_line(line, sys.stdout if stream == "stdout" else sys.stderr, raw=output.raw)
         sys.stderr.flush()
         if run.state is not HostState.OK and run.reason:
-            print(f"  {run.state.value}: {run.reason}")
+            say(shown_line(f"  {run.state.value}: {run.reason}"))
         for key in run.rollback_keys:
-            print(f"  rollback key ({run.host}): {key}")
-        sys.stdout.flush()
-    print(outcome.summary(), flush=True)
+            say(shown_line(f"  rollback key ({run.host}): {key}"))
+    say(shown_line(outcome.summary()))
     if outcome.stopped:
-        print(f"hitl: rollout stopped: {outcome.stopped}", file=sys.stderr)
+        tell(shown_line(f"hitl: rollout stopped: {outcome.stopped}"))
     if outcome.decision in (Verdict.REJECTED, Verdict.REFUSED):
-        print(f"hitl: not run ({outcome.decision}): {outcome.reason or 'the operator answered no'}", file=sys.stderr)
+        tell(shown_line(f"hitl: not run ({outcome.decision}): {outcome.reason or 'the operator answered no'}"))
     if outcome.rollback_key:
-        print(f"rollback key: {outcome.rollback_key}", file=sys.stderr)
+        tell(shown_line(f"rollback key: {outcome.rollback_key}"))
     if outcome.decision in (Verdict.REJECTED, Verdict.REFUSED):
         return EXIT_REFUSED
     return 0 if outcome.ok else EXIT_SOME_FAILED

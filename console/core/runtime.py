@@ -32,7 +32,7 @@ from console.core.private_files import make_private_dir, secure_paths
 from console.core.redact import preload as preload_redaction
 from console.core.rollback import views as rollback_views
 from console.core.session import Session
-from console.core.stores import last_conversation, open_store, remembered_approvals
+from console.core.stores import last_conversation, open_store, remembered_approvals, snapshots_dir
 from console.core.transport.inventory import load_inventory
 
 if TYPE_CHECKING:
@@ -135,8 +135,8 @@ def open_runtime(
     the one the paths name, as it is: whoever opened it keeps it (a fixed store in tests; later, a team store)."""
     permissions_notice = secure_paths(paths)
     if store is None:
-        store = open_store(paths)
-        store.housekeep(time.time(), audit_retention=settings.audit_retention, snapshots_dir=paths.snapshots_dir)
+        store = open_store(paths, settings)
+        store.housekeep(time.time(), audit_retention=settings.audit_retention)
     memory = store
     files = settings.inventory
     hosts = InventoryHosts(
@@ -146,9 +146,9 @@ def open_runtime(
         settings=settings,
         hosts=hosts,
         store=memory,
-        blobs=BlobStore(paths.snapshots_dir),
+        blobs=BlobStore(snapshots_dir(paths, settings)),
         approver=approver,
-        remembered=remembered_approvals(paths),
+        remembered=remembered_approvals(paths, memory),
         events=events,
         mode=mode,
         rules=effective_rules(paths.config_dir),

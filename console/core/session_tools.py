@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from console.core.agent.base import ToolResult
+from console.core.agent.base import Report, ToolResult
 from console.core.agent.tools import command_summary, format_command_result, untrusted
 from console.core.errors import HitlError
 from console.core.fleet.records import FleetOutcome, HostState, is_rollout_key
@@ -69,6 +69,10 @@ def miss_note(attempted: Sequence[str]) -> str:
     )
 
 
+MISS_NOTE = "classifier miss: it tried to change something, nothing persisted"
+"""A plan step's note in the operator's table when it was a caught classifier miss."""
+
+
 def _plan_result(outcome: PlanOutcome) -> ToolResult:
     plan = outcome.plan
     lines = [f"plan: {plan.title} on {plan.host}", f"decision: {outcome.decision}"]
@@ -94,8 +98,23 @@ def _plan_result(outcome: PlanOutcome) -> ToolResult:
             lines.append(f"read confinement: {closed.confinement}")
         if closed is not None and closed.attempted:
             lines.append(miss_note(closed.attempted))
-    is_error = outcome.decision in {Verdict.REJECTED, Verdict.REFUSED} or any(o.attempted for o in outcome.outcomes)
-    return ToolResult("\n".join(lines), is_error=is_error, summary=" · ".join(summary))
+    missed = {o.index for o in outcome.outcomes if o.attempted}
+    is_error = outcome.decision in {Verdict.REJECTED, Verdict.REFUSED} or bool(missed)
+    report = Report(
+        ("#", "Tier", "Status", "Rollback key", "Command", "Note"),
+        tuple(
+            (
+                str(step.index),
+                step.tier.name,
+                step.status.value + (f" ({step.result.exit_status})" if step.result and not step.result.ok else ""),
+                step.rollback_key or "",
+                step.command,
+                "; ".join(filter(None, (step.note, MISS_NOTE if step.index in missed else ""))),
+            )
+            for step in plan.steps
+        ),
+    )
+    return ToolResult("\n".join(lines), is_error=is_error, summary=" · ".join(summary[:2]), report=report)
 
 
 def _fleet_result(outcome: FleetOutcome) -> ToolResult:
@@ -203,7 +222,19 @@ class SessionTools:
                     current = " (current)" if host == session.current_host else ""
                     lines.append(f"{host} labels={labels}{policy}{current}")
                 lines += [f"@{group}: {', '.join(members)}" for group, members in session.hosts.groups().items()]
-                return ToolResult("\n".join(lines), summary=f"{len(names)} hosts: {', '.join(names)}")
+                report = Report(
+                    ("Host", "Address", "Labels", "Policy"),
+                    tuple(
+                        (
+                            name + (" (current)" if name == session.current_host else ""),
+                            session.hosts.info(name).address,
+                            ", ".join(session.hosts.info(name).labels) or "-",
+                            session.hosts.info(name).policy or "-",
+                        )
+                        for name in names
+                    ),
+                )
+                return ToolResult("\n".join(lines), summary=f"{len(names)} hosts", report=report)
             case "list_rollbacks":
                 now = time.time()
                 points = restorable(memory, arguments.get("host"))
@@ -215,7 +246,11 @@ class SessionTools:
                         f"command: {redact(p.command)}"
                         for p in points
                     ),
-                    summary=f"{len(points)} can be restored: {', '.join(p.key for p in points)}",
+                    summary=f"{len(points)} rollback points can be restored",
+                    report=Report(
+                        ("Key", "Host", "Tier", "Expires in", "Command"),
+                        tuple((p.key, p.host, p.tier, expires_in(p, now), redact(p.command)) for p in points),
+                    ),
                 )
             case "request_rollback":
                 outcome = await session.rollback([arguments["key"]], reason=arguments.get("reason", ""), source=origin)

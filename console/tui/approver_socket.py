@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from console.core.approval import ApprovalRequest, Decision
 from console.core.runtime import ApproverListener
+from console.core.textsafe import shown, shown_line
+from console.tui.text import toast
 
 if TYPE_CHECKING:
     from console.tui.app import HitlApp
@@ -33,16 +35,18 @@ class McpApprovals:
         try:
             self.listening = await self.listener.start()
         except OSError as error:
-            self._app.notify(
-                f"MCP requests cannot reach this console: {self.listener.path}: {error.strerror or error}",
-                title="MCP approvals",
+            toast(
+                self._app,
+                shown_line(f"MCP requests cannot reach this console: {self.listener.path}: {error.strerror or error}"),
+                title=shown("MCP approvals"),
                 severity="error",
             )
             return
         if not self.listening:
-            self._app.notify(
-                "Another hitl console answers MCP requests for this hitl home; this one does not.",
-                title="MCP approvals",
+            toast(
+                self._app,
+                shown("Another hitl console answers MCP requests for this hitl home; this one does not."),
+                title=shown("MCP approvals"),
                 severity="warning",
             )
 
@@ -58,7 +62,9 @@ class McpApprovals:
             write_key_delay=max(request.write_key_delay, settings.write_key_delay),
             destructive_dwell=max(request.destructive_dwell, settings.destructive_dwell),
         )
-        self._app.notify(f"mcp:{client} asks: {request.title}", title="MCP approval request", timeout=8)
+        toast(
+            self._app, shown_line(f"mcp:{client} asks: {request.title}"), title=shown("MCP approval request"), timeout=8
+        )
         worker = self._app.run_worker(
             self._app.approver.review(request), group="mcp-approval", exit_on_error=False, exclusive=False
         )
@@ -71,4 +77,4 @@ class McpApprovals:
         return decision if decision is not None else Decision.reject("the dialog was closed without an answer")
 
     def _log(self, line: str) -> None:
-        self._app.notify(line, title="MCP approvals", severity="warning")
+        toast(self._app, shown_line(line), title=shown("MCP approvals"), severity="warning")

@@ -153,3 +153,24 @@ def test_a_progress_interval_clients_would_time_out_on_is_refused(tmp_path: Path
     config.write_text(f"mcp_progress_interval = {value}\n")
     with pytest.raises(ConfigError, match="mcp_progress_interval"):
         load_settings(config, environ={})
+
+
+def test_team_settings_from_file_and_environment(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('store = "postgresql://alice@db.example/hitl"\nfour_eyes_labels = ["prod"]\n')
+    settings = load_settings(config, {"HITL_OPERATOR": "alice", "HITL_FOUR_EYES_LABELS": "prod, payments"})
+    assert settings.store == "postgresql://alice@db.example/hitl"
+    assert settings.operator == "alice"
+    assert settings.four_eyes_labels == ("prod", "payments")
+    with pytest.raises(ConfigError, match="postgresql://"):
+        load_settings(config, {"HITL_STORE": "mysql://x/y"})
+
+
+def test_config_show_never_prints_the_store_password(hitl_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from console.cli import main
+
+    (hitl_home / "config.toml").write_text('store = "postgresql://alice:hunter2@db.example/hitl?password=sesame"\n')
+    assert main(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out and "sesame" not in out
+    assert "postgresql://alice:***@db.example/hitl?password=***" in out

@@ -148,8 +148,10 @@ class ActionJournal:
         reason: str | None = None,
         digest: str | None = None,
         rule: str | None = None,
+        approved_by: str | None = None,
     ) -> None:
-        """Record how the action was decided; a remembered approval names its rule."""
+        """Record how the action was decided; a remembered approval names its rule, a four-eyes one the second
+        operator (`approved_by`)."""
         by = f"remembered {rule}" if verdict is Verdict.REMEMBERED else decided_by
         self._store.record_decision(
             action.id,
@@ -159,6 +161,7 @@ class ActionJournal:
             reason=reason,
             digest=digest,
             rule_id=rule if verdict is Verdict.REMEMBERED else None,
+            approved_by=approved_by,
         )
         action.verdict, action.rule = verdict, rule
 

@@ -28,13 +28,14 @@ from console.core.capture.diff import changed_since, snapshot_diff
 from console.core.capture.engine import CaptureError, Snapshot, plan_from_snapshot, restore_snapshot, take_capture
 from console.core.capture.paths import HostPathError, PathState, describe
 from console.core.classify.model import Classification
-from console.core.errors import SessionError
+from console.core.errors import HostLocked, SessionError
 from console.core.events import PlanChanged
 from console.core.gate import ApprovalRefused, ReviewSubject
 from console.core.memory.records import RollbackPoint
 from console.core.outcome import Outcome, Source, Status
 from console.core.plan import Plan, PlanStep
-from console.core.rollback import RollbackError, restorable_points, rollback_classification
+from console.core.rollback import RollbackError, elsewhere, restorable_points, rollback_classification
+from console.core.session.host_lock import held_elsewhere, holding, purpose
 from console.core.session.journal import Action, Flow, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
@@ -98,12 +99,14 @@ class RollbackFlow:
             requires_force=bool(review.warnings),
         )
         action = self.open(review, source)
-        answer = await parts.desk.ask(request)
+        answer = await parts.desk.ask(request, [action.id])
         decision = answer.decision
-        self.decide(action, review, decision, answer.latency)
+        self.decide(action, review, decision, answer.latency, approved_by=answer.approved_by)
         if not decision.approved:
             return parts.journal.close(action, unapproved_status(verdict_of(decision)), reason=decision.reason)
-        return await self.apply(review, action, decided_by=decision.decided_by, reason=reason)
+        return await self.apply(
+            review, action, decided_by=decision.decided_by, reason=reason, request_id=answer.request_id
+        )
 
     async def review(self, points: Sequence[RollbackPoint]) -> RollbackReview:
         """Everything the operator is shown for rolling back `points` (one host), bound to the state now."""
@@ -112,6 +115,9 @@ class RollbackFlow:
         refusal = parts.policy.refusal(info, "hitl rollback", Tier.WRITE, read_only=parts.state.read_only)
         if refusal:
             raise SessionError(refusal)
+        locked = held_elsewhere(parts.store, info.name)
+        if locked:
+            raise HostLocked(locked)
         transport = await parts.hosts.transport(info.name)
         snapshots = [Snapshot.from_json(p.artifacts) for p in points]
         classification = rollback_classification(points, snapshots)
@@ -128,27 +134,50 @@ class RollbackFlow:
             review.info.name, review.description, review.classification, Source.of(source), flow=Flow.ROLLBACK
         )
 
-    def decide(self, action: Action, review: RollbackReview, decision: Decision, latency: float) -> None:
-        verdict = verdict_of(decision)
+    def decide(
+        self,
+        action: Action,
+        review: RollbackReview,
+        decision: Decision,
+        latency: float,
+        *,
+        approved_by: str | None = None,
+    ) -> None:
+        """`approved_by`: the second operator who approved it, on a four-eyes host."""
         self.parts.journal.decide(
-            action, verdict, decision.decided_by, latency=latency, reason=decision.reason, digest=review.reviewed.digest
+            action,
+            verdict_of(decision),
+            decision.decided_by,
+            latency=latency,
+            reason=decision.reason,
+            digest=review.reviewed.digest,
+            approved_by=approved_by,
         )
 
-    async def apply(self, review: RollbackReview, action: Action, *, decided_by: str, reason: str) -> Outcome:
-        """After the approval: re-check the reviewed state, then capture, restore and verify each point."""
+    async def apply(
+        self, review: RollbackReview, action: Action, *, decided_by: str, reason: str, request_id: int | None = None
+    ) -> Outcome:
+        """After the approval, holding the host: re-check the reviewed state, then capture, restore and verify
+        each point. `request_id`: the second operator's request, voided when the state drifted."""
         parts = self.parts
         info, transport, description = review.info, review.transport, review.description
         approval = parts.gate.grant(review.reviewed, Tier.WRITE, now=parts.clock(), decided_by=decided_by)
         try:
-            current, states = await self._subject(info.name, transport, description, review.targets)
-            parts.gate.consume(approval, current, now=parts.clock())
-        except (SessionError, ApprovalRefused) as error:
-            why = f"{error}; nothing was restored, roll back again to review the current state"
-            return parts.journal.close(action, Status.REFUSED, reason=why)
-        parts.journal.start(action)
-        return await self._restore(
-            transport, action, points=review.points, snapshots=review.snapshots, reason=reason, states=states
-        )
+            with holding(parts.store, info.name, purpose("rollback", description)):
+                try:
+                    current, states = await self._subject(info.name, transport, description, review.targets)
+                    parts.gate.consume(approval, current, now=parts.clock())
+                except (SessionError, ApprovalRefused) as error:
+                    why = f"{error}; nothing was restored, roll back again to review the current state"
+                    if request_id is not None:
+                        parts.desk.second.void(request_id, why)
+                    return parts.journal.close(action, Status.REFUSED, reason=why)
+                parts.journal.start(action)
+                return await self._restore(
+                    transport, action, points=review.points, snapshots=review.snapshots, reason=reason, states=states
+                )
+        except HostLocked as error:
+            return parts.journal.close(action, Status.REFUSED, reason=str(error))
 
     async def _restore(
         self,
@@ -263,6 +292,9 @@ class RollbackFlow:
     async def preview(self, point: RollbackPoint) -> str:
         """What rolling `point` back would change now (current -> captured), for the timeline's detail pane.
         Any failure is a `HitlError` saying what could not be compared."""
+        away = elsewhere(point, self.parts.store.blobs_at)
+        if away:
+            raise RollbackError(away)
         transport = await self.parts.hosts.transport(point.host)
         try:
             return await snapshot_diff(Snapshot.from_json(point.artifacts), transport, self.parts.blobs)

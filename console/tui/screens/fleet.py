@@ -28,6 +28,8 @@ from console.core.events import ActionFinished, OutputLines, SessionEvent
 from console.core.memory.records import ActionRecord, RolloutRecord
 from console.core.runtime import Runtime
 from console.core.session import Session
+from console.core.textsafe import shown, shown_line, shown_lines
+from console.tui.text import plain, toast
 
 FAILED_STATES = ("failed", "unreachable")
 
@@ -38,6 +40,12 @@ class _Update(Message):
     def __init__(self, event: SessionEvent) -> None:
         super().__init__()
         self.event = event
+
+
+def _cells(values: tuple[str, ...]) -> list[Text]:
+    """Table cells: a rollout's target and title and a host's name are untrusted (a DataTable would read a str
+    cell as markup)."""
+    return [plain(shown_line(value)) for value in values]
 
 
 def counts(states: list[str]) -> str:
@@ -113,9 +121,8 @@ class FleetScreen(Screen[None]):
         for record in self.rollouts:
             when = time.strftime("%m-%d %H:%M:%S", time.localtime(record.created))
             states = [host.state for host in record.hosts]
-            table.add_row(
-                when, record.key, Text(record.target), Text(record.title), record.tier, record.status, counts(states)
-            )
+            cells = (when, record.key, record.target, record.title, record.tier, record.status, counts(states))
+            table.add_row(*_cells(cells))
         if self.rollouts:
             keep = next((i for i, r in enumerate(self.rollouts) if self.selected and r.key == self.selected.key), 0)
             table.move_cursor(row=keep)
@@ -156,18 +163,17 @@ class FleetScreen(Screen[None]):
             states.append(state)
             actions = self.actions.get(host.host, [])
             took = sum((a.finished or 0) - (a.started or 0) for a in actions if a.started and a.finished)
-            table.add_row(
-                Text(host.host),
+            cells = (
+                host.host,
                 str(host.wave or "-"),
                 state,
                 "-" if exit_status is None else str(exit_status),
                 f"{took:.2f}s" if took else "-",
                 ", ".join(host.keys) or "-",
-                key=host.host,
             )
-        self.query_one("#fleet-counts", Static).update(
-            Text(f"{record.key} on {record.target}: {counts(states)}  ({record.status})")
-        )
+            table.add_row(*_cells(cells), key=host.host)
+        summary = shown_line(f"{record.key} on {record.target}: {counts(states)}  ({record.status})")
+        self.query_one("#fleet-counts", Static).update(plain(summary))
         if record.hosts:
             self._show_output(self.host if self.host in {h.host for h in record.hosts} else record.hosts[0].host)
 
@@ -181,8 +187,9 @@ class FleetScreen(Screen[None]):
         log = self.query_one("#host-output", Log)
         log.clear()
         lines = [line for action in self.actions.get(host, []) for line in action.output.splitlines()]
-        log.write_lines(lines + self.live.get(host, []))  # what its finished steps recorded, then what is running
-        log.border_title = f"{host}: output"
+        # What its finished steps recorded, then what is running.
+        log.write_lines(shown_lines([*lines, *self.live.get(host, [])]))
+        log.border_title = plain(shown_line(f"{host}: output"))  # a str title would be read as markup
 
     # --- live ----------------------------------------------------------------------------------------------
 
@@ -196,7 +203,7 @@ class FleetScreen(Screen[None]):
                     self._relisting = True
                     self.set_timer(0.2, self._relist)
             elif event.host == self.host:
-                self.query_one("#host-output", Log).write_lines(list(event.lines))
+                self.query_one("#host-output", Log).write_lines(shown_lines(event.lines))
             return
         assert isinstance(event, ActionFinished)
         outcome = event.outcome
@@ -220,29 +227,29 @@ class FleetScreen(Screen[None]):
     def action_retry_failed(self) -> None:
         record = self.selected
         if record is None:
-            self.notify("No rollout selected.", severity="warning")
+            toast(self, shown("No rollout selected."), severity="warning")
             return
         failed = [h.host for h in record.hosts if self._state(h.host, h.state)[0] in FAILED_STATES]
         if not failed:
-            self.notify(f"No host of {record.key} failed.", title="Retry")
+            toast(self, shown_line(f"No host of {record.key} failed."), title=shown("Retry"))
             return
         steps = [(a.command, "") for a in self.actions.get(failed[0], [])]
         if not steps:
-            self.notify("The rollout's commands are not in memory any more.", severity="error")
+            toast(self, shown("The rollout's commands are not in memory any more."), severity="error")
             return
         self._retry(record, ",".join(failed), steps)
 
     @work(exclusive=True, group="fleet-retry")
     async def _retry(self, record: RolloutRecord, target: str, steps: list[tuple[str, str]]) -> None:
-        self.notify(f"Retrying {record.key} on {target}", title="Retry")
+        toast(self, shown_line(f"Retrying {record.key} on {target}"), title=shown("Retry"))
         try:
             if len(steps) == 1:
                 outcome = await self.session.run_fleet(target, steps[0][0], purpose=record.title)
             else:
                 outcome = await self.session.run_fleet_plan(record.title, target, steps)
         except HitlError as error:
-            self.notify(str(error), title="Retry", severity="error")
+            toast(self, shown_line(str(error)), title=shown("Retry"), severity="error")
             return
-        self.notify(f"{outcome.key}: {outcome.summary()}", title="Retry")
+        toast(self, shown_line(f"{outcome.key}: {outcome.summary()}"), title=shown("Retry"))
         self.selected = None
         self.reload()
