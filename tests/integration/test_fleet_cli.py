@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.fleet import Fleet, reset_homes
-from tests.integration.test_exec_cli import Terminal, run
+from tests.integration.test_exec_cli import Terminal, obeyed_in, run
 from tests.integration.test_fleet_session import write_home
 
 pytestmark = pytest.mark.slow
@@ -107,3 +107,21 @@ def test_hosts_lists_groups(inventory: Fleet, hitl_home: Path) -> None:
     assert re.search(r"^@web\s+fleet01, fleet02", done.stdout, re.MULTILINE)
     assert re.search(r"^@app\s+fleet01, extra$", done.stdout, re.MULTILINE)
     assert re.search(r"^extra\s+127\.0\.0\.1:1\s", done.stdout, re.MULTILINE)
+
+
+PAYLOAD = "\x1b]0;PWNED-TITLE\x07\x1b[2J\x9bH\u202etxt\n"
+"""A host's output with an OSC title, a clear screen, an 8-bit CSI and a right-to-left override."""
+
+
+def test_exec_on_a_group_shows_each_hosts_escapes_on_a_terminal_and_passes_them_raw(inventory: Fleet) -> None:
+    fleet = inventory
+    for name in fleet.names[:2]:
+        write_home(fleet, name, "greeting", PAYLOAD)
+    term = Terminal("exec", "@pair", "--", "cat", "greeting")
+    assert term.wait() == 0
+    assert obeyed_in(term.seen) == [], "a host's output is rendered, never obeyed"
+    assert term.seen.count("\\x1b]0;PWNED-TITLE\\x07\\x1b[2J\\x9bH<U+202E>txt") == 2
+    raw = Terminal("exec", "--raw", "@pair", "--", "cat", "greeting")
+    assert raw.wait() == 0 and "\x1b]0;PWNED-TITLE\x07\x1b[2J" in raw.seen
+    piped = run("exec", "@pair", "--", "cat", "greeting")
+    assert piped.returncode == 0 and piped.stdout.count(PAYLOAD) == 2, "into a pipe, as it came"
