@@ -109,6 +109,22 @@ def test_hosts_lists_groups(inventory: Fleet, hitl_home: Path) -> None:
     assert re.search(r"^extra\s+127\.0\.0\.1:1\s", done.stdout, re.MULTILINE)
 
 
+def test_exec_refuses_a_rollout_naming_a_four_eyes_host_in_one_line(inventory: Fleet, hitl_home: Path) -> None:
+    fleet = inventory
+    hosts = fleet.hosts_toml().replace(
+        'labels = ["fleet", "canary"]\n', 'labels = ["fleet", "canary"]\npolicy = "four-eyes"\n'
+    )
+    (hitl_home / "hosts.toml").write_text(hosts)
+    for name in fleet.names:
+        write_home(fleet, name, "app.conf", "v1\n")
+    done = run("exec", "@web", "--", "sh", "-c", "echo v2 > app.conf")
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("hitl: not run")]
+    assert "fleet01 needs a second operator (four eyes)" in line and "change four-eyes hosts on their own" in line
+    for name in fleet.names:
+        assert (fleet.home(name) / "app.conf").read_text() == "v1\n"
+
+
 PAYLOAD = "\x1b]0;PWNED-TITLE\x07\x1b[2J\x9bH\u202etxt\n"
 """A host's output with an OSC title, a clear screen, an 8-bit CSI and a right-to-left override."""
 

@@ -1,7 +1,10 @@
 """A command or plan across a group of hosts: READ fans out at once; WRITE and DESTRUCTIVE are one rollout,
 approved once, run in waves.
 
-1. The target resolves to hosts (`fleet.targets`); policy is asked per host (a refused host fails).
+1. The target resolves to hosts (`fleet.targets`); policy is asked per host (a refused host fails). A WRITE or
+   DESTRUCTIVE rollout that names a four-eyes host is refused as a whole, before anyone is asked: the rollout is
+   approved once, and a second operator's approval belongs to one host's own review (`session.second`), so such
+   a host is changed on its own. A host another session holds (host locks) is known before the question.
 2. READ only: every host runs it at once, at most `forks` hosts at a time, each confined as its own READs are
    (the step runner's one transport call). No approval, one wave.
 3. WRITE or DESTRUCTIVE: each host is reached (its context learnt: an unreachable host is known before the
@@ -9,15 +12,19 @@ approved once, run in waves.
    per-host footprints, hosts with identical ones grouped, what cannot be captured where, and the waves; one
    DESTRUCTIVE challenge covers the whole rollout (the target and a digest over every host's digest).
 4. Waves run in order (`fleet.waves`): inside a wave, hosts run concurrently up to `forks`; each host runs the
-   whole plan, stopping at its first failure. Right before a step the runner re-resolves the footprint and the
-   gate re-checks it against what was approved for that host: drift fails that host (nobody is asked again
-   mid-rollout). A wave whose failed hosts (unreachable included) exceed `max_fail` stops the rollout before
-   the next wave; with `pause = "approve"` the operator gives one key between waves, the wave's results in
-   view.
+   whole plan, stopping at its first failure, holding the host's lock (`session.host_lock`, as any WRITE does)
+   while it runs: a host another session holds fails with the holder named, and nothing runs there. Right
+   before a step the runner re-resolves the footprint and the gate re-checks it against what was approved for
+   that host: drift fails that host (nobody is asked again mid-rollout). A wave whose failed hosts (unreachable
+   included) exceed `max_fail` stops the rollout before the next wave; with `pause = "approve"` the operator
+   gives one key between waves, the wave's results in view.
 
 Every host's step is an action in the journal (source `rollout:KEY (WHO)`), closed exactly once: ran, refused,
 rejected with the rollout, or skipped (an earlier step failed there, or its wave never started). The rollout
 itself is a row in the store, rewritten after each wave, each state chained in the audit log.
+
+The module is over 400 lines because the rollout's phases (reach, approve, run each wave, record) share one
+per-host state (`_Host`) and are read, and changed, together.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from dataclasses import dataclass, field, replace
 
 from console.core.approval import RequestKind, StepReview
 from console.core.classify.model import Classification
-from console.core.errors import HitlError, HostUnreachable
+from console.core.errors import HitlError, HostLocked, HostUnreachable
 from console.core.events import Notice
 from console.core.fleet import targets
 from console.core.fleet.records import FleetOutcome, HostRun, HostState, new_rollout_key
@@ -38,6 +45,7 @@ from console.core.gate import challenge_for
 from console.core.memory.records import RolloutHost, RolloutRecord
 from console.core.outcome import Source, Status, Verdict
 from console.core.plan import PlanStep
+from console.core.session.host_lock import held_elsewhere, holding, purpose
 from console.core.session.journal import Action, Flow, ran_status, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.session.plan_flow import changed_beyond
@@ -98,8 +106,12 @@ class FleetFlow:
         fanout = tier is Tier.READ
         waves = [names] if fanout else split_waves(names, options.serial)
         outcome = FleetOutcome(target, title, tier, key, tuple(tuple(w) for w in waves))
+        four_eyes = [] if fanout else [h.info.name for h in hosts if parts.policy.needs_second_operator(h.info)]
+        if four_eyes:
+            return self._refuse_four_eyes(outcome, hosts, four_eyes)
         await self._bounded([self._reach(host, steps, prepare=not fanout) for host in hosts])
         by_name = {host.info.name: host for host in hosts}
+        lock = None if fanout else purpose(f"{tier.name} rollout {key}", title)
         if fanout:
             for host in hosts:
                 for action in host.actions:
@@ -119,7 +131,7 @@ class FleetFlow:
             return outcome
         self._record(outcome, "running")
         for number, wave in enumerate(waves, 0 if fanout else 1):
-            runs = await self._bounded([self._host(by_name[name], steps, number) for name in wave])
+            runs = await self._bounded([self._host(by_name[name], steps, number, lock=lock) for name in wave])
             outcome.hosts += runs
             failed = sum(1 for run in runs if run.state.counts_as_failed)
             last = wave is waves[-1]
@@ -159,6 +171,25 @@ class FleetFlow:
                 break
         return host
 
+    def _refuse_four_eyes(
+        self, outcome: FleetOutcome, hosts: Sequence[_Host], four_eyes: Sequence[str]
+    ) -> FleetOutcome:
+        """Refuse the whole rollout: nothing runs on any host, nobody is asked."""
+        names = ", ".join(four_eyes)
+        why = (
+            f"refused: {names} need{'s' if len(four_eyes) == 1 else ''} a second operator (four eyes), and a rollout"
+            " is approved once for every host; change four-eyes hosts on their own"
+        )
+        for host in hosts:
+            for action in host.actions:
+                if not action.closed:  # a host refused by policy in `_open` was decided and closed there
+                    self.parts.journal.decide(action, Verdict.REFUSED, "policy", reason=why)
+            self._close_rest(host, Status.REFUSED, why)
+        outcome.decision, outcome.reason = Verdict.REFUSED, why
+        outcome.hosts = [HostRun(host.info.name, 0, HostState.NOT_RUN, reason=why) for host in hosts]
+        self._record(outcome, "refused")
+        return outcome
+
     async def _bounded(self, jobs: Sequence[object]) -> list[HostRun]:
         """Run the hosts' coroutines, at most `forks` at a time; results in the order given."""
         gate = asyncio.Semaphore(self.parts.settings.forks)
@@ -176,6 +207,11 @@ class FleetFlow:
         if host.failed is not None:
             return HostRun(host.info.name, 0, host.failed[0])
         parts = self.parts
+        if prepare:
+            locked = held_elsewhere(parts.store, host.info.name)
+            if locked:
+                host.failed = (HostState.FAILED, locked)
+                return HostRun(host.info.name, 0, HostState.FAILED)
         try:
             host.transport = transport = await parts.hosts.transport(host.info.name)
             async with asyncio.TaskGroup() as learning:  # one connection (the transport's lock), two channels
@@ -283,14 +319,26 @@ class FleetFlow:
 
     # --- the run --------------------------------------------------------------------------------------------
 
-    async def _host(self, host: _Host, steps: Sequence[PlanStep], wave: int) -> HostRun:
-        """Run every step on one host, stopping at its first failure."""
-        parts = self.parts
+    async def _host(self, host: _Host, steps: Sequence[PlanStep], wave: int, *, lock: str | None = None) -> HostRun:
+        """Run every step on one host, stopping at its first failure; with `lock` (a rollout's WRITE or
+        DESTRUCTIVE), holding the host for the whole run."""
         name = host.info.name
         if host.failed is not None:
             state, why = host.failed
             self._close_rest(host, Status.REFUSED, why)
             return HostRun(name, wave, state, reason=why)
+        if lock is None:
+            return await self._steps(host, steps, wave)
+        try:
+            with holding(self.parts.store, name, lock):
+                return await self._steps(host, steps, wave)
+        except HostLocked as error:  # taken by another session since the review
+            self._close_rest(host, Status.REFUSED, str(error))
+            return HostRun(name, wave, HostState.FAILED, reason=str(error))
+
+    async def _steps(self, host: _Host, steps: Sequence[PlanStep], wave: int) -> HostRun:
+        parts = self.parts
+        name = host.info.name
         assert host.transport is not None
         started = parts.monotonic()
         closed = []

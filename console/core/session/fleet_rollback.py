@@ -7,7 +7,8 @@ its diff, a warning for targets changed since the rollout, the approval bound to
 the operator answers once for all of them: one WRITE whose diff shows every host. After the decision each
 host is re-checked, captured, restored and verified on its own (`RollbackFlow.apply`), latest wave first and,
 inside a host, its last step first. Each host's undo point is kept, and they are recorded as a new rollout,
-so the rollback of a rollout can itself be undone with one key.
+so the rollback of a rollout can itself be undone with one key. Like a rollout, it is refused as a whole when a
+host needs a second operator (four eyes); each host is held (host locks) while it is restored.
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ class FleetRollback:
         order = self._order(record)
         if not order:
             raise RollbackError(f"rollout {key} has nothing left to roll back")
+        policy, hosts = parts.policy, parts.hosts
+        four_eyes = [host for host, _keys in order if policy.needs_second_operator(hosts.info(host))]
+        if four_eyes:
+            raise RollbackError(
+                f"rollout {key} was not rolled back: {', '.join(four_eyes)} need(s) a second operator (four eyes),"
+                " and a rollout's rollback is approved once for every host; roll those hosts back by their own keys"
+            )
         keys = [k for _host, host_keys in order for k in host_keys]
         token = secrets.token_hex(8)
         held = parts.store.acquire_rollback_lock(keys, token=token)
