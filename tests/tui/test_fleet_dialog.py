@@ -8,6 +8,7 @@ from dataclasses import replace
 from textual.widgets import Static
 
 from console.core.remembered import Scope
+from console.core.textsafe import shown_line
 from tests.tui.requests import write_request
 from tests.tui.test_approval_dialogs import open_dialog
 
@@ -16,7 +17,11 @@ async def test_rollout_dialog_shows_hosts_and_waves_and_offers_no_remembering(ma
     request = replace(
         write_request("systemctl restart nginx"),
         host="@web",
-        details=("3 hosts: web1, [b]web2[/b], web3", "wave 1: 1 host: web1", "wave 2: 2 hosts: [b]web2[/b], web3"),
+        details=(
+            "3 hosts: web1, [b]web2[/b], web3\x1b]0;pwned\x07",
+            "wave 1: 1 host: web1",
+            "wave 2: 2 hosts: [b]web2[/b], web3\x1b]0;pwned\x07",
+        ),
         fleet=("web1", "[b]web2[/b]", "web3"),
     )
     assert write_request("systemctl restart nginx").remember_pattern(Scope.EXACT) is not None
@@ -25,7 +30,8 @@ async def test_rollout_dialog_shows_hosts_and_waves_and_offers_no_remembering(ma
     async with app.run_test(size=(100, 40)) as pilot:
         screen, decided = await open_dialog(app, pilot, request)
         shown = [str(widget.render()) for widget in screen.query(".detail").results(Static)]
-        assert shown == list(request.details), "shown as written, markup and all"
+        assert shown == [shown_line(detail) for detail in request.details], "markup as typed, escapes visible"
+        assert "web3\\x1b]0;pwned\\x07" in shown[0]
         assert not screen.query("#remember")
         await pilot.press("y")
         assert (await decided).approved

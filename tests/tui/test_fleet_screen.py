@@ -97,3 +97,44 @@ async def test_a_running_rollout_is_followed_live(inventory: Fleet, make_runtime
         await wait_for(pilot, lambda: [r[2] for r in cells(screen.query_one("#hosts", DataTable))] == ["ok", "ok"])
         assert cells(screen.query_one("#rollouts", DataTable))[0][1] == outcome.key
         assert "late" in "\n".join(log.lines)
+
+
+async def test_names_titles_and_output_are_shown_as_they_read(make_runtime: RuntimeFactory) -> None:
+    """A rollout's target, title, host names and output are untrusted: markup is shown as typed and escape
+    sequences as visible escapes, in the tables, the counts, the output and the output's title."""
+    from rich.text import Text
+
+    from console.core.memory.records import RolloutHost, RolloutRecord
+
+    runtime = make_runtime(ScriptedApprover())
+    host, key = "[red]web1[/red]\x1b[2J", "ro-markup"
+    store = runtime.memory
+    action = store.record_proposal(
+        session_id=None,
+        host=host,
+        command="cat greeting",
+        tier="READ",
+        reasons=["reads"],
+        source=f"rollout:{key} (cli)",
+    )
+    store.record_start(action)
+    store.record_finish(
+        action, exit_status=0, ended="exited", output="\x1b]0;PWNED\x07[bold]hi[/bold]\n", rollback_key=None
+    )
+    record = RolloutRecord(key, 1.0, "@[b]web[/b]", "[i]deploy[/i]", "READ", "done", (RolloutHost(host, 0, "ok", ()),))
+    store.record_rollout(record)
+
+    app = ThemedApp(lambda: FleetScreen(runtime.session))
+    async with app.run_test(size=(140, 40)):
+        screen = app.screen
+        assert isinstance(screen, FleetScreen)
+        row = screen.query_one("#rollouts", DataTable).get_row_at(0)
+        assert all(isinstance(cell, Text) for cell in row), "a str cell would be read as markup"
+        assert [cell.plain for cell in row][2:4] == ["@[b]web[/b]", "[i]deploy[/i]"]
+        (host_row,) = [screen.query_one("#hosts", DataTable).get_row_at(0)]
+        assert host_row[0].plain == "[red]web1[/red]\\x1b[2J"
+        counts_text = screen.query_one("#fleet-counts", Static).render()
+        assert "on @[b]web[/b]: 1 ok" in str(counts_text)
+        log = screen.query_one("#host-output", Log)
+        assert list(log.lines) == ["\\x1b]0;PWNED\\x07[bold]hi[/bold]"]
+        assert "[red]web1[/red]\\x1b[2J: output" in log.border_title.replace("\\[", "[")  # type: ignore[union-attr]
