@@ -264,23 +264,74 @@ class _Analysis:
         for cmd in parsed.commands:
             self.command(cmd, parsed, depth, where)
 
-    def assignment(self, name: str, value: Word, cmd: SimpleCommand | None, where: str, depth: int = 0) -> None:
-        if not self.policy.is_dangerous_env(name):
-            return
+    def assignment(
+        self,
+        name: str,
+        value: Word,
+        cmd: SimpleCommand | None,
+        where: str,
+        depth: int = 0,
+        *,
+        exported: bool = False,
+    ) -> None:
+        """A variable assigned before a command (`VAR=x cmd`), given by `env`/`sudo` (`exported`), exported
+        (`export VAR=x`, also `exported`) or set on its own. Known-harmless variables (locale, terminal) change
+        nothing; a dangerous one changes what runs; any other one given to a program may make it load code
+        or configuration, so it is never READ (see rules/policy.toml, [environment])."""
         policy = self.policy
+        if policy.is_harmless_env(name):
+            return
+        if not policy.is_dangerous_env(name):
+            if exported or (cmd is not None and cmd.argv):
+                self.unknown_variable(name, value, cmd, where, selects=policy.is_selector_env(name))
+            return
         if cmd is not None and cmd.argv and name in policy.prefix_env:
             return  # `IFS=: read -ra dirs`: only how that one command splits words
         runs = f"`{cmd.argv[0].text}`" if cmd is not None and cmd.argv else "later commands"
         if name in policy.command_env and not value.dynamic:
             # `PAGER=cat git log`: the value is a command line; it is as safe as what it runs.
+            if value.text.strip() in policy.reader_commands:
+                return
             mark = len(self.findings)
             self.script(value.text, depth + 1, f" as `{name}` for {runs}{where}")
             if any(f.tier > Tier.READ for f in self.findings[mark:]):
                 self.add(
                     Tier.DESTRUCTIVE, f"`{name}={value.text}` makes {runs} run a command that is not a read{where}"
                 )
+            else:
+                self.add(
+                    Tier.WRITE,
+                    f"`{name}={value.text}` makes {runs} run `{value.text}` on its output, and hitl knows only "
+                    f"pagers that show text there{where}",
+                )
             return
         self.add(Tier.DESTRUCTIVE, f"`{name}={value.text}` changes what {runs} actually runs{where}")
+
+    def unknown_variable(
+        self, name: str, value: Word, cmd: SimpleCommand | None, where: str, *, selects: bool = False
+    ) -> None:
+        """A variable hitl does not know as harmless, given to a program: it may name code or configuration
+        the program loads (`PHPRC`, `LUA_INIT`, `FOO_CONFIG_FILE`). One naming a file in a place anyone can
+        write to is DESTRUCTIVE, like running that file. `selects`: the variable picks the operator's own
+        profile or configuration (`KUBECONFIG`), and only an untrusted file matters."""
+        runs = f"`{cmd.argv[0].text}`" if cmd is not None and cmd.argv else "the programs started after it"
+        words = [] if value.dynamic else value.text.replace("=", " ").replace(":", " ").split()
+        untrusted = next((w for w in words if self.policy.is_untrusted(w)), None)
+        if untrusted is not None:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{name}={value.text}` gives {runs} {untrusted}, a file in a place anyone can write to, which "
+                f"it may load as code or configuration{where}",
+                consequence="Runs code nobody has reviewed, with this user's rights.",
+            )
+            return
+        if selects:
+            return
+        self.add(
+            Tier.WRITE,
+            f"`{name}` is given to {runs}, and hitl does not know it as a harmless variable: a program may "
+            f"load code or configuration it names{where}",
+        )
 
     def command(self, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
         context = _CONTEXT_WORDS.get(cmd.context, "")

@@ -75,7 +75,7 @@ def _wrapped(ctx: Context, parsed: ParsedArgs) -> bool:
     if params.get("assignments"):
         while rest and "=" in rest[0].text and not rest[0].text.startswith("="):
             key, _, value = rest[0].text.partition("=")
-            ctx.analysis.assignment(key, Word(value, rest[0].dynamic), None, ctx.where)
+            ctx.analysis.assignment(key, Word(value, rest[0].dynamic), None, ctx.where, exported=True)
             rest = rest[1:]
     ignored = params.get("ignore_operands", ())
     while rest and rest[0].text in ignored:  # `su - root`: the lone `-` means "login shell", not a user
