@@ -616,19 +616,21 @@ class _Analysis:
         (a wrapper that found the command it runs) replaces the effect."""
         name = sel.rule.analyzer
         spec = analyzers.get(name) if name is not None else None
-        reading = sel.effect.tier == Tier.READ
         if spec is None:
-            self.findings.append(self.effect(sel, sel.effect, where, cwd))
-            self.prove(sel, sel.args, where, cwd, strict=reading)
+            finding = self.effect(sel, sel.effect, where, cwd)
+            self.findings.append(finding)
+            # strict when the finding is READ, also one lowered to READ (`curl -o /dev/null -w FMT`)
+            self.prove(sel, sel.args, where, cwd, strict=finding.tier == Tier.READ)
             return
         position = len(self.findings)
         if cwd != (cmd.cwd, cmd.cwd_known):
             cmd = replace(cmd, cwd=cwd[0], cwd_known=cwd[1])
         context = Context(sel, cmd, script, depth, where, self)
         if not spec.run(context):
-            self.findings.insert(position, self.effect(sel, sel.effect, where, cwd))
+            finding = self.effect(sel, sel.effect, where, cwd)
+            self.findings.insert(position, finding)
             if not context.proved:
-                self.prove(sel, sel.args, where, cwd, strict=reading)
+                self.prove(sel, sel.args, where, cwd, strict=finding.tier == Tier.READ)
 
     def effect(self, sel: Selection, effect: Effect, where: str, cwd: Place) -> Finding:
         shown = sel.written or sel.rule.command

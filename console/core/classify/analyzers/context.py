@@ -143,11 +143,13 @@ class Context:
         """Analyse `text` as shell code one level deeper (`bash -c TEXT`, a job given to `at`)."""
         self.analysis.script(text, self.depth + 1, where, self.command.cwd, self.command.cwd_known)
 
-    def prove(self, args: list[Word]) -> None:
+    def prove(self, args: list[Word], *, strict: bool | None = None) -> None:
         """Check `args` (this command's own options and operands) against the rule's grammar: READ stands
-        only when each is known to only read."""
+        only when each is known to only read. `strict` (default: when the rule's own tier is READ) reports
+        every option not known to only read; a wrapper is strict whatever its tier, since its READ is the
+        inner command's."""
         self.proved = True
-        reading = self.selection.effect.tier == Tier.READ
+        reading = self.selection.effect.tier == Tier.READ if strict is None else strict
         cwd = (self.command.cwd, self.command.cwd_known)
         self.analysis.prove(self.selection, args, self.where, cwd, strict=reading)
 
