@@ -663,9 +663,11 @@ class _Analysis:
                 extra = f" (`{verb}` removes or stops something)"
         if tier == Tier.WRITE and effect.kind == "package" and _removes_packages(sel.parsed):
             vital = [w.text for w in sel.parsed.operands if self.policy.is_vital_package(w.text)]
+            tier = Tier.DESTRUCTIVE  # what depends on a removed package stops working; nothing captures it
             if vital:
-                tier = Tier.DESTRUCTIVE
                 extra = f" ({_join(vital)}: the host needs it to boot or to be reached)"
+            else:
+                extra = " (removing packages: whatever depends on them stops working, and no capture restores them)"
         named = _join(texts) if texts else ""
         if "{targets}" in does:
             phrase = does.replace("{targets}", named)
@@ -742,14 +744,20 @@ class _Analysis:
 # `reset`, `del` of a queueing discipline and package removal stay the rule's own business).
 _DELETING_VERBS = frozenset({"delete", "remove", "uninstall", "purge", "destroy", "terminate", "prune", "wipe", "drop",
   "erase", "revoke", "forget", "unregister", "deregister", "rm", "rmi", "rb"})  # fmt: skip
-_REMOVING_VERBS = frozenset({"remove", "erase", "del", "rm", "uninstall", "autoremove", "purge", "autopurge"})
+_REMOVING_VERBS = frozenset(
+    {"remove", "erase", "del", "rm", "uninstall", "autoremove", "purge", "autopurge", "undo", "rollback"}
+)
+_INSTALLING_VERBS = frozenset({"install", "add", "update", "upgrade", "download", "wheel", "sync", "i", "lock"})
 _REMOVING_FLAGS = frozenset({"-r", "--remove", "-e", "--erase", "-R", "-P", "--purge"})
 
 
 def _removes_packages(parsed: ParsedArgs) -> bool:
     """A package manager's command line removes packages (`apt remove`, `dnf erase`, `dpkg -r`, `pacman -R`)."""
     operands = parsed.operands
-    return bool(operands and operands[0].text in _REMOVING_VERBS) or bool(parsed.names & _REMOVING_FLAGS)
+    if operands and operands[0].text in _REMOVING_VERBS:
+        return True
+    # `dpkg -r x`, `pacman -R x`; not `pip install -r requirements.txt`, where the flag means something else
+    return bool(parsed.names & _REMOVING_FLAGS) and not (operands and operands[0].text in _INSTALLING_VERBS)
 
 
 def _moved(sel: Selection, cwd: Place) -> Place:

@@ -264,6 +264,8 @@ _LANGUAGES = {
             # privilege grants; an aggregation stage that replaces a collection; a rename over an existing one
             r"|\bgrant\w*\s*\(|\b(createUser|updateUser|createRole|updateRole)\s*\(|\$out\b|\$merge\b"
             r"|\.renameCollection\s*\([^)]*,\s*true"
+            # a TTL index deletes documents as they age; shutting the server down
+            r"|\bexpireAfterSeconds\b|\bshutdown\b"
         ),
         re.compile(
             r"\.(insert\w*|update\w*|replace\w*|create\w*|rename\w*|findOneAnd\w+|bulkWrite|save)\s*\(|\brunCommand\b|\badminCommand\b|\bload\s*\("
