@@ -23,8 +23,9 @@ RAISED = [
     ("runwrap -c 'shutdown -h now'", Tier.DESTRUCTIVE),
     ("duckdb app.duckdb 'DROP TABLE events'", Tier.DESTRUCTIVE),
     ("frobctl volume list", Tier.WRITE),
-    # sub-commands a rule has no case for
+    # sub-commands a rule has no case for; a later delete verb after a product named by a verb
     ("helm registry remove example.com", Tier.DESTRUCTIVE),
+    ("gcloud run jobs delete nightly --region europe-west1", Tier.DESTRUCTIVE),
     # vital packages, any package manager
     ("apt-get -y remove sudo", Tier.DESTRUCTIVE),
     ("yum erase -y openssh-server", Tier.DESTRUCTIVE),

@@ -75,6 +75,15 @@ def verbs(ctx: Context) -> bool:
             if then is not None and then.tier > Tier.READ:
                 verb, verb_word, at = then, following, index + 1
             break
+    if verb is not None and verb.tier < Tier.DESTRUCTIVE:
+        # a product or group named by a verb (`gcloud run services delete`, `az webapp deployment slot delete`):
+        # a later command-path word that is itself a delete-like verb decides
+        for index in range(at + 1, min(len(path), max(1, params.get("depth", 4)))):
+            text = path[index].text
+            later = lexicon.verb(text, **extra) if _VERB_LIKE.match(text) else None
+            if later is not None and later.tier == Tier.DESTRUCTIVE and words(text)[0] == later.word:
+                verb, verb_word, at = later, text, index
+                break
     shown = " ".join([name, *(w.text for w in path[: at + 1])])
     # An option without a value may be a verb (`kafka-topics --delete`, `aws s3 sync --delete`).
     option_verbs = [(option, lexicon.verb(option.lstrip("-"), **extra)) for option in flags]
