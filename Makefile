@@ -8,12 +8,20 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint typecheck contracts pytest bench snapshots clean
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "make: setting up hitl in $(VENV) (first run, or pyproject.toml changed): this takes a minute or two"
+	@test -x $(BIN)/python || { echo "make: creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "make: updating pip"
 	@$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	@$(BIN)/python -m pip install --quiet -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+	@echo "make: installing hitl and its dependencies (each package is named as it is fetched)"
+	@$(BIN)/python -m pip install --progress-bar off -e ".[dev]" 2>&1 \
+		| grep --line-buffered -E "^(Collecting|Installing collected|Successfully installed|ERROR)" \
+		| sed -u -e 's/^Installing collected packages:.*/installing the packages fetched above/' \
+			-e 's/^Successfully installed.*/installed/' -e 's/^/make:   /' || true
+	@echo "make: checking the installation"
 	@$(BIN)/python -c "import console, textual, asyncssh, anthropic, tree_sitter_bash, pytest" \
 		|| { echo "make: installing hitl into $(VENV) failed" >&2; exit 1; }
 	@touch $(STAMP)
+	@echo "make: hitl is installed in $(VENV)"
 
 run: $(STAMP)
 	$(BIN)/hitl $(ARGS)

@@ -1,10 +1,12 @@
-"""Memory store benchmark: 100,000 recorded actions; insert rate, recall p50/p95, context-build time.
+"""Memory store benchmark: 100,000 recorded actions; insert rate, recall p50/p95, context-build time; on the
+SQLite file and on the team store (PostgreSQL: `bench/memory_postgres.py`, which adds two operators recording at
+once into one verifiable chain).
 
 Each figure is printed next to a baseline measured in the same run on the same machine (plain sqlite3 on the
 same schema, without redaction, full-text indexing or the audit chain), and checked against the targets of
 the issue: recall p50 <= 20 ms, context <= 30 ms, insert >= 5,000 actions/s.
 
-Run: .venv/bin/python bench/memory.py [--actions N]
+Run: .venv/bin/python bench/memory.py [--actions N] [--store sqlite|postgresql|both]
 """
 
 from __future__ import annotations
@@ -113,7 +115,21 @@ def baseline_insert_rate(path: Path, count: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--actions", type=int, default=100_000)
+    parser.add_argument("--each", type=int, default=1_000, help="team store: actions each operator records at once")
+    parser.add_argument("--store", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
+    status = 0
+    if args.store in ("sqlite", "both"):
+        status |= sqlite_run(args)
+    if args.store in ("postgresql", "both"):
+        import memory_postgres
+
+        print("== the team store (PostgreSQL)")
+        status |= memory_postgres.run(args)
+    return status
+
+
+def sqlite_run(args: argparse.Namespace) -> int:
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "hitl.sqlite3"

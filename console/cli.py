@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 from console import __version__
 from console.commands.failures import EXIT_INTERRUPTED, report
+from console.commands.out import tell
 from console.core.errors import HitlError
+from console.core.textsafe import shown
 
 # Modules in console.commands, each with `register(subparsers)`; the order is the order in --help.
 SUBCOMMANDS = (
@@ -25,6 +27,7 @@ SUBCOMMANDS = (
     "approvals_cmd",
     "history_cmd",
     "audit_cmd",
+    "mcp_cmd",
 )
 
 
@@ -58,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HitlError as error:
         return report(error)
     except KeyboardInterrupt:
-        print("hitl: interrupted", file=sys.stderr)
+        tell(shown("hitl: interrupted"))
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`hitl audit export | head`): not an error; silence the final flush.

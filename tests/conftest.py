@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.fakes.anthropic_fixtures",
     "tests.fixtures.sshd",
     "tests.fixtures.postgres",
+    "tests.fixtures.team_store",
     "tests.fixtures.mariadb",
     "tests.fixtures.host_users",
     "tests.support.session",

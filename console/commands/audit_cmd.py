@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from console.commands.memory_access import open_existing_store, since_argument
+from console.commands.out import export_text, json_line, say, tell
 from console.core.stores import EXPORT_FORMATS
+from console.core.textsafe import shown, shown_line
 
 
 def register(subparsers: Any) -> None:
@@ -28,13 +29,13 @@ def register(subparsers: Any) -> None:
 def _verify(_args: argparse.Namespace) -> int:
     with open_existing_store() as store:
         if store is None:
-            print("audit: no events recorded yet")
+            say(shown("audit: no events recorded yet"))
             return 0
         verdict = store.verify_audit()
     if verdict.ok:
-        print(f"audit: {verdict.message}")
+        say(shown_line(f"audit: {verdict.message}"))
         return 0
-    print(f"hitl: audit chain broken at {verdict.where}: {verdict.message}", file=sys.stderr)
+    tell(shown_line(f"hitl: audit chain broken at {verdict.where}: {verdict.message}"))
     return 1
 
 
@@ -43,5 +44,8 @@ def _export(args: argparse.Namespace) -> int:
         if store is None:
             return 0
         for line in store.export_audit(args.format, args.since):
-            sys.stdout.write(line)
+            if args.format == "jsonl":
+                json_line(line.rstrip("\n"))
+            else:
+                export_text(line)
     return 0

@@ -13,7 +13,10 @@ import sys
 from typing import Any
 
 from console.commands.context import load_context
+from console.commands.out import json_line, say, tell
+from console.core.approval import describe_target
 from console.core.classify import Classification, classify, effective_rules, hitl_paths
+from console.core.textsafe import Shown, shown, shown_join, shown_line
 
 
 def register(subparsers: Any) -> None:
@@ -36,9 +39,9 @@ def _classify(args: argparse.Namespace) -> int:
 
     def emit(result: Classification) -> None:
         if args.json:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+            json_line(json.dumps(result.to_json(), ensure_ascii=False))
         else:
-            print(_human(result), flush=True)
+            say(_human(result))
 
     if args.commands == ["-"]:
         for number, line in enumerate(sys.stdin, start=1):
@@ -48,9 +51,9 @@ def _classify(args: argparse.Namespace) -> int:
             if command is None:
                 error = {"line": number, "error": problem}
                 if args.json:
-                    print(json.dumps(error), flush=True)
+                    json_line(json.dumps(error))
                 else:
-                    print(f"hitl: line {number}: {problem}", file=sys.stderr)
+                    tell(shown_line(f"hitl: line {number}: {problem}"))
                 continue
             emit(classify(command, rules=rules, unknown_tier=unknown, critical_paths=own))
         return 0
@@ -71,14 +74,14 @@ def _command_from_line(line: str) -> tuple[str | None, str]:
     return None, 'expected a JSON string or an object with a string "command"'
 
 
-def _human(result: Classification) -> str:
-    lines = [f"{result.tier.name:<11} {result.command}"]
-    lines += [f"  why:      {reason}" for reason in result.reasons]
+def _human(result: Classification) -> Shown:
+    lines = [shown(f"{result.tier.name:<11} {result.command}")]
+    lines += [shown_line(f"  why:      {reason}") for reason in result.reasons]
     if result.targets:
-        lines.append("  targets:  " + ", ".join(str(target) for target in result.targets))
+        lines.append(shown_line("  targets:  " + ", ".join(describe_target(target) for target in result.targets)))
     if result.consequence:
-        lines.append(f"  effect:   {result.consequence}")
+        lines.append(shown_line(f"  effect:   {result.consequence}"))
     if result.tier.value > 0:
-        lines.append("  capture:  " + (", ".join(result.capture) if result.capture else "NO ROLLBACK"))
-    lines += [f"  lowered:  {who}" for who in result.lowered_by]
-    return "\n".join(lines)
+        lines.append(shown_line("  capture:  " + (", ".join(result.capture) if result.capture else "NO ROLLBACK")))
+    lines += [shown_line(f"  lowered:  {who}") for who in result.lowered_by]
+    return shown_join("\n", lines)

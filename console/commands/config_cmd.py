@@ -7,8 +7,10 @@ from dataclasses import asdict
 from typing import Any
 
 from console.commands.context import load_context
-from console.core.config import DOCUMENTATION
+from console.commands.out import say
+from console.core.config import DOCUMENTATION, without_password
 from console.core.paths import resolve_paths
+from console.core.textsafe import shown_line
 
 
 def register(subparsers: Any) -> None:
@@ -22,13 +24,14 @@ def register(subparsers: Any) -> None:
 
 def _path(_args: argparse.Namespace) -> int:
     for name, location in resolve_paths().as_dict().items():
-        print(f"{name:<12} {location}")
+        say(shown_line(f"{name:<12} {location}"))
     return 0
 
 
 def _show(_args: argparse.Namespace) -> int:
     context = load_context()
-    print(f"# {context.paths.config_file}")
+    say(shown_line(f"# {context.paths.config_file}"))
     for key, value in asdict(context.settings).items():
-        print(f"{key} = {value!r}  # {DOCUMENTATION[key]}")
+        kept = without_password(value) if key == "store" else value
+        say(shown_line(f"{key} = {kept!r}  # {DOCUMENTATION[key]}"))
     return 0

@@ -1,5 +1,8 @@
 """`hitl exec HOST -- COMMAND`: one command through the same gate, capture and memory as the console.
 
+The command's output is printed as it arrives: rendered (escape sequences shown, not obeyed) when it goes to a
+terminal, as it came when it goes to a pipe or with `--raw`.
+
 Exit codes: the command's own; 3 when it was refused or rejected (no terminal, read-only, a wrong answer);
 4 when it ran as READ and tried to change something (a classifier miss: its confinement kept every change
 from persisting; on a terminal hitl offers to run it again as WRITE, through the approval, and the exit code is
@@ -11,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import TYPE_CHECKING, Any
 
 from console.commands.failures import EXIT_CLASSIFIER_MISS, EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE
+from console.commands.out import tell
 from console.commands.session_access import terminal_session
 from console.commands.terminal import ask, interactive
 from console.core.outcome import Ended, Origin, Outcome
+from console.core.textsafe import shown_line
 
 if TYPE_CHECKING:
     from console.core.session import Session
@@ -31,40 +35,44 @@ def register(subparsers: Any) -> None:
         "asks [y/N], DESTRUCTIVE asks for a typed challenge; without a terminal WRITE and DESTRUCTIVE are "
         "refused (exit 3). A READ that tried to change something exits 4.",
     )
+    parser.add_argument(
+        "--raw", action="store_true", help="write the output as it came, escape sequences included, also on a terminal"
+    )
     parser.add_argument("host", metavar="HOST")
     parser.add_argument("words", nargs=argparse.REMAINDER, metavar="-- COMMAND")
     parser.set_defaults(func=_exec)
 
 
-def say(line: str) -> None:
-    print(f"hitl: {line}", file=sys.stderr)
+def note(line: str) -> None:
+    """A line about what hitl did, on stderr; `line` may hold host text (what a command tried), so rendered."""
+    tell(shown_line(f"hitl: {line}"))
 
 
 def report_miss(outcome: Outcome) -> None:
     """The block a caught classifier miss prints on stderr: what was tried, and that none of it persisted."""
     mode = (outcome.confinement or "").removeprefix("confined: ")
-    say(f"CLASSIFIER MISS on {outcome.host}: this ran as READ, confined ({mode}), and tried to change something.")
-    say("Nothing of it persisted. What it tried:")
+    note(f"CLASSIFIER MISS on {outcome.host}: this ran as READ, confined ({mode}), and tried to change something.")
+    note("Nothing of it persisted. What it tried:")
     for line in outcome.attempted:
-        say(f"  {line}")
-    say("Recorded in memory and the audit chain as a classifier miss (`hitl history` shows it).")
+        note(f"  {line}")
+    note("Recorded in memory and the audit chain as a classifier miss (`hitl history` shows it).")
 
 
 async def _offer_write(session: Session, outcome: Outcome) -> Outcome | None:
     """On a terminal: offer to run the command again as WRITE (the normal gate asks next); None if not."""
     if not interactive():
-        say("Not run again: no terminal to offer it on; to run it as WRITE, run it in a terminal and answer y.")
+        note("Not run again: no terminal to offer it on; to run it as WRITE, run it in a terminal and answer y.")
         return None
-    answer = await ask("Run it again as WRITE (you approve it next)? [y/N] ")
+    answer = await ask(shown_line("Run it again as WRITE (you approve it next)? [y/N] "))
     if answer.strip().lower() not in {"y", "yes"}:
         return None
     return await session.rerun_as_write(outcome, source=Origin.CLI)
 
 
-async def _run(host: str, command: str) -> int:
-    async with terminal_session() as session:
+async def _run(host: str, command: str, *, raw: bool) -> int:
+    async with terminal_session(raw=raw) as session:
         classification = session.classify(command)
-        say(f"{classification.tier.name}: " + "; ".join(classification.reasons))
+        note(f"{classification.tier.name}: " + "; ".join(classification.reasons))
         outcome = await session.run_command(host, command, source=Origin.CLI)
         if outcome.attempted:
             report_miss(outcome)
@@ -77,21 +85,21 @@ async def _run(host: str, command: str) -> int:
 
 def _exit_status(outcome: Outcome) -> int:
     if outcome.result is None:
-        say(f"not run ({outcome.decision}): {outcome.reason}")
+        note(f"not run ({outcome.decision}): {outcome.reason}")
         return EXIT_REFUSED
     if outcome.confinement and outcome.confinement.startswith("not confined: none"):
-        say(f"this READ ran unconfined: host {outcome.host} cannot confine ({outcome.confinement[14:]})")
+        note(f"this READ ran unconfined: host {outcome.host} cannot confine ({outcome.confinement[14:]})")
     if outcome.rollback_key:
-        print(f"rollback key: {outcome.rollback_key}", file=sys.stderr)
+        tell(shown_line(f"rollback key: {outcome.rollback_key}"))
     result = outcome.result
     if result.ended is Ended.TIMED_OUT:
-        say(result.error or "timed out")
+        note(result.error or "timed out")
         return EXIT_TIMEOUT
     if result.ended is Ended.CONNECTION_LOST:
-        say(result.error or "connection lost")
+        note(result.error or "connection lost")
         return EXIT_UNREACHABLE
     if result.exit_status is None:
-        say(result.error or result.ended.value)
+        note(result.error or result.ended.value)
         return EXIT_REFUSED
     return result.exit_status
 
@@ -101,6 +109,6 @@ def _exec(args: argparse.Namespace) -> int:
     if words and words[0] == "--":
         words = words[1:]
     if not words:
-        print("hitl exec: give the command after --, e.g. hitl exec local -- df -h", file=sys.stderr)
+        tell(shown_line("hitl exec: give the command after --, e.g. hitl exec local -- df -h"))
         return 2
-    return asyncio.run(_run(args.host, " ".join(words)))
+    return asyncio.run(_run(args.host, " ".join(words), raw=args.raw))

@@ -5,7 +5,8 @@ catch core errors themselves. The statuses:
 
 - 2: hitl could not do what was asked (usage, configuration, hosts.toml, the memory store, an unknown host or
   rollback key);
-- 3: the command was refused or rejected and did not run (`exec`, `rollback`);
+- 3: the command was refused or rejected and did not run (`exec`, `rollback`), or an approval was refused
+  (`approvals approve` of one's own request, of one no longer waiting, with a wrong challenge);
 - 4: a READ tried to change something and its confinement stopped it (a classifier miss, `exec`): nothing of it
   persisted, whatever the command's own exit status was;
 - 124: the command timed out;
@@ -17,10 +18,10 @@ catch core errors themselves. The statuses:
 
 from __future__ import annotations
 
-import sys
-
+from console.commands.out import tell
 from console.core.config import ConfigError
-from console.core.errors import HitlError, HostError, HostUnreachable, StoreError
+from console.core.errors import ApprovalRefused, HitlError, HostError, HostUnreachable, StoreError
+from console.core.textsafe import shown_line
 
 EXIT_FAILURE = 2
 EXIT_REFUSED = 3
@@ -33,6 +34,7 @@ _FAMILIES: tuple[tuple[type[HitlError], int, str], ...] = (
     (HostUnreachable, EXIT_UNREACHABLE, ""),
     (HostError, EXIT_UNREACHABLE, ""),
     (ConfigError, EXIT_FAILURE, "configuration error: "),
+    (ApprovalRefused, EXIT_REFUSED, "refused: "),
     (StoreError, EXIT_FAILURE, "memory store: "),
     (HitlError, EXIT_FAILURE, ""),
 )
@@ -49,5 +51,5 @@ def exit_status(error: HitlError) -> tuple[int, str]:
 
 def report(error: HitlError) -> int:
     status, line = exit_status(error)
-    print(f"hitl: {line}", file=sys.stderr)
+    tell(shown_line(f"hitl: {line}"))
     return status

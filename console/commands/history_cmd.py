@@ -1,9 +1,11 @@
 """`hitl history [--host H] [--since WHEN] [--limit N] [--json]`: recorded actions, newest first.
 
-Each row says who proposed the action (`operator`, `model`, `cli`, `mcp:CLIENT`, `plan:ID (WHO)` for a plan's
-steps, `rollback (WHO)`), how it was decided (`remembered RULE` for a remembered approval) and how it ended
-(`interrupted`, `skipped`, ...); lines under a row add a caught classifier miss, a READ its host could not
-confine, when an action was interrupted and why a step was skipped.
+Each row says who did it (OPERATOR: the operator, and on a four-eyes host the second operator, `alice+bob`;
+`operator` and `approved_by` in JSON; with a team store that is every operator's actions), who proposed it
+(`operator`, `model`, `cli`, `mcp:CLIENT`, `plan:ID (WHO)` for a plan's steps, `rollback (WHO)`), how it was
+decided (`remembered RULE` for a remembered approval) and how it ended (`interrupted`, `skipped`, ...); lines
+under a row add a caught classifier miss, a READ its host could not confine, when an action was interrupted
+and why a step was skipped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from console.commands.memory_access import open_existing_store, since_argument
+from console.commands.out import json_line, say
 from console.core.memory.records import ActionRecord
+from console.core.textsafe import shown_line
 
 COMMAND_WIDTH = 80
 MISS_LINES = 12
@@ -24,7 +28,7 @@ MISS_LINES = 12
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "history", help="recorded actions, newest first (tier, source, decision, exit, rollback key)"
+        "history", help="recorded actions, newest first (operator, tier, source, decision, exit, rollback key)"
     )
     parser.add_argument("--host", metavar="NAME", help="only actions on this host")
     parser.add_argument(
@@ -65,13 +69,18 @@ def _decision(action: ActionRecord) -> str:
 
 
 def _row(action: ActionRecord) -> list[str]:
-    command = " ".join(action.command.split())
+    """The cells of one action, each already rendered (so the columns line up with what is shown)."""
+    command: str = shown_line(" ".join(action.command.split()))
     if len(command) > COMMAND_WIDTH:
         command = command[: COMMAND_WIDTH - 1] + "…"
+    who = action.operator or "-"
+    if action.approved_by:
+        who += f"+{action.approved_by}"
     return [
         str(action.id),
         _local(action.proposed),
-        action.host,
+        shown_line(action.host),
+        shown_line(who),
         action.tier,
         action.source,
         _decision(action),
@@ -91,10 +100,10 @@ def _details(action: ActionRecord) -> list[str]:
     lines: list[str] = []
     if action.attempted:
         lines.append(f"classifier miss ({action.confinement}): it tried to change, and nothing of it persisted:")
-        shown = action.attempted[:MISS_LINES]
-        lines += [f"  {line}" for line in shown]
-        if len(action.attempted) > len(shown):
-            lines.append(f"  ... and {len(action.attempted) - len(shown)} more (`hitl history --json`)")
+        listed = action.attempted[:MISS_LINES]
+        lines += [f"  {line}" for line in listed]
+        if len(action.attempted) > len(listed):
+            lines.append(f"  ... and {len(action.attempted) - len(listed)} more (`hitl history --json`)")
     elif action.confinement and action.confinement.startswith("not confined: none"):
         lines.append(action.confinement)
     if action.state == "interrupted" and action.finished is not None:
@@ -110,25 +119,27 @@ def _history(args: argparse.Namespace) -> int:
         actions = [] if store is None else store.actions(host=args.host, since=args.since, limit=args.limit)
     if args.json:
         for action in actions:
-            print(_as_json(action))
+            json_line(_as_json(action))
         return 0
     if not actions:
-        print(
-            "no actions recorded"
-            + (f" on {args.host}" if args.host else "")
-            + (" in that period" if args.since else "")
+        say(
+            shown_line(
+                "no actions recorded"
+                + (f" on {args.host}" if args.host else "")
+                + (" in that period" if args.since else "")
+            )
         )
         return 0
-    header = ["ID", "WHEN", "HOST", "TIER", "SOURCE", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
+    header = ["ID", "WHEN", "HOST", "OPERATOR", "TIER", "SOURCE", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
     rows = [_row(action) for action in actions]
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header) - 1)]
 
     def line(row: list[str]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
 
-    print(line(header))
+    say(shown_line(line(header)))
     for row, action in zip(rows, actions, strict=True):
-        print(line(row))
+        say(shown_line(line(row)))
         for detail in _details(action):
-            print(f"    {detail}")
+            say(shown_line(f"    {detail}"))
     return 0

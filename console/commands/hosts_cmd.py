@@ -8,10 +8,12 @@ import getpass
 import sys
 from typing import Any
 
+from console.commands.out import say, tell
 from console.commands.terminal import terminal_trust_prompt
 from console.core.config import load_settings
 from console.core.hosts import InventoryHosts, open_hosts
 from console.core.paths import resolve_paths
+from console.core.textsafe import shown_line
 
 
 def register(subparsers: Any) -> None:
@@ -26,19 +28,23 @@ def register(subparsers: Any) -> None:
 
 def _warn(hosts: InventoryHosts) -> None:
     for warning in hosts.warnings:
-        print(f"hitl: warning: {warning}", file=sys.stderr)
+        tell(shown_line(f"hitl: warning: {warning}"))
 
 
 def _list(args: argparse.Namespace) -> int:
     hosts = open_hosts(resolve_paths())
     _warn(hosts)
-    rows = [("NAME", "ADDRESS", "LABELS", "POLICY", "SOURCE")]
+    rows: list[tuple[str, ...]] = [("NAME", "ADDRESS", "LABELS", "POLICY", "SOURCE")]
     rows += [
-        (host.name, host.address, ",".join(host.labels) or "-", host.policy or "-", host.source) for host in hosts.all()
+        tuple(
+            shown_line(cell)
+            for cell in (host.name, host.address, ",".join(host.labels) or "-", host.policy or "-", host.source)
+        )
+        for host in hosts.all()
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+        say(shown_line("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4]))
     return 0
 
 
@@ -59,7 +65,7 @@ async def _check_all(hosts: InventoryHosts, names: list[str], timeout: float, po
             name, trust_prompt=terminal_trust_prompt, passphrase_prompt=_terminal_passphrase, timeout=timeout
         )
         for line in result.lines(policy):
-            print(line)
+            say(shown_line(line))
         reachable.append(result.reachable)
     return reachable
 
@@ -67,4 +73,4 @@ async def _check_all(hosts: InventoryHosts, names: list[str], timeout: float, po
 async def _terminal_passphrase(prompt: str) -> str | None:
     if not sys.stdin.isatty():
         return None
-    return await asyncio.to_thread(getpass.getpass, prompt)
+    return await asyncio.to_thread(getpass.getpass, shown_line(prompt))

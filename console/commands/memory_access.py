@@ -27,7 +27,8 @@ def since_argument(text: str) -> float:
 @contextmanager
 def open_existing_store() -> Iterator[Store | None]:
     """The store, or None when hitl has not created its database yet (a read command creates nothing)."""
-    store = open_store_if_made(load_context().paths)
+    context = load_context()
+    store = open_store_if_made(context.paths, context.settings)
     if store is None:
         yield None
         return

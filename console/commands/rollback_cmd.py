@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
 from contextlib import closing
 from typing import Any
 
 from console.commands.context import load_context
 from console.commands.failures import EXIT_REFUSED
+from console.commands.out import say, tell
 from console.commands.session_access import terminal_session
+from console.core.textsafe import shown, shown_line
 
 
 def register(subparsers: Any) -> None:
@@ -30,19 +31,21 @@ def _rollbacks(args: argparse.Namespace) -> int:
     from console.core.stores import open_existing_store
 
     context = load_context()
-    store = open_existing_store(context.paths)
-    shown = []
+    store = open_existing_store(context.paths, context.settings)
+    points = []
     if store is not None:
         with closing(store):
-            shown = rollback_views(store, time.time(), host=args.host, restorable_only=not args.all)
-    if not shown:
-        print("no rollback points" + ("" if args.all else " that can be restored"), file=sys.stderr)
+            points = rollback_views(store, time.time(), host=args.host, restorable_only=not args.all)
+    if not points:
+        tell(shown("no rollback points" + ("" if args.all else " that can be restored")))
         return 0
-    for point in shown:
+    for point in points:
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(point.created))
-        print(
-            f"{point.key}  {point.host:<12} {created}  {point.tier:<11} "
-            f"{point.expires_in:>8}  {point.status:<11} {point.command}"
+        say(
+            shown_line(
+                f"{point.key}  {point.host:<12} {created}  {point.tier:<11} "
+                f"{point.expires_in:>8}  {point.status:<11} {point.command}"
+            )
         )
     return 0
 
@@ -53,15 +56,15 @@ async def _restore(keys: list[str], reason: str) -> int:
     async with terminal_session() as session:
         outcome = await session.rollback(keys, reason=reason, source=Origin.CLI)
     if outcome.status is Status.REJECTED:
-        print(f"hitl: not rolled back: {outcome.reason}", file=sys.stderr)
+        tell(shown_line(f"hitl: not rolled back: {outcome.reason}"))
         return EXIT_REFUSED
     if not outcome.ok:
         reason = outcome.reason or ""
         said = reason if reason.startswith("rollback incomplete") else f"rollback failed: {reason}"
-        print(f"hitl: {said}", file=sys.stderr)
+        tell(shown_line(f"hitl: {said}"))
         return 1
     if outcome.rollback_key:
-        print(f"rollback key: {outcome.rollback_key}  (undoes this rollback)", file=sys.stderr)
+        tell(shown_line(f"rollback key: {outcome.rollback_key}  (undoes this rollback)"))
     return 0
 
 

@@ -15,7 +15,10 @@ import sys
 import termios
 from typing import TextIO
 
-from console.core.approval import NO_ROLLBACK, ApprovalRequest, Decision, StepReview, TrustRequest
+from console.commands.out import ask as ask_on
+from console.commands.out import emit, tell
+from console.core.approval import NO_ROLLBACK, ApprovalRequest, Decision, StepReview, TrustRequest, describe_target
+from console.core.textsafe import Shown, shown, shown_line
 from console.core.tiers import Tier
 
 NO_TERMINAL = "no terminal to ask on: WRITE and DESTRUCTIVE commands need an operator"
@@ -50,34 +53,41 @@ async def _read_line() -> str:
     return os.read(fd, 4096).decode(errors="replace")
 
 
-async def ask(prompt: str, *, delay: float = 0.0, out: TextIO = sys.stderr) -> str:
+async def ask(prompt: Shown, *, delay: float = 0.0, out: TextIO = sys.stderr) -> str:
     """Wait `delay`, throw away anything typed meanwhile, then prompt and read one line."""
     if delay > 0:
         await asyncio.sleep(delay)
     _discard_typeahead()
-    out.write(prompt)
-    out.flush()
+    ask_on(prompt, out)
     return (await _read_line()).rstrip("\n")
 
 
-def _show_step(step: StepReview, out: TextIO) -> None:
-    out.write(f"  [{step.tier.name}] {step.command}\n")
+def _block(text: str, indent: str, out: TextIO) -> None:
+    """Several lines of host text (a diff, output), each indented and rendered."""
+    for line in text.splitlines():
+        emit(shown_line(indent + line), out)
+
+
+def _show_step(step: StepReview, out: TextIO, login_user: str) -> None:
+    emit(shown_line(f"  [{step.tier.name}] {step.command}"), out)
     for reason in step.classification.reasons:
-        out.write(f"      why: {reason}\n")
+        emit(shown_line(f"      why: {reason}"), out)
     if step.classification.targets:
-        out.write("      targets: " + ", ".join(t.value for t in step.classification.targets) + "\n")
+        targets = ", ".join(describe_target(t, login_user) for t in step.classification.targets)
+        emit(shown_line(f"      targets: {targets}"), out)
     if step.tier is Tier.DESTRUCTIVE:
-        out.write(f"      consequence: {step.consequence}\n")
+        emit(shown_line(f"      consequence: {step.consequence}"), out)
     for line in step.capture_lines:
-        out.write(f"      captured first: {line}\n")
+        emit(shown_line(f"      captured first: {line}"), out)
     words = step.no_rollback_words
     if step.tier is not Tier.READ and step.result is None and words:
-        out.write(f"      {NO_ROLLBACK}: {words}\n")
+        emit(shown_line(f"      {NO_ROLLBACK}: {words}"), out)
     if step.preview:
-        out.write("      preview:\n" + "".join(f"        {line}\n" for line in step.preview.splitlines()))
+        emit(shown("      preview:"), out)
+        _block(step.preview, "        ", out)
     if step.result is not None:
-        out.write(f"      ran already (exit {step.result.exit_status}):\n")
-        out.write("".join(f"        {line}\n" for line in step.result.stdout.splitlines()[:20]))
+        emit(shown_line(f"      ran already (exit {step.result.exit_status}):"), out)
+        _block("\n".join(step.result.stdout.splitlines()[:20]), "        ", out)
 
 
 class TerminalApprover:
@@ -90,26 +100,28 @@ class TerminalApprover:
             return Decision.reject(NO_TERMINAL)
         labels = f" [{', '.join(request.host_labels)}]" if request.host_labels else ""
         production = " PROD" if request.production else ""
-        out.write(f"\n{request.kind.upper()} on {request.host}{labels}{production}: {request.title}\n")
+        emit(shown(""), out)
+        emit(shown_line(f"{request.kind.upper()} on {request.host}{labels}{production}: {request.title}"), out)
         for warning in request.warnings:
-            out.write(f"  WARNING: {warning}\n")
+            emit(shown_line(f"  WARNING: {warning}"), out)
         for step in request.steps:
-            _show_step(step, out)
+            _show_step(step, out, request.login_user)
         if request.diff:
-            out.write("  difference (now -> after the rollback):\n")
-            out.write("".join(f"    {line}\n" for line in request.diff.splitlines()))
+            emit(shown("  difference (now -> after the rollback):"), out)
+            _block(request.diff, "    ", out)
         if request.requires_force:
-            answer = await ask('The targets changed since the capture. Type "overwrite" to overwrite them: ')
+            answer = await ask(shown('The targets changed since the capture. Type "overwrite" to overwrite them: '))
             if answer.strip() != "overwrite":
                 return Decision.reject("the operator did not choose to overwrite changed targets")
         typed: list[str] = []
         for challenge in request.challenges:
-            answer = await ask(f'Type "{challenge}" to confirm: ', delay=request.destructive_dwell)
+            answer = await ask(shown_line(f'Type "{challenge}" to confirm: '), delay=request.destructive_dwell)
             if answer.strip() != challenge:
                 return Decision.reject("the typed confirmation did not match")
             typed.append(answer.strip())
         if request.tier is Tier.WRITE or request.kind == "rollback":
-            answer = await ask(f"Approve {request.tier.name} on {request.host}? [y/N] ", delay=request.write_key_delay)
+            question = shown_line(f"Approve {request.tier.name} on {request.host}? [y/N] ")
+            answer = await ask(question, delay=request.write_key_delay)
             if answer.strip().lower() not in {"y", "yes"}:
                 return Decision.reject("the operator answered no")
         return Decision(approved=True, typed_challenges=tuple(typed), force=request.requires_force)
@@ -118,12 +130,14 @@ class TerminalApprover:
 async def terminal_trust_prompt(request: TrustRequest) -> bool:
     """Show the fingerprint and ask for a typed `yes`; without a terminal, refuse."""
     if not interactive():
-        print(
-            f"hitl: {request.describe()}\nhitl: not trusting it without a terminal to ask on; run "
-            f"`hitl hosts check {request.host}` in a terminal to review the key.",
-            file=sys.stderr,
+        tell(shown(f"hitl: {request.describe()}"))
+        tell(
+            shown_line(
+                f"hitl: not trusting it without a terminal to ask on; run "
+                f"`hitl hosts check {request.host}` in a terminal to review the key."
+            )
         )
         return False
-    print(request.describe(), file=sys.stderr)
-    answer = await ask(f"Trust it and record it in {request.known_hosts_file}? Type yes: ")
+    tell(shown(request.describe()))
+    answer = await ask(shown_line(f"Trust it and record it in {request.known_hosts_file}? Type yes: "))
     return answer.strip() == "yes"

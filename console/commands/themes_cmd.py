@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
+from console.commands.out import say, tell
 from console.core.paths import resolve_paths
+from console.core.textsafe import shown_line
 from console.core.themes import discover_themes
 
 
@@ -19,12 +20,12 @@ def register(subparsers: Any) -> None:
 def _themes(args: argparse.Namespace) -> int:
     catalog = discover_themes(resolve_paths().user_themes_dir)
     for name in sorted(catalog.themes):
-        print(name)
+        say(shown_line(name))
     if args.builtin:
         from textual.theme import BUILTIN_THEMES
 
         for name in sorted(BUILTIN_THEMES):
-            print(name)
+            say(shown_line(name))
     for problem in catalog.errors:
-        print(f"hitl: skipped theme: {problem}", file=sys.stderr)
+        tell(shown_line(f"hitl: skipped theme: {problem}"))
     return 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from console.core.classify.model import Classification
+from console.core.classify.model import Classification, Target
 from console.core.remembered import Lifetime, Scope, pattern_text
 from console.core.tiers import Tier
 from console.core.transport.base import RunResult
@@ -37,6 +37,7 @@ __all__ = [
     "StepReview",
     "TrustPrompt",
     "TrustRequest",
+    "describe_target",
 ]
 
 RequestKind = Literal["command", "plan", "rollback"]
@@ -46,6 +47,38 @@ NO_ROLLBACK = "NO ROLLBACK"
 NOTHING_CAPTURED = "nothing is captured before this step."
 CONSEQUENCE_FALLBACK = "This may not be reversible."
 """Said for a DESTRUCTIVE step whose rule states no consequence."""
+
+
+_TARGET_WORDS = {
+    "unit": "service {}",
+    "firewall": "firewall ({})",
+    "sqlite": "SQLite database {}",
+    "postgres": "PostgreSQL {}",
+    "mysql": "MySQL {}",
+    "package": "package {}",
+    "container": "container {}",
+    "user": "account {}",
+    "mount": "mount point {}",
+    "device": "device {}",
+    "process": "process {}",
+    "network": "network {}",
+}
+
+
+def describe_target(target: Target, login_user: str = "") -> str:
+    """A target in plain words for both UIs: a path as itself, `crontab of root`, `service nginx`, ...
+
+    `login_user` names whose crontab "the current user's" is, when the session knows the host's login user.
+    """
+    if target.kind == "crontab":
+        if target.value:
+            return f"crontab of {target.value}"
+        return f"crontab of {login_user} (the login user)" if login_user else "crontab of the login user"
+    if target.kind in ("postgres", "mysql"):
+        what = "table" if "." in target.value else "database"
+        return _TARGET_WORDS[target.kind].format(f"{what} {target.value}")
+    template = _TARGET_WORDS.get(target.kind)
+    return template.format(target.value) if template else target.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +155,13 @@ class ApprovalRequest:
     """For rollbacks: the difference between now and the capture."""
     requires_force: bool = False
     """A rollback over targets changed since the capture: the operator must choose to overwrite them."""
+    second_operator: bool = False
+    """A four-eyes host: once approved here, a second operator must approve the same review."""
+    requested_by: str | None = None
+    """Who asks, when it is not this console's own session: an agent over MCP (`mcp:NAME`), or, when a second
+    operator is shown another operator's request, who asked (and approved) it. Shown in the dialog."""
+    login_user: str = ""
+    """Who the commands run as on the host, when the session has learnt it ("" when not yet known)."""
 
     @property
     def tier(self) -> Tier:
@@ -168,10 +208,18 @@ class Decision:
     remember: RememberChoice | None = None
     force: bool = False
     decided_by: str = "operator"
+    refused: bool = False
+    """Nobody decided: the request could not be put to the operator (no approver attached, no answer in time).
+    Recorded as refused, not as the operator's rejection; `reason` says why."""
 
     @classmethod
     def reject(cls, reason: str | None = None) -> Decision:
         return cls(approved=False, reason=reason)
+
+    @classmethod
+    def refuse(cls, reason: str, *, decided_by: str) -> Decision:
+        """No decision could be had; `decided_by` names who refused (for the record)."""
+        return cls(approved=False, reason=reason, refused=True, decided_by=decided_by)
 
 
 class Approver(Protocol):

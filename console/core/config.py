@@ -51,6 +51,13 @@ class Settings:
     unknown_command_tier: Tier = Tier.WRITE
     deny: tuple[str, ...] = ()
     read_confinement: str = "prefer"
+    mcp_approval_timeout: float = 600.0
+    mcp_progress_interval: float = 15.0
+    mcp_elicitation: bool = False
+    store: str = ""
+    operator: str = ""
+    blob_store: str = ""
+    four_eyes_labels: tuple[str, ...] = ()
 
 
 # Human-readable descriptions, used by `hitl config show` and the README table.
@@ -72,6 +79,32 @@ DOCUMENTATION: dict[str, str] = {
         "READ commands run confined on their host (read-only mounts, throwaway scratch layers, no privilege "
         "to change kernel state): prefer (confine where the host can, else run as before and mark the host), "
         "require (a READ on a host that cannot confine asks like a WRITE) or off."
+    ),
+    "mcp_approval_timeout": (
+        "`hitl mcp`: how long a WRITE or DESTRUCTIVE request waits for the operator's decision before it is refused."
+    ),
+    "mcp_progress_interval": (
+        "`hitl mcp`: how often the agent is told the request is still waiting (at most 20s, so clients keep waiting)."
+    ),
+    "mcp_elicitation": (
+        "`hitl mcp`: also ask through the MCP client's own prompt (elicitation) where the client supports it; the "
+        "first decision, there or in the console, wins."
+    ),
+    "store": (
+        "Where hitl records everything: empty for the SQLite file in the data directory, or a postgresql:// URL "
+        "for a team store several operators share (one timeline, audit chain and set of approvals)."
+    ),
+    "operator": (
+        "Who you are in the records (default user@hostname). With a team store your operator is your database "
+        "login; a different name here is refused."
+    ),
+    "blob_store": (
+        "A directory shared by the team (NFS, a mounted volume) for captured rollback data; empty keeps it on "
+        "this machine, and another operator is told where a rollback's data is."
+    ),
+    "four_eyes_labels": (
+        'Host labels (e.g. ["prod"]) whose every WRITE and DESTRUCTIVE needs a second operator\'s approval, like '
+        'hosts with policy = "four-eyes" in hosts.toml (a team store is required).'
     ),
 }
 
@@ -178,6 +211,41 @@ def parse_read_confinement(value: object) -> str:
     return policy
 
 
+MAX_PROGRESS_INTERVAL = 20.0
+"""MCP clients time a request out when nothing arrives for a while; 20 s keeps well inside the usual limits."""
+
+
+def parse_progress_interval(value: object) -> float:
+    seconds = parse_duration(value)
+    if not 0 < seconds <= MAX_PROGRESS_INTERVAL:
+        raise ValueError(f"must be more than 0 and at most {MAX_PROGRESS_INTERVAL:g}s, got {value!r}")
+    return seconds
+
+
+def parse_store(value: object) -> str:
+    text = value.strip() if isinstance(value, str) else None
+    if text is None:
+        raise ValueError(f"expected a postgresql:// URL or an empty string, got {value!r}")
+    if text and not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError("expected a postgresql://user@host/database URL, or empty for the local SQLite file")
+    return text
+
+
+def parse_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value.strip()
+
+
+def parse_labels(value: object) -> tuple[str, ...]:
+    """A list of labels, or (from the environment) a comma-separated string."""
+    if isinstance(value, str):
+        value = [part for part in (item.strip() for item in value.split(",")) if part]
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ValueError("expected a list of host labels")
+    return tuple(item.strip() for item in value)
+
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "theme": parse_name,
     "model": parse_name,
@@ -193,8 +261,24 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "unknown_command_tier": parse_unknown_tier,
     "deny": parse_patterns,
     "read_confinement": parse_read_confinement,
+    "mcp_approval_timeout": parse_duration,
+    "mcp_progress_interval": parse_progress_interval,
+    "mcp_elicitation": parse_bool,
+    "store": parse_store,
+    "operator": parse_text,
+    "blob_store": parse_text,
+    "four_eyes_labels": parse_labels,
 }
 assert set(_PARSERS) == {f.name for f in fields(Settings)} == set(DOCUMENTATION)
+
+
+_URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
+_QUERY_PASSWORD = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
+
+
+def without_password(url: str) -> str:
+    """A store URL as it may be shown: any password replaced by `***`."""
+    return _QUERY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", url))
 
 
 def _apply(settings: Settings, values: Mapping[str, object], source: Callable[[str], str]) -> Settings:

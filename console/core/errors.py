@@ -14,6 +14,7 @@ failed; callers catch `HitlError` and nothing narrower unless they act different
     │   └── MemoryStoreError  the SQLite store (console.core.memory)
     ├── SessionError          what was asked cannot be done: unknown host, unusable rollback key, a refused rollback
     │   ├── HostUnreachable   nothing ran: the host could not be reached
+    │   ├── HostLocked        nothing ran: another operator holds the host's lock (console.core.memory.host_locks)
     │   └── RollbackError     a rollback key that cannot be restored (console.core.rollback)
     ├── HostError             a host failed
     │   └── TransportError    a command or a file operation on it (console.core.transport.errors)
@@ -46,3 +47,12 @@ class HostUnreachable(SessionError):
 
 class HostError(HitlError):
     """A host failed: it could not be reached, or a command or a file operation on it failed."""
+
+
+class HostLocked(SessionError):
+    """Another operator (or another session) is changing the host: nothing ran. `str()` names who and since when."""
+
+
+class ApprovalRefused(HitlError):
+    """An approval the gate will not spend, or a second operator's approval that may not be given; the message
+    says why (console.core.gate, console.core.team)."""

@@ -7,6 +7,8 @@ Events are frozen records, emitted on the event loop, synchronously, in the orde
 - `StepStarted`, `OutputLines`, `ActionFinished`: one action's life (the host pane; the CLI prints the output);
   every action that is opened is closed by exactly one `ActionFinished`;
 - `PlanChanged`: a plan's state (the plan pane);
+- `AwaitingSecondOperator`: a four-eyes request waits for another operator, or stopped waiting;
+- `TeamActivity`: another operator's write reached the team store (the timeline reloads, a line is shown);
 - `ReadConfinementChanged`: how READs run on a host became known or changed (the status bar marks the current
   host when they are not confined);
 - `ClassifierMiss`: a confined READ tried to change something (the host pane, the chat, the offer to run it
@@ -87,6 +89,30 @@ class PlanChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitingSecondOperator:
+    """A four-eyes request approved here waits for another operator (`waiting`), or stopped waiting."""
+
+    request_id: int
+    host: str
+    title: str
+    tier: Tier
+    waiting: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TeamActivity:
+    """Another operator's write reached the team store (LISTEN/NOTIFY): what to show and what to reload."""
+
+    operator: str
+    kind: str
+    """The audit event's kind: `action-finished`, `rollback-point-added`, `approval-requested`, ..."""
+    text: str
+    """One line for the operator: `alice on web1: systemctl restart nginx (exit 0)`."""
+    host: str | None = None
+    request_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReadConfinementChanged:
     """How READs run on `host`, said when first learnt and whenever it changes (a new connection may differ)."""
 
@@ -131,6 +157,8 @@ SessionEvent = (
     | OutputLines
     | ActionFinished
     | PlanChanged
+    | AwaitingSecondOperator
+    | TeamActivity
     | ReadConfinementChanged
     | ClassifierMiss
     | Notice

@@ -14,8 +14,10 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from console.core.errors import HitlError
+from console.core.errors import ApprovalRefused
 from console.core.tiers import Tier
+
+__all__ = ["ApprovalRefused"]  # re-exported: raised here, defined with the error tree
 
 ABSENT = "absent"
 """Checksum recorded for a target that does not exist (yet)."""
@@ -80,10 +82,6 @@ def drift(reviewed: ReviewSubject, current: ReviewSubject) -> list[str]:
             else:
                 changes.append(f"{target} changed since it was reviewed (sha256 {before[:12]} -> {after[:12]})")
     return changes
-
-
-class ApprovalRefused(HitlError):
-    """An approval that cannot be used; the message says why."""
 
 
 @dataclass(slots=True)

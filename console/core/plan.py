@@ -127,6 +127,10 @@ class Plan:
                 step.status = StepStatus.SKIPPED
                 step.note = f"not run: step {failed.index} {status.value}"
 
+    def interrupt(self, step: PlanStep) -> None:
+        """The operator stopped the plan while `step` ran (Esc): it is interrupted, nothing after it runs."""
+        self.stop_after(step, StepStatus.INTERRUPTED, "stopped by the operator while it ran")
+
     def reject(self) -> None:
         """The operator rejected the plan: nothing after the head READs runs."""
         for step in self.after_approval():

@@ -1,19 +1,29 @@
 """What the session needs from its surroundings, as protocols: the record store and the hosts.
 
 The session and the sub-commands depend on these, not on SQLite or the inventory: `MemoryStore` (SQLite) and
-`InventoryHosts` implement them today; a team store on PostgreSQL, or a fleet of hosts, can be dropped in
-behind the same methods. (The third port, the `Approver`, is in `console.core.approval`; events leave through
+`PostgresStore` (the team store) implement `Store`, `InventoryHosts` implements `Hosts`; a fleet of hosts can be
+dropped in behind the same methods. (The third port, the `Approver`, is in `console.core.approval`; events leave through
 `console.core.events.EventSink`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from console.core.memory.audit import ExportFormat
-from console.core.memory.records import ActionRecord, AuditVerdict, RecallHit, RollbackPoint, StoredSession
+from console.core.memory.host_locks import LockHolder
+from console.core.memory.records import (
+    ActionRecord,
+    AuditVerdict,
+    RecallHit,
+    RequestState,
+    RollbackPoint,
+    SecondApproval,
+    StoreChange,
+    StoredSession,
+)
 from console.core.transport.base import Transport
 from console.core.views import HostInfo
 
@@ -21,9 +31,29 @@ from console.core.views import HostInfo
 class Store(Protocol):
     """Where everything that happens is recorded, and what the timeline, history and audit read back."""
 
+    operator: str
+    """Who this store's writes are recorded as: `operator` from the configuration (default user@hostname), or,
+    in a team store, the database login."""
+    snapshots_dir: Path
+    """Where this machine keeps captured rollback data (a shared directory when `blob_store` names one)."""
+    blobs_at: str
+    """Where the rollback points this store adds keep their blobs, in words for another operator."""
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql` (a team store)."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """The database file, or the team store's address (never its password)."""
+        ...
+
     def close(self) -> None: ...
 
-    def housekeep(self, now: float, *, audit_retention: float, snapshots_dir: Path) -> tuple[int, int]: ...
+    def housekeep(
+        self, now: float, *, audit_retention: float, snapshots_dir: Path | None = None
+    ) -> tuple[int, int]: ...
 
     # sessions and conversations
     def start_session(self, *, host: str, mode: str) -> int: ...
@@ -47,6 +77,7 @@ class Store(Protocol):
         reason: str | None,
         digest: str | None,
         rule_id: str | None = None,
+        approved_by: str | None = None,
     ) -> None: ...
 
     def record_reclassified(self, action_id: int, *, tier: str, reasons: Sequence[str]) -> None: ...
@@ -116,6 +147,51 @@ class Store(Protocol):
     def verify_audit(self) -> AuditVerdict: ...
 
     def export_audit(self, fmt: ExportFormat, since: float | None = None) -> Iterator[str]: ...
+
+    # host locks: held from approval to the end of a run (console.core.memory.host_locks)
+    def lock_host(self, host: str, *, purpose: str) -> None:
+        """Raises `HostLocked` naming the holder when another session holds `host`."""
+        ...
+
+    def unlock_host(self, host: str) -> None: ...
+
+    def host_lock_holder(self, host: str) -> LockHolder | None: ...
+
+    # four eyes: requests for a second operator (console.core.team and session/second.py use them)
+    def request_second_approval(
+        self,
+        *,
+        host: str,
+        kind: str,
+        tier: str,
+        title: str,
+        actions: Sequence[int],
+        review: str,
+        digest: str,
+        expires_at: float,
+    ) -> int: ...
+
+    def second_approval(self, request_id: int) -> SecondApproval | None: ...
+
+    def pending_second_approvals(self) -> list[SecondApproval]: ...
+
+    def decide_second_approval(
+        self, request_id: int, *, approved: bool, digest: str, reason: str | None = None
+    ) -> SecondApproval: ...
+
+    def close_second_approval(self, request_id: int, state: RequestState, reason: str) -> None: ...
+
+    async def wait_second_approval(self, request_id: int, until: float) -> SecondApproval | None: ...
+
+    # what other operators do (a team store's LISTEN/NOTIFY; the SQLite store only says `listening`)
+    def watch(self) -> AsyncGenerator[StoreChange]: ...
+
+    # remembered approvals kept in a team store (console.core.remembered.RuleKeeper)
+    def remembered_rules(self) -> list[dict[str, Any]]: ...
+
+    def add_remembered_rule(self, rule: dict[str, Any]) -> None: ...
+
+    def revoke_remembered_rule(self, rule_id: str) -> bool: ...
 
 
 class Hosts(Protocol):

@@ -19,8 +19,9 @@ every host carrying a label, for the session, for 24 hours or until revoked. The
 
 `pattern_text(command, scope)` is the exact text the approval dialog shows before `m` confirms a choice, and
 what `describe()` shows afterwards. Rules with a lifetime beyond the session are kept in a JSON file in the
-state directory (written atomically, 0600); a stored prefix rule that these limits no longer allow (written by
-an older hitl) covers nothing.
+state directory (written atomically, 0600), or, with a team store, in the store (shared by the team, read at
+every lookup so a rule revoked by anyone stops covering at once); a stored prefix rule that these limits no
+longer allow (written by an older hitl) covers nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, Protocol
 
 from console.core.errors import HitlError
 from console.core.private_files import make_private_dir
@@ -188,39 +190,83 @@ def _prefix_text(prefix: Sequence[str]) -> str:
     return f"{shlex.join(prefix)} NAME...  (plain names; {allowed}; no paths)"
 
 
-class RememberedApprovals:
-    """The current rules; session-only ones live in memory, the others in `store_file`."""
+class RuleKeeper(Protocol):
+    """Where a team keeps its remembered approvals (the team store)."""
 
-    def __init__(self, store_file: Path) -> None:
+    def remembered_rules(self) -> list[dict[str, Any]]: ...
+
+    def add_remembered_rule(self, rule: dict[str, Any]) -> None: ...
+
+    def revoke_remembered_rule(self, rule_id: str) -> bool: ...
+
+
+def _rule_json(rule: RememberedApproval) -> dict[str, Any]:
+    return {**asdict(rule), "tier": rule.tier.name}
+
+
+def _rule(item: dict[str, Any]) -> RememberedApproval:
+    return RememberedApproval(
+        id=item["id"],
+        words=tuple(item["words"]),
+        scope=Scope(item["scope"]),
+        host=item["host"],
+        label=item["label"],
+        tier=Tier[item["tier"]],
+        created=float(item["created"]),
+        lifetime=Lifetime(item["lifetime"]),
+    )
+
+
+class RememberedApprovals:
+    """The current rules; session-only ones live in memory, the others in `store_file` or the team `store`."""
+
+    def __init__(self, store_file: Path | None = None, *, store: RuleKeeper | None = None) -> None:
+        if (store_file is None) == (store is None):
+            raise ValueError("remembered approvals are kept in a file or in a store")
         self.store_file = store_file
+        self._store = store
         self._session: list[RememberedApproval] = []
+        self._loaded: tuple[int, int, int] | None = None
         self._persistent: list[RememberedApproval] = self._load()
 
-    def _load(self) -> list[RememberedApproval]:
-        if not self.store_file.exists():
-            return []
+    @property
+    def where(self) -> str:
+        return str(self.store_file) if self.store_file is not None else "the team store"
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        if self.store_file is None:
+            return None
         try:
+            info = self.store_file.stat()
+        except OSError:
+            return None
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+    def _reload_if_changed(self) -> None:
+        """Another process (the console, `hitl approvals revoke`, an MCP server) rewrote the file: a rule it
+        added applies here too, and a rule it revoked stops applying at once. (A team store is read afresh each
+        time.)"""
+        if self._store is None and self._signature() != self._loaded:
+            self._persistent = self._load()
+
+    def _load(self) -> list[RememberedApproval]:
+        self._loaded = self._signature()
+        try:
+            if self._store is not None:
+                return [_rule(item) for item in self._store.remembered_rules()]
+            assert self.store_file is not None
+            if not self.store_file.exists():
+                return []
             raw = json.loads(self.store_file.read_text(encoding="utf-8"))
-            return [
-                RememberedApproval(
-                    id=item["id"],
-                    words=tuple(item["words"]),
-                    scope=Scope(item["scope"]),
-                    host=item["host"],
-                    label=item["label"],
-                    tier=Tier[item["tier"]],
-                    created=float(item["created"]),
-                    lifetime=Lifetime(item["lifetime"]),
-                )
-                for item in raw
-            ]
+            return [_rule(item) for item in raw]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise RememberError(f"{self.store_file}: remembered approvals cannot be read: {error}") from None
+            raise RememberError(f"{self.where}: remembered approvals cannot be read: {error}") from None
 
     def _save(self, rules: list[RememberedApproval]) -> None:
         """Write `rules` as the persistent ones, atomically; they are kept in memory only once written. Raises
         `RememberError` naming the file when it cannot be written (a full disk, a read-only directory)."""
-        data = [{**asdict(rule), "tier": rule.tier.name} for rule in rules]
+        assert self.store_file is not None
+        data = [_rule_json(rule) for rule in rules]
         temp: str | None = None
         try:
             make_private_dir(self.store_file.parent)
@@ -235,6 +281,7 @@ class RememberedApprovals:
             reason = error.strerror or str(error)
             raise RememberError(f"{self.store_file}: remembered approvals cannot be written: {reason}") from None
         self._persistent = rules
+        self._loaded = self._signature()
 
     def add(
         self,
@@ -276,21 +323,32 @@ class RememberedApprovals:
         )
         if lifetime is Lifetime.SESSION:
             self._session.append(rule)
+        elif self._store is not None:
+            self._store.add_remembered_rule(_rule_json(rule))
         else:
+            self._reload_if_changed()
             self._save([*self._persistent, rule])
         return rule
 
     def active(self, now: float) -> list[RememberedApproval]:
-        live = [r for r in self._persistent if r.expires_at is None or r.expires_at > now]
+        self._reload_if_changed()
+        persistent = self._load() if self._store is not None else self._persistent
+        live = [r for r in persistent if r.expires_at is None or r.expires_at > now]
         return [*self._session, *live]
 
     def revoke(self, rule_id: str) -> bool:
-        before = len(self._session) + len(self._persistent)
-        kept = [r for r in self._persistent if r.id != rule_id]
-        if len(kept) != len(self._persistent):
-            self._save(kept)
+        self._reload_if_changed()
+        before = len(self._session)
         self._session = [r for r in self._session if r.id != rule_id]
-        return len(self._session) + len(self._persistent) < before
+        if len(self._session) < before:
+            return True
+        if self._store is not None:
+            return self._store.revoke_remembered_rule(rule_id)
+        kept = [r for r in self._persistent if r.id != rule_id]
+        if len(kept) == len(self._persistent):
+            return False
+        self._save(kept)
+        return True
 
     def covering(
         self, command: str, tier: Tier, *, host: str, labels: Sequence[str], now: float

@@ -37,12 +37,23 @@ def is_expired(point: RollbackPoint, now: float) -> bool:
     return point.status == "expired" or point.expires <= now
 
 
-def refusal(point: RollbackPoint, now: float) -> str | None:
-    """Why `point` cannot be rolled back now, or None when it can."""
+def refusal(point: RollbackPoint, now: float, here: str | None = None) -> str | None:
+    """Why `point` cannot be rolled back now, or None when it can. `here` is where this store keeps captured
+    data: a point whose data another operator's machine keeps is rolled back from there."""
     if is_expired(point, now):
         return f"{point.key} has expired: its captured data is gone, so there is nothing to roll back to"
     if point.status != "live":
         return f"{point.key} is {point.status}; only a live point can be rolled back"
+    return elsewhere(point, here)
+
+
+def elsewhere(point: RollbackPoint, here: str | None) -> str | None:
+    """Why `point` cannot be restored from here because its captured data is kept elsewhere, or None."""
+    if here is not None and point.blobs_at is not None and point.blobs_at != here:
+        return (
+            f"{point.key}'s captured data is kept by {point.blobs_at}, not here: roll it back from there, or set"
+            " blob_store to a directory the team shares"
+        )
     return None
 
 
@@ -58,16 +69,20 @@ def captured_lines(point: RollbackPoint) -> tuple[str, ...]:
 
 
 def decided_words(action: ActionRecord) -> str:
-    """How an action was decided, in the words the timeline shows."""
+    """How an action was decided, in the words the timeline shows (with the second operator on a four-eyes
+    host)."""
     if action.decision == "remembered":
         return f"remembered {action.rule_id}"
     if action.decision in ("approved", "rejected"):
         by = "the operator" if action.decided_by == "operator" else action.decided_by
-        return f"{action.decision} by {by}"
+        second = f" and {action.approved_by}" if action.approved_by else ""
+        return f"{action.decision} by {by}{second}"
     return action.decision or "not decided"
 
 
-def view(point: RollbackPoint, now: float, action: ActionRecord | None = None) -> RollbackView:
+def view(
+    point: RollbackPoint, now: float, action: ActionRecord | None = None, *, here: str | None = None
+) -> RollbackView:
     return RollbackView(
         key=point.key,
         host=point.host,
@@ -77,8 +92,9 @@ def view(point: RollbackPoint, now: float, action: ActionRecord | None = None) -
         created=point.created,
         status="expired" if is_expired(point, now) else point.status,
         expires_in=expires_in(point, now),
-        refusal=refusal(point, now),
+        refusal=refusal(point, now, here),
         captured=captured_lines(point),
+        operator=point.operator,
         proposed_by=action.source if action else "",
         decided=decided_words(action) if action else "",
     )
@@ -92,7 +108,10 @@ def restorable(store: Store, host: str | None = None) -> list[RollbackPoint]:
 def views(store: Store, now: float, *, host: str | None = None, restorable_only: bool = False) -> list[RollbackView]:
     """The points as the timeline (every one) and `hitl rollbacks` (restorable ones, unless --all) list them."""
     points = restorable(store, host) if restorable_only else store.rollback_points(host=host)
-    return [view(point, now, store.action(point.action_id) if point.action_id else None) for point in points]
+    return [
+        view(point, now, store.action(point.action_id) if point.action_id else None, here=store.blobs_at)
+        for point in points
+    ]
 
 
 def restorable_points(store: Store, keys: Sequence[str], now: float) -> list[RollbackPoint]:
@@ -104,7 +123,7 @@ def restorable_points(store: Store, keys: Sequence[str], now: float) -> list[Rol
         point = store.rollback_point(key)
         if point is None:
             raise RollbackError(f"no rollback point {key}")
-        why = refusal(point, now)
+        why = refusal(point, now, store.blobs_at)
         if why is not None:
             raise RollbackError(why)
         points.append(point)

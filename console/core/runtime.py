@@ -24,6 +24,7 @@ from console.core.config import Settings
 from console.core.errors import SessionError
 from console.core.events import EventSink
 from console.core.hosts import Connector, InventoryHosts
+from console.core.mcp.channel import ApproverListener
 from console.core.outcome import Origin
 from console.core.paths import Paths
 from console.core.ports import Store
@@ -31,13 +32,20 @@ from console.core.private_files import make_private_dir, secure_paths
 from console.core.redact import preload as preload_redaction
 from console.core.rollback import views as rollback_views
 from console.core.session import Session
-from console.core.stores import last_conversation, open_store, remembered_approvals
+from console.core.stores import last_conversation, open_store, remembered_approvals, snapshots_dir
 from console.core.transport.inventory import load_inventory
 
 if TYPE_CHECKING:
     from console.core.agent.factory import AgentSelection
 
-__all__ = ["Runtime", "last_conversation", "open_runtime", "preload_redaction", "rollback_views"]
+__all__ = [
+    "ApproverListener",
+    "Runtime",
+    "last_conversation",
+    "open_runtime",
+    "preload_redaction",
+    "rollback_views",
+]
 
 AUDIT_EXPORTS = "audit-exports"
 
@@ -127,17 +135,17 @@ def open_runtime(
     the one the paths name, as it is: whoever opened it keeps it (a fixed store in tests; later, a team store)."""
     permissions_notice = secure_paths(paths)
     if store is None:
-        store = open_store(paths)
-        store.housekeep(time.time(), audit_retention=settings.audit_retention, snapshots_dir=paths.snapshots_dir)
+        store = open_store(paths, settings)
+        store.housekeep(time.time(), audit_retention=settings.audit_retention)
     memory = store
     hosts = InventoryHosts(load_inventory(paths), paths, trust_prompt, connect=connect)
     session = Session(
         settings=settings,
         hosts=hosts,
         store=memory,
-        blobs=BlobStore(paths.snapshots_dir),
+        blobs=BlobStore(snapshots_dir(paths, settings)),
         approver=approver,
-        remembered=remembered_approvals(paths),
+        remembered=remembered_approvals(paths, memory),
         events=events,
         mode=mode,
         rules=effective_rules(paths.config_dir),

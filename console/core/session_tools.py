@@ -10,10 +10,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from console.core.agent.base import ToolResult
+from console.core.agent.base import Report, ToolResult
 from console.core.agent.tools import command_summary, format_command_result, untrusted
 from console.core.errors import HitlError
-from console.core.outcome import Origin, Outcome, PlanOutcome, Verdict
+from console.core.outcome import Origin, Outcome, PlanOutcome, Source, Verdict
 from console.core.redact import redact
 from console.core.rollback import expires_in, restorable
 from console.core.session import Session
@@ -67,12 +67,17 @@ def miss_note(attempted: Sequence[str]) -> str:
     )
 
 
+MISS_NOTE = "classifier miss: it tried to change something, nothing persisted"
+"""A plan step's note in the operator's table when it was a caught classifier miss."""
+
+
 def _plan_result(outcome: PlanOutcome) -> ToolResult:
     plan = outcome.plan
     lines = [f"plan: {plan.title} on {plan.host}", f"decision: {outcome.decision}"]
     summary = [lines[0], lines[1]]
     if outcome.reason:
-        lines.append(f"operator's reason: {redact(outcome.reason)}")
+        label = "operator's reason" if outcome.decision is Verdict.REJECTED else "reason"
+        lines.append(f"{label}: {redact(outcome.reason)}")
         summary.append(lines[-1])
     for step in plan.steps:
         lines.append(f"\nstep {step.index} [{step.tier.name}] {step.status.value}: {step.command}")
@@ -91,17 +96,38 @@ def _plan_result(outcome: PlanOutcome) -> ToolResult:
             lines.append(f"read confinement: {closed.confinement}")
         if closed is not None and closed.attempted:
             lines.append(miss_note(closed.attempted))
-    is_error = outcome.decision in {Verdict.REJECTED, Verdict.REFUSED} or any(o.attempted for o in outcome.outcomes)
-    return ToolResult("\n".join(lines), is_error=is_error, summary=" · ".join(summary))
+    missed = {o.index for o in outcome.outcomes if o.attempted}
+    is_error = outcome.decision in {Verdict.REJECTED, Verdict.REFUSED} or bool(missed)
+    report = Report(
+        ("#", "Tier", "Status", "Rollback key", "Command", "Note"),
+        tuple(
+            (
+                str(step.index),
+                step.tier.name,
+                step.status.value + (f" ({step.result.exit_status})" if step.result and not step.result.ok else ""),
+                step.rollback_key or "",
+                step.command,
+                "; ".join(filter(None, (step.note, MISS_NOTE if step.index in missed else ""))),
+            )
+            for step in plan.steps
+        ),
+    )
+    return ToolResult("\n".join(lines), is_error=is_error, summary=" · ".join(summary[:2]), report=report)
 
 
 class SessionTools:
     """Implements `console.core.agent.base.ToolExecutor`. `origin` is who is behind the calls: the model, or the
     operator typing in manual mode (the same tools serve both, and the journal records which)."""
 
-    def __init__(self, session: Session, origin: Origin = Origin.MODEL) -> None:
+    def __init__(self, session: Session, origin: Origin | Source = Origin.MODEL) -> None:
         self.session = session
-        self.origin = origin
+        self.source = Source.of(origin)
+        """Who is behind the calls: recorded with every action (`model`, `operator`, `mcp:CLIENT`)."""
+
+    @property
+    def _author(self) -> str:
+        """Who a note is recorded as written by: an MCP client by its name, else the model (as before)."""
+        return str(self.source) if self.source.origin is Origin.MCP else "model"
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> ToolResult:
         try:
@@ -111,7 +137,7 @@ class SessionTools:
             return ToolResult(message, is_error=True, summary=message)
 
     async def _call(self, name: str, arguments: Mapping[str, Any]) -> ToolResult:
-        session, origin = self.session, self.origin
+        session, origin = self.session, self.source
         memory = session.store
         match name:
             case "run_command":
@@ -126,7 +152,7 @@ class SessionTools:
             case "remember":
                 tags: Sequence[str] = arguments.get("tags") or ()
                 note_id = memory.add_note(
-                    redact(arguments["text"]), host=arguments.get("host"), tags=tags, author="model"
+                    redact(arguments["text"]), host=arguments.get("host"), tags=tags, author=self._author
                 )
                 return ToolResult(f"remembered as note {note_id}")
             case "recall":
@@ -148,7 +174,19 @@ class SessionTools:
                     policy = f" policy={info.policy}" if info.policy else ""
                     current = " (current)" if host == session.current_host else ""
                     lines.append(f"{host} labels={labels}{policy}{current}")
-                return ToolResult("\n".join(lines), summary=f"{len(names)} hosts: {', '.join(names)}")
+                report = Report(
+                    ("Host", "Address", "Labels", "Policy"),
+                    tuple(
+                        (
+                            name + (" (current)" if name == session.current_host else ""),
+                            session.hosts.info(name).address,
+                            ", ".join(session.hosts.info(name).labels) or "-",
+                            session.hosts.info(name).policy or "-",
+                        )
+                        for name in names
+                    ),
+                )
+                return ToolResult("\n".join(lines), summary=f"{len(names)} hosts", report=report)
             case "list_rollbacks":
                 now = time.time()
                 points = restorable(memory, arguments.get("host"))
@@ -160,7 +198,11 @@ class SessionTools:
                         f"command: {redact(p.command)}"
                         for p in points
                     ),
-                    summary=f"{len(points)} can be restored: {', '.join(p.key for p in points)}",
+                    summary=f"{len(points)} rollback points can be restored",
+                    report=Report(
+                        ("Key", "Host", "Tier", "Expires in", "Command"),
+                        tuple((p.key, p.host, p.tier, expires_in(p, now), redact(p.command)) for p in points),
+                    ),
                 )
             case "request_rollback":
                 outcome = await session.rollback([arguments["key"]], reason=arguments.get("reason", ""), source=origin)

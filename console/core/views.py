@@ -49,6 +49,7 @@ class StepStatus(StrEnum):
     FAILED = "failed"
     REFUSED = "refused"
     SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
     ROLLED_BACK = "rolled back"
 
 
@@ -98,6 +99,8 @@ class RollbackView:
     """Why it cannot be rolled back now, or None when it can."""
     captured: tuple[str, ...]
     """What was captured, one line each."""
+    operator: str | None = None
+    """Who made the change it undoes (another operator's, in a team store)."""
     proposed_by: str = ""
     """Who proposed the action that made it, as history names them (`model`, `plan:ID (model)`, ...)."""
     decided: str = ""

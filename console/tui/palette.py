@@ -1,9 +1,10 @@
 """hitl's commands in the command palette (`ctrl+p`), next to Textual's own system commands.
 
 Switch host, open the rollback timeline or the hosts screen, toggle read-only, switch theme, export the
-audit log, show approval statistics. Every entry runs one of the app's own actions (the same ones its key
-bindings run, checked by its `check_action`), so the palette adds no behaviour and no rule of its own; it reads
-the open session only to word its entries (the current host, whether read-only is on).
+audit log, show approval statistics; with a team store, open the requests waiting for a second operator. Every
+entry runs one of the app's own actions (the same ones its key bindings run, checked by its `check_action`), so
+the palette adds no behaviour and no rule of its own; it reads the open session only to word its entries (the
+current host, whether read-only is on, whether the store is a team's).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Protocol, runtime_checkable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from console.core.runtime import Runtime
+from console.core.textsafe import shown_line
+from console.tui.text import marked, plain
 
 
 @runtime_checkable
@@ -58,6 +61,12 @@ class HitlCommands(Provider):
             )
             yield Command("Export audit log", "Write the audit log as JSON Lines to a file", "export_audit")
             yield Command("Approval statistics", "Approval rate, median decision time, fast approvals", "show_stats")
+            if runtime.memory.dialect == "postgresql":
+                yield Command(
+                    "Pending approvals",
+                    "Requests of other operators waiting for a second operator (four eyes)",
+                    "pending_approvals",
+                )
             for name in runtime.hosts.names():
                 current = " (current)" if name == session.current_host else ""
                 yield Command(
@@ -72,11 +81,16 @@ class HitlCommands(Provider):
     async def discover(self) -> Hits:
         for command in self.commands():
             if command.discover:
-                yield DiscoveryHit(command.title, self._run(command), help=command.help)
+                title = plain(shown_line(command.title))
+                yield DiscoveryHit(title, self._run(command), text=command.title, help=shown_line(command.help))
 
     async def search(self, query: str) -> Hits:
+        """Fuzzy matches, highlighted without reading the title as markup (Textual's `Matcher.highlight` does,
+        and a host name comes from ~/.ssh/config)."""
         matcher = self.matcher(query)
         for command in self.commands():
-            score = matcher.match(command.title)
+            title = shown_line(command.title)
+            score, offsets = matcher.fuzzy_search.match(matcher.query, title)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.title), self._run(command), help=command.help)
+                display = marked(title, offsets, "bold reverse")
+                yield Hit(score, display, self._run(command), text=command.title, help=shown_line(command.help))

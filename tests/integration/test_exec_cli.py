@@ -22,10 +22,12 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 class Terminal:
     """hitl on a pseudo-terminal, answered like a person at the keyboard."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # pragma: no cover - the child
-            os.execvpe(HITL[0], [*HITL, *args], os.environ)
+            if cwd is not None:
+                os.chdir(cwd)
+            os.execvpe(HITL[0], [*HITL, *args], os.environ if env is None else env)
         self.seen = ""
 
     def expect(self, pattern: str, timeout: float = 30) -> re.Match[str]:
@@ -217,3 +219,61 @@ def test_the_prompt_says_prod_and_no_rollback_as_the_console_does(sshd, hitl_hom
     term.expect(r"\[y/N\] ")
     term.send("n\n")
     assert term.wait() == 3
+
+
+ESCAPES = r"printf '\033]0;PWNED-TITLE\007\033[2J\302\233H\342\200\256txt\n'"
+"""Output with an OSC title, a clear screen, an 8-bit CSI (C1, as UTF-8) and a right-to-left override."""
+
+
+def obeyed_in(text: str) -> list[str]:
+    from tests.support.terminal import obeyed
+
+    return obeyed(text.replace("\r\n", "\n"), newlines=True)
+
+
+def test_exec_on_a_terminal_shows_escapes_and_raw_passes_them(tmp_path: Path) -> None:
+    term = Terminal("exec", "local", "--", ESCAPES)
+    assert term.wait() == 0
+    assert obeyed_in(term.seen) == []
+    assert "\\x1b]0;PWNED-TITLE\\x07\\x1b[2J\\x9bH<U+202E>txt" in term.seen
+    raw = Terminal("exec", "--raw", "local", "--", ESCAPES)
+    assert raw.wait() == 0
+    assert "\x1b]0;PWNED-TITLE\x07\x1b[2J" in raw.seen
+
+
+def test_exec_into_a_pipe_passes_the_output_as_it_came() -> None:
+    done = run("exec", "local", "--", ESCAPES)
+    assert done.returncode == 0
+    assert done.stdout == "\x1b]0;PWNED-TITLE\x07\x1b[2J\x9bH\u202etxt\n"
+
+
+def test_a_diff_preview_cannot_clear_the_screen_before_the_question(tmp_path: Path) -> None:
+    conf = tmp_path / "app.conf"
+    conf.write_bytes(b"workers 1\n\x1b]0;PWNED-TITLE\x07\x1b[2J\x1b[Hclear\n")
+    term = Terminal("exec", "local", "--", "sed", "-i", "s/1/4/", str(conf))
+    term.expect(r"Approve WRITE on local\? \[y/N\]")
+    assert obeyed_in(term.seen) == []
+    assert "\\x1b]0;PWNED-TITLE\\x07\\x1b[2J" in term.seen
+    term.send("n\n")
+    assert term.wait() == 3
+
+
+def test_people_s_listings_show_escapes(tmp_path: Path) -> None:
+    conf = tmp_path / "app.conf"
+    conf.write_text("kept\n")
+    command = f"sed -i s/kept/new/ {conf} # x\x1b[2J\u202ey"
+    term = Terminal("exec", "local", "--", command)
+    term.expect(r"\[y/N\]")
+    term.send("y\n")
+    assert term.wait() == 0
+    assert obeyed_in(term.seen) == []
+    history = run("history")
+    assert obeyed_in(history.stdout) == [] and "sed -i s/kept/new/" in history.stdout
+    for listing in (run("rollbacks"), run("classify", command)):
+        assert obeyed_in(listing.stdout + listing.stderr) == [], listing.args
+        assert "x\\x1b[2J<U+202E>y" in listing.stdout
+    as_json = run("classify", "--json", command)
+    assert obeyed_in(as_json.stdout) == []
+    import json
+
+    assert json.loads(as_json.stdout)["command"] == command

@@ -6,6 +6,8 @@ and on a terminal the offer to run it again as WRITE leads to the WRITE gate."""
 from __future__ import annotations
 
 import json
+import secrets
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,8 @@ import pytest
 from tests.fixtures.host_users import HostUsers
 from tests.fixtures.sshd import SshdServer
 from tests.integration.test_exec_cli import Terminal, run
-from tests.support.misread import Misread, crontab_of, tree_snapshot
+from tests.support.misread import Misread, crontab_of, sentinel, tree_snapshot
+from tests.support.terminal import obeyed
 
 pytestmark = pytest.mark.usefixtures("saved_crontab")
 
@@ -110,3 +113,26 @@ def test_exec_on_a_host_that_cannot_confine_says_so_and_require_asks(unconfinabl
     record = json.loads(run("history", "--json").stdout.splitlines()[0])
     assert (record["tier"], record["decision"]) == ("READ", "approved")
     assert record["confinement"] == "not confined: none: unshare not found on the host"
+
+
+def test_a_caught_miss_on_a_file_name_with_escapes_is_shown_not_obeyed(misread: Misread) -> None:
+    """The attempted lines come from the host (its file names): on stderr and in `hitl history` they are rendered
+    by the one renderer, like the command's output (issue 16)."""
+    suffix = secrets.token_hex(4)
+    base = Path("/var/lib") / f"hitl-\x1b]0;PWNED\x07\x1b[2J-{suffix}"
+    base.mkdir()
+    try:
+        sentinel(base)
+        # The command itself is plain (control characters in it would make it WRITE); the host's glob finds the
+        # name, so the escapes reach hitl only in what the command tried.
+        done = run("exec", "local", "--", f"{misread.program} /var/lib/hitl-*-{suffix}/hitl-sentinel-*")
+        assert done.returncode == 4, done.stderr
+        assert "CLASSIFIER MISS on local" in done.stderr and "\\x1b]0;PWNED\\x07" in done.stderr
+        # The command's own stderr goes to this pipe as it came (by design); hitl's own lines are rendered.
+        said = "\n".join(line for line in done.stderr.splitlines() if line.startswith("hitl: "))
+        assert "What it tried" in said and obeyed(said, newlines=True) == []
+        history = run("history").stdout
+        assert "classifier miss" in history and "\\x1b[2J" in history
+        assert obeyed(history, newlines=True) == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -32,6 +32,12 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Every session test here runs on the SQLite file and on a team store."""
+    return str(request.param)
+
+
 async def test_read_runs_at_once_without_asking(tmp_path: Path, make_runtime: RuntimeFactory) -> None:
     (tmp_path / "f.txt").write_text("hello\n")
     approver = ScriptedApprover()

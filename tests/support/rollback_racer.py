@@ -1,8 +1,9 @@
 """A second hitl process for the rollback-lock tests (`python -m tests.support.rollback_racer KEY`).
 
-It opens a runtime on $HITL_HOME, rolls back KEY with an approver that touches `--ready` when it is asked and
-approves `--delay` seconds later (or once `--go` exists), and prints one JSON line: its pid and how the rollback
-ended (or why it was refused). Exit status 0 when it ran, 2 when it was refused.
+It opens a runtime on $HITL_HOME (recording to the team store `--store` names, if any), rolls back KEY with an
+approver that touches `--ready` when it is asked and approves `--delay` seconds later (or once `--go` exists),
+and prints one JSON line: its pid and how the rollback ended (or why it was refused). Exit status 0 when it
+ran, 2 when it was refused.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from console.core.errors import HitlError
 from tests.support.session import ScriptedApprover, approve, opened_runtime
 
 
-async def main(key: str, delay: float, ready: Path | None, go: Path | None) -> int:
+async def main(key: str, delay: float, ready: Path | None, go: Path | None, store: str) -> int:
     async def slow(request: ApprovalRequest) -> Decision:
         if ready is not None:
             ready.write_text("asked\n")
@@ -31,7 +32,7 @@ async def main(key: str, delay: float, ready: Path | None, go: Path | None) -> i
         return approve(request)
 
     report: dict[str, object] = {"pid": os.getpid()}
-    async with opened_runtime(ScriptedApprover(slow)) as rt:
+    async with opened_runtime(ScriptedApprover(slow), store_url=store) as rt:
         try:
             outcome = await rt.session.rollback([key])
         except HitlError as error:
@@ -49,5 +50,6 @@ if __name__ == "__main__":
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--ready", type=Path)
     parser.add_argument("--go", type=Path)
+    parser.add_argument("--store", default="")
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.key, args.delay, args.ready, args.go)))
+    sys.exit(asyncio.run(main(args.key, args.delay, args.ready, args.go, args.store)))

@@ -55,10 +55,12 @@ FAST = Settings(destructive_dwell=0.0, write_key_delay=0.0)
 
 
 class RuntimeFactory:
-    """Opens runtimes on the test's HITL_HOME and closes them all at the end (the `make_runtime` fixture)."""
+    """Opens runtimes on the test's HITL_HOME and closes them all at the end (the `make_runtime` fixture); with
+    `store_url`, every runtime records to that team store instead of the SQLite file."""
 
-    def __init__(self) -> None:
+    def __init__(self, store_url: str = "") -> None:
         self.opened: list[Runtime] = []
+        self.store_url = store_url
 
     def __call__(
         self,
@@ -79,6 +81,8 @@ class RuntimeFactory:
             return open_transport(spec, paths)
 
         sink = events.append if events is not None else None
+        if self.store_url:
+            settings = replace(settings, store=self.store_url)
         rt = open_runtime(paths, settings, approver, events=sink, connect=connect, store=store)
         self.opened.append(rt)
         return rt
@@ -89,16 +93,27 @@ class RuntimeFactory:
 
 
 @pytest.fixture
-async def make_runtime() -> AsyncIterator[RuntimeFactory]:
-    factory = RuntimeFactory()
+def store_kind() -> str:
+    """Which store `make_runtime` records to: `sqlite`; a module overrides this fixture with params to run its
+    session tests on the team store (`postgresql`) too."""
+    return "sqlite"
+
+
+@pytest.fixture
+async def make_runtime(request: pytest.FixtureRequest, store_kind: str) -> AsyncIterator[RuntimeFactory]:
+    url = request.getfixturevalue("team_db").url() if store_kind == "postgresql" else ""
+    factory = RuntimeFactory(url)
     yield factory
     await factory.close_all()
 
 
 @asynccontextmanager
-async def opened_runtime(approver: ScriptedApprover, settings: Settings = FAST) -> AsyncIterator[Runtime]:
-    """For tests that run their own event loop (property tests under `asyncio.run`)."""
-    factory = RuntimeFactory()
+async def opened_runtime(
+    approver: ScriptedApprover, settings: Settings = FAST, *, store_url: str = ""
+) -> AsyncIterator[Runtime]:
+    """For tests that run their own event loop (property tests under `asyncio.run`, helper processes); with
+    `store_url`, on that team store."""
+    factory = RuntimeFactory(store_url)
     try:
         yield factory(approver, settings)
     finally:

@@ -38,7 +38,7 @@ def console_app():
 
 @pytest.fixture
 def model(fake_anthropic, monkeypatch: pytest.MonkeyPatch):
-    """Start the fake Messages API with a script of turns; the console's agent then talks to it."""
+    """The model mode: the fake Messages API serving `turns`, and the environment that points the console at it."""
 
     def start(*turns):
         server = fake_anthropic(list(turns))

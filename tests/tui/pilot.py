@@ -73,3 +73,36 @@ async def turn_done(pilot: Pilot[None], timeout: float = 30.0) -> None:
     assert isinstance(app, HitlApp)
     await wait_for(pilot, lambda: not app.turn_running and app.screen is app.screen_stack[0], timeout)
     await pilot.pause()
+
+
+def screen_lines(app: App[object]) -> list[str]:
+    """What the terminal shows right now, one string per row: the text of every segment Textual would write
+    (its own cursor and control segments left out)."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip if not segment.control) for strip in strips]
+
+
+def raw_controls(app: App[object]) -> list[str]:
+    """Characters on the screen that a terminal would obey rather than show (escapes, C1, bidi, zero-width),
+    with the row they are on; empty when the screen is honest."""
+    from tests.support.terminal import obeyed
+
+    return [f"row {row}: {line!r}" for row, line in enumerate(screen_lines(app)) if obeyed(line)]
+
+
+def chat_text(app: App[object]) -> str:
+    """Every message of the chat, as shown: the operator's, the answers (Markdown source), tables and notices."""
+    from console.tui.chat import message_text
+
+    return "\n".join(message_text(widget) for widget in app.query_one("#chat-log").children)
+
+
+async def typed_plan(pilot: Pilot[None], title: str, commands: str) -> ApprovalScreen:
+    """Manual mode's `/plan TITLE` with `commands` (one per line) typed into the editor and submitted; returns
+    the plan's approval dialog."""
+    app = pilot.app
+    await say(pilot, f"/plan {title}")
+    await wait_for(pilot, lambda: app.screen.query("#plan-body"))
+    app.screen.query_one("#plan-body").text = commands  # type: ignore[attr-defined]
+    await pilot.press("ctrl+s")
+    return await dialog(pilot)

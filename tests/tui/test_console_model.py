@@ -8,15 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from console.tui.app import HitlApp
 from tests.fakes.anthropic_server import error_turn, text_turn, tool_turn
-from tests.tui.pilot import dialog, say, turn_done, wait_for
-
-
-def chat_text(app: HitlApp) -> str:
-    parts = [str(widget.render()) for widget in app.query("#chat-log Static")]
-    parts += [widget.source for widget in app.query("#chat-log Markdown")]
-    return "\n".join(parts)
+from tests.tui.pilot import chat_text, dialog, say, turn_done, wait_for
 
 
 def run(command: str, purpose: str = "") -> dict[str, str]:

@@ -132,8 +132,13 @@ TRUST_REQUEST = TrustRequest(
 )
 
 
-def test_trust_dialog_snapshot(snap_compare) -> None:
-    assert snap_compare(ThemedApp(lambda: TrustDialog(TRUST_REQUEST)), terminal_size=(100, 24))
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")])
+def test_trust_dialog_snapshot(snap_compare, size: tuple[int, int]) -> None:
+    async def still(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(ThemedApp(lambda: TrustDialog(TRUST_REQUEST)), terminal_size=size, run_before=still)
 
 
 HOSTS_TOML = """\

@@ -11,9 +11,12 @@ from textual.widgets import Input
 
 from console.core.paths import resolve_paths
 from console.tui.app import HitlApp
+from console.tui.palette import HitlCommands
 from console.tui.screens.hosts import HostsScreen
 from console.tui.screens.timeline import TimelineScreen
+from console.tui.team import PendingApprovalsScreen
 from console.tui.widgets import StatusBar
+from tests.fixtures.team_store import TeamDatabase
 from tests.support.session import RuntimeFactory, ScriptedApprover, approve
 from tests.tui.pilot import wait_for
 
@@ -119,3 +122,22 @@ async def test_system_commands_are_kept(make_app) -> None:  # type: ignore[no-un
         palette.query_one(Input).value = "Quit"
         commands = palette.query_one(CommandList)
         await wait_for(pilot, lambda: commands.option_count and "Quit" in str(commands.get_option_at_index(0).prompt))
+
+
+async def test_pending_approvals_is_offered_with_a_team_store_only(  # type: ignore[no-untyped-def]
+    make_app, make_runtime: RuntimeFactory, team_db: TeamDatabase
+) -> None:
+    local = make_runtime(ScriptedApprover())
+    make_runtime.store_url = team_db.url("alice")
+    team = make_runtime(ScriptedApprover())
+    app = make_app()
+    app.runtime = local
+    async with app.run_test(size=(120, 30)) as pilot:
+        titles = [command.title for command in HitlCommands(app.screen).commands()]
+        assert "Pending approvals" not in titles and "Hosts" in titles
+        app.runtime = team
+        await run_command(pilot, app, "Pending approvals")
+        await wait_for(pilot, lambda: isinstance(app.screen, PendingApprovalsScreen))
+        await pilot.press("escape")
+        await pilot.press("ctrl+n")  # the same screen, from its key
+        await wait_for(pilot, lambda: isinstance(app.screen, PendingApprovalsScreen))

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from console.core.approval import Decision
-from console.core.memory.store import MemoryStore
+from console.core.memory import MemoryStore
 from console.core.paths import resolve_paths
 from console.core.runtime import Runtime
 from console.tui.screens.timeline import TimelineScreen
@@ -84,7 +84,7 @@ async def test_timeline_lists_newest_first_filters_refuses_expired_and_rolls_bac
 
         # The detail pane: what was captured, and the diff against the current state (from a worker).
         assert str(gamma) in detail(screen, "summary")
-        await wait_for(pilot, lambda: "current -> captured" in detail(screen, "diff"))
+        await wait_for(pilot, lambda: "current → captured" in detail(screen, "diff"))
         assert "-gamma.conf: new" in detail(screen, "diff")
         assert "+gamma.conf: old" in detail(screen, "diff")
 
@@ -170,7 +170,7 @@ async def test_timeline_over_ssh_host_filter_diff_and_rollback(
         assert shown_keys(screen) == [remote]
         assert screen.selected_key == remote
         assert cell(screen, remote, "host") == "box"
-        await wait_for(pilot, lambda: "current -> captured" in detail(screen, "diff"))
+        await wait_for(pilot, lambda: "current → captured" in detail(screen, "diff"))
         assert "+alpha.conf: old" in detail(screen, "diff")
         await pilot.press("r")
         await wait_for(pilot, lambda: any("Rolled back" in text for text in notifications(app)))
@@ -213,7 +213,7 @@ FIXED = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 def fixed_store(path: Path) -> MemoryStore:
     """Points with fixed times and keys, for a snapshot that does not change from run to run."""
     ticks = iter(range(100))
-    store = MemoryStore.open(path, clock=lambda: FIXED + 60 * next(ticks))
+    store = MemoryStore.open(path, clock=lambda: FIXED + 60 * next(ticks), operator="alice@hq")
     rows = [
         ("rb-exp2ab", "db-1", "psql -c 'DELETE FROM sessions WHERE created < now()'", "DESTRUCTIVE", "dump", -3600),
         (
@@ -243,7 +243,10 @@ def fixed_store(path: Path) -> MemoryStore:
     return store
 
 
-def test_timeline_snapshot(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")])
+def test_timeline_snapshot(
+    snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     store = fixed_store(tmp_path / "fixed.sqlite3")
@@ -253,10 +256,10 @@ def test_timeline_snapshot(snap_compare, tmp_path: Path, monkeypatch: pytest.Mon
 
         async def diff_shown(pilot) -> None:  # type: ignore[no-untyped-def]
             await wait_for(
-                pilot, lambda: "current -> captured" in str(app.screen.query_one("#timeline-diff", Static).render())
+                pilot, lambda: "current → captured" in str(app.screen.query_one("#timeline-diff", Static).render())
             )
 
-        assert snap_compare(app, terminal_size=(110, 30), run_before=diff_shown)
+        assert snap_compare(app, terminal_size=size, run_before=diff_shown)
     finally:
         store.close()
         monkeypatch.delenv("TZ")

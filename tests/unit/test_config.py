@@ -128,3 +128,49 @@ def test_read_confinement_refuses_anything_else(tmp_path: Path, value: str) -> N
         load_settings(config, environ={})
     with pytest.raises(ConfigError, match="HITL_READ_CONFINEMENT"):
         load_settings(tmp_path / "none.toml", environ={"HITL_READ_CONFINEMENT": "maybe"})
+
+
+def test_mcp_settings_default_to_ten_minutes_fifteen_seconds_and_no_elicitation(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "missing.toml", environ={})
+    assert (settings.mcp_approval_timeout, settings.mcp_progress_interval, settings.mcp_elicitation) == (
+        600.0,
+        15.0,
+        False,
+    )
+    config = tmp_path / "config.toml"
+    config.write_text('mcp_approval_timeout = "2m"\nmcp_progress_interval = "500ms"\nmcp_elicitation = true\n')
+    settings = load_settings(config, environ={"HITL_MCP_APPROVAL_TIMEOUT": "90s"})
+    assert (settings.mcp_approval_timeout, settings.mcp_progress_interval, settings.mcp_elicitation) == (
+        90.0,
+        0.5,
+        True,
+    )
+
+
+@pytest.mark.parametrize("value", ['"30s"', '"0s"', "-1"])
+def test_a_progress_interval_clients_would_time_out_on_is_refused(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"mcp_progress_interval = {value}\n")
+    with pytest.raises(ConfigError, match="mcp_progress_interval"):
+        load_settings(config, environ={})
+
+
+def test_team_settings_from_file_and_environment(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('store = "postgresql://alice@db.example/hitl"\nfour_eyes_labels = ["prod"]\n')
+    settings = load_settings(config, {"HITL_OPERATOR": "alice", "HITL_FOUR_EYES_LABELS": "prod, payments"})
+    assert settings.store == "postgresql://alice@db.example/hitl"
+    assert settings.operator == "alice"
+    assert settings.four_eyes_labels == ("prod", "payments")
+    with pytest.raises(ConfigError, match="postgresql://"):
+        load_settings(config, {"HITL_STORE": "mysql://x/y"})
+
+
+def test_config_show_never_prints_the_store_password(hitl_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from console.cli import main
+
+    (hitl_home / "config.toml").write_text('store = "postgresql://alice:hunter2@db.example/hitl?password=sesame"\n')
+    assert main(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out and "sesame" not in out
+    assert "postgresql://alice:***@db.example/hitl?password=***" in out

@@ -23,7 +23,7 @@ def _db(home: Path) -> Path:
 
 
 def _record(home: Path) -> None:
-    with MemoryStore.open(_db(home)) as store:
+    with MemoryStore.open(_db(home), operator="ops@hq") as store:
         first = store.record_proposal(
             session_id=None, host="web1", command="systemctl restart nginx", tier="WRITE", reasons=["r"], source="model"
         )
@@ -40,10 +40,11 @@ def test_history_lists_newest_first_with_tier_decision_exit_and_key(hitl_home: P
     _record(hitl_home)
     assert main(["history"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["ID", "WHEN", "HOST", "TIER", "SOURCE", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
+    header = ["ID", "WHEN", "HOST", "OPERATOR", "TIER", "SOURCE", "DECISION", "EXIT", "ROLLBACK", "COMMAND"]
+    assert lines[0].split() == header
     assert "DROP TABLE users" in lines[1] and "rejected" in lines[1] and "not run" in lines[1]
     restart = lines[2].split()
-    assert restart[3:8] == ["web1", "WRITE", "model", "approved", "0"] and "rb-7f3a" in restart
+    assert restart[3:9] == ["web1", "ops@hq", "WRITE", "model", "approved", "0"] and "rb-7f3a" in restart
 
 
 def test_history_filters_and_json(hitl_home: Path, capsys) -> None:
@@ -52,6 +53,7 @@ def test_history_filters_and_json(hitl_home: Path, capsys) -> None:
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["command"] for r in records] == ["systemctl restart nginx"]
     assert records[0]["exit_status"] == 0 and records[0]["rollback_key"] == "rb-7f3a"
+    assert (records[0]["operator"], records[0]["approved_by"]) == ("ops@hq", None)
     assert records[0]["proposed"].endswith("Z")
     assert main(["history", "--since", "2000-01-01", "--limit", "1", "--json"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1

@@ -83,3 +83,15 @@ def test_a_private_key_readable_by_others_is_a_warning(hitl_home: Path, tmp_path
     inventory = load_inventory(resolve_paths(), ssh_config=None)
     assert len(inventory.warnings) == 1
     assert "host 'web'" in inventory.warnings[0] and "chmod 600" in inventory.warnings[0]
+
+
+@pytest.mark.parametrize("policy", ["four_eyes", "Four-Eyes", "readonly", "2fa"])
+def test_a_misspelt_policy_is_refused_not_ignored(hitl_home: Path, policy: str) -> None:
+    write_hosts(hitl_home, f'[hosts.pay]\nhostname = "10.0.0.9"\npolicy = "{policy}"\n')
+    with pytest.raises(InventoryError, match="policy must be one of read-only, four-eyes"):
+        load_inventory(resolve_paths(), ssh_config=None)
+
+
+def test_four_eyes_is_a_policy(hitl_home: Path) -> None:
+    write_hosts(hitl_home, '[hosts.pay]\nhostname = "10.0.0.9"\npolicy = "four-eyes"\n')
+    assert load_inventory(resolve_paths(), ssh_config=None).get("pay").policy == "four-eyes"

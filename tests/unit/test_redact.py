@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -89,10 +87,9 @@ def test_redaction_never_raises_and_is_idempotent(text: str) -> None:
     assert redact(once) == once
 
 
-def test_redaction_is_fast_on_a_large_output() -> None:
+def test_a_large_output_is_redacted_to_its_end() -> None:
+    """The secret on the last line of 1.5 MB is still found (speed is measured in bench/redact.py, not here)."""
     text = ("Jan 1 00:00:01 host nginx[123]: GET /index.html 200 in 0.001s user=alice\n" * 20000) + "PGPASSWORD=x\n"
-    start = time.perf_counter()
     out = redact(text)
-    elapsed = time.perf_counter() - start
     assert out.endswith("PGPASSWORD=[REDACTED:password]\n")
-    assert elapsed < 2.0, f"redacting 1.5 MB took {elapsed:.2f}s"
+    assert out.count("user=alice") == 20000

@@ -261,7 +261,9 @@ class AnthropicAgent:
             result = ToolResult(f"hitl failed while handling this call ({type(error).__name__}: {error}).", True)
         content = "\n".join(part for part in (validated.ignored_note(), result.content) if part)
         self._round_results.append(tool_result(call.id, content, is_error=result.is_error))
-        yield ToolOutcome(call.id, call.name, content, result.is_error, summary=result.operator_line)
+        yield ToolOutcome(
+            call.id, call.name, content, result.is_error, summary=result.operator_line, report=result.report
+        )
 
     async def _request(self, system: str, response: _Response) -> AsyncIterator[AgentEvent]:
         """Stream one assistant message into `response`, retrying as described in the module docstring."""

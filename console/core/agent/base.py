@@ -28,6 +28,15 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    """A tool's result as rows, for the operator's chat: every plan step with its status and rollback key, every
+    rollback point, every host. The model reads the result's text; the operator gets the same facts as a table."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ToolCall:
     """A tool call whose input was completely received, parsed and validated; it is being executed now.
 
@@ -49,6 +58,7 @@ class ToolOutcome:
     content: str
     is_error: bool
     summary: str = ""
+    report: Report | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +123,7 @@ class ToolResult:
     content: str
     is_error: bool = False
     summary: str = ""
+    report: Report | None = None
 
     @property
     def operator_line(self) -> str:

@@ -30,15 +30,18 @@ HostNames = Callable[[], Awaitable[Sequence[str]]]
 HELP: Final = """\
 Manual mode: you type the commands; hitl classifies, gates, captures and records them as it would the model's.
 
-  !COMMAND             run COMMAND on the current host (READ runs at once; WRITE and DESTRUCTIVE ask first)
-  /plan [TITLE]        then one command per line (shift+enter for a new line): submitted as one plan
-  /host [NAME]         show or change the current host
-  /hosts               list the hosts
-  /remember TEXT       store a note about the current host
-  /recall QUERY        search the memory (actions, outputs, decisions, notes)
-  /rollbacks [HOST]    list the rollback points that can still be restored
-  /rollback KEY REASON ask to restore a rollback point (shown as a diff, approved like any WRITE)
-  /help                this text"""
+| Type | What it does |
+|---|---|
+| `!COMMAND` | run COMMAND on the current host (READ runs at once; WRITE and DESTRUCTIVE ask first) |
+| `/plan [TITLE]` | then one command per line (shift+enter for a new line): submitted as one plan |
+| `/host [NAME]` | show or change the current host |
+| `/hosts` | list the hosts |
+| `/remember TEXT` | store a note about the current host |
+| `/recall QUERY` | search the memory (actions, outputs, decisions, notes) |
+| `/rollbacks [HOST]` | list the rollback points that can still be restored |
+| `/rollback KEY REASON` | ask to restore a rollback point (shown as a diff, approved like any WRITE) |
+| `/help` | this table (F1 lists the keys) |
+"""
 
 NOT_A_COMMAND: Final = (
     "hitl is in manual mode (no ANTHROPIC_API_KEY is set), so there is no model to answer. Type !COMMAND to run "
@@ -182,4 +185,6 @@ class ManualAgent:
             result = await self._executor.call_tool(name, arguments)
         except Exception as error:  # shown in the chat; the console and the history stay usable
             result = ToolResult(f"hitl failed while handling this call ({type(error).__name__}: {error}).", True)
-        yield ToolOutcome(call_id, name, result.content, result.is_error, summary=result.operator_line)
+        yield ToolOutcome(
+            call_id, name, result.content, result.is_error, summary=result.operator_line, report=result.report
+        )

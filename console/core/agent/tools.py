@@ -260,7 +260,8 @@ def _facts(
 ) -> list[str]:
     lines = [f"decision: {decision}"]
     if reason:
-        lines.append(f"operator's reason: {reason}")
+        # Only a rejection is the operator's word; a refusal (policy, no approver) is hitl's.
+        lines.append(f"operator's reason: {reason}" if decision.startswith("rejected") else f"reason: {reason}")
     if exit_status is not None:
         lines.append(f"exit status: {exit_status}")
     if rollback_key:

@@ -8,8 +8,11 @@ from console.core.memory.records import (
     RecallHit,
     RollbackPoint,
     StoredSession,
+    StoreUnreachable,
 )
-from console.core.memory.store import MemoryStore, blob_path
+from console.core.memory.rollback_points import blob_path
+from console.core.memory.sqlite import MemoryStore
+from console.core.memory.store import RecordStore
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -19,7 +22,9 @@ __all__ = [
     "MemoryStore",
     "MemoryStoreError",
     "RecallHit",
+    "RecordStore",
     "RollbackPoint",
+    "StoreUnreachable",
     "StoredSession",
     "blob_path",
 ]

@@ -76,15 +76,18 @@ def _iso(ts: float) -> str:
 
 
 def export_rows(rows: Iterable[AuditRow], fmt: ExportFormat) -> Iterator[str]:
-    """One line per row (jsonl), or a header then one line per row (csv). Each string ends with a newline."""
+    """One line per row (jsonl), or a header then one line per row (csv). Each string ends with a newline. Who
+    made each event (`operator`, recorded in its payload) is a field of its own."""
     if fmt == "jsonl":
         for row in rows:
+            payload = json.loads(row.payload)
             record = {
                 "id": row.id,
                 "time": _iso(row.ts),
                 "ts": row.ts,
                 "kind": row.kind,
-                "payload": json.loads(row.payload),
+                "operator": payload.get("operator"),
+                "payload": payload,
                 "prev": row.prev,
                 "hash": row.hash,
             }
@@ -101,6 +104,7 @@ def export_rows(rows: Iterable[AuditRow], fmt: ExportFormat) -> Iterator[str]:
         writer.writerow(values)
         return buffer.getvalue()
 
-    yield line(["id", "time", "kind", "payload", "prev", "hash"])
+    yield line(["id", "time", "kind", "operator", "payload", "prev", "hash"])
     for row in rows:
-        yield line([row.id, _iso(row.ts), row.kind, row.payload, row.prev, row.hash])
+        operator = json.loads(row.payload).get("operator") or ""
+        yield line([row.id, _iso(row.ts), row.kind, operator, row.payload, row.prev, row.hash])

@@ -18,9 +18,14 @@ RELEVANCE_WEIGHT = 0.7
 _WORD = re.compile(r"\w+")
 
 
+def query_words(text: str) -> list[str]:
+    """The distinct words of `text`, lower-cased, at most MAX_TERMS: what recall searches for."""
+    return list(dict.fromkeys(word.lower() for word in _WORD.findall(text)))[:MAX_TERMS]
+
+
 def fts_query(text: str) -> str | None:
     """An FTS5 MATCH expression for `text`, or None when it has no words."""
-    terms = list(dict.fromkeys(word.lower() for word in _WORD.findall(text)))[:MAX_TERMS]
+    terms = query_words(text)
     if not terms:
         return None
     return " OR ".join(f'"{term}"' for term in terms)

@@ -22,7 +22,12 @@ SOURCES = ("operator", "model", "mcp", "plan", "rollback", "cli")
 
 
 class MemoryStoreError(StoreError):
-    """The database cannot be used (unreadable, corrupt, newer schema, not hitl's). `str()` names the file."""
+    """The database cannot be used (unreadable, corrupt, newer schema, not hitl's). `str()` names the file, or
+    the team store's address."""
+
+
+class StoreUnreachable(MemoryStoreError):
+    """The team store's server cannot be reached: nothing was recorded, so nothing may run; worth retrying."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,10 @@ class ActionRecord:
     rollback_key: str | None
     rule_id: str | None = None
     """The remembered approval that decided this action (decision `remembered`)."""
+    operator: str | None = None
+    """Who proposed and approved it (the operator whose session it was; None before hitl recorded it)."""
+    approved_by: str | None = None
+    """On a four-eyes host: the second operator, who approved (or rejected) it after `operator` did."""
     confinement: str | None = None
     """For a READ that ran: `confined: MODE`, or `not confined: WHY`."""
     attempted: tuple[str, ...] = ()
@@ -93,6 +102,55 @@ class RollbackPoint:
     created: float
     expires: float
     status: RollbackStatus
+    operator: str | None = None
+    blobs_at: str | None = None
+    """Where its captured blobs are kept (`alice@laptop:/home/alice/.local/share/hitl/snapshots`, or a
+    shared directory), so an operator on another machine is told where to roll it back from."""
+
+
+RequestState = Literal["pending", "approved", "rejected", "withdrawn", "void", "expired"]
+
+
+@dataclass(frozen=True, slots=True)
+class SecondApproval:
+    """A request for a second operator (four eyes): what was reviewed, by whom, and what became of it."""
+
+    id: int
+    host: str
+    kind: str
+    tier: str
+    title: str
+    actions: tuple[int, ...]
+    review: str
+    """The review document (JSON) the requester approved; the second operator is shown the same."""
+    digest: str
+    """sha256 of `review`: an approval is for this digest only."""
+    requested_by: str
+    created: float
+    expires: float
+    state: RequestState
+    decided_by: str | None
+    decided_at: float | None
+    reason: str | None
+
+    def state_at(self, now: float) -> RequestState:
+        return "expired" if self.state == "pending" and self.expires <= now else self.state
+
+
+@dataclass(frozen=True, slots=True)
+class StoreChange:
+    """A committed write announced by a team store (LISTEN/NOTIFY): ids only; read the rows to show them."""
+
+    kind: str
+    """The audit event's kind (`action-finished`, `rollback-point-added`, `approval-requested`, ...), or
+    `listening` once, first, when the watch is in place."""
+    operator: str | None = None
+    mine: bool = False
+    """Written by this store (this process) itself."""
+    action: int | None = None
+    key: str | None = None
+    request: int | None = None
+    host: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,20 +10,23 @@ capture fails verification before a restore would use it.
 
 The full-text indexes are derived from these rows (search only) and are not covered, nor is an action's
 `owner` (which process runs it: bookkeeping for marking a dead process's actions, itself recorded in the
-chain). A database written before the rows were covered gets one `rows-checkpoint` event on migration (trust
-on first use of what it then holds); pruning old audit rows re-records, in the `audit-pruned` event, the last
-digests the pruned rows held.
+chain), nor who holds a host or rollback lock (state, not history). Columns added after a table was first
+chained (`LATER_COLUMNS`: how a READ ran and what a classifier miss tried; who did it, in team mode) are part
+of a row's digest only when set, so the digests recorded before they existed still match. A database written
+before the rows were covered gets one `rows-checkpoint` event on migration (trust on first use of what it then
+holds); pruning old audit rows re-records, in the `audit-pruned` event, the last digests the pruned rows held.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from console.core.memory.backend import Db
 
 # table -> (key column, the columns a digest covers, in order)
 CHAINED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -60,58 +63,81 @@ CHAINED: dict[str, tuple[str, tuple[str, ...]]] = {
         ("key", "host", "action_id", "command", "tier", "strategies", "artifacts", "created", "expires", "status"),
     ),
     "notes": ("id", ("id", "text", "host", "tags", "author", "created")),
+    "approval_requests": (
+        "id",
+        (
+            "id",
+            "host",
+            "kind",
+            "tier",
+            "title",
+            "actions",
+            "review",
+            "digest",
+            "requested_by",
+            "created",
+            "expires",
+            "state",
+            "decided_by",
+            "decided_at",
+            "reason",
+        ),
+    ),
+    "remembered_rules": ("id", ("id", "rule", "created")),
 }
-OPTIONAL: dict[str, tuple[str, ...]] = {"actions": ("confinement", "attempted")}
-"""Columns added after rows were first chained: a digest covers each as `[name, value]` only when it is set, so
-rows written before the column existed keep their digests, and setting or clearing one later is still seen."""
+LATER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sessions": ("operator",),
+    "actions": ("confinement", "attempted", "operator", "approved_by"),
+    "rollback_points": ("operator", "blobs_at"),
+    "notes": ("operator",),
+}
+"""Columns added to a chained table after its rows were first chained: a digest covers each as `[name, value]`
+only when it is set, so rows written before the column existed keep their digests, and setting or clearing one
+later is still seen. Appended in the order they were added (a digest depends on it)."""
 RowRef = tuple[str, Any]
 """(table, key) of a chained row."""
 
 
-def _digest(table: str, values: Iterable[Any]) -> str:
-    text = json.dumps([table, *values], ensure_ascii=False, separators=(",", ":"), default=str)
+def _columns(table: str) -> str:
+    return ", ".join((*CHAINED[table][1], *LATER_COLUMNS.get(table, ())))
+
+
+def _digest(table: str, row: Iterable[Any], extra: Iterable[Any] = ()) -> str:
+    values = list(row)
+    fixed = len(CHAINED[table][1])
+    named = zip(LATER_COLUMNS.get(table, ()), values[fixed:], strict=True)
+    later = [[name, value] for name, value in named if value is not None]
+    values = [table, *values[:fixed], *extra, *later]
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _select(table: str) -> str:
-    """The columns a digest is computed from: the chained ones, then the optional ones."""
-    _key, columns = CHAINED[table]
-    return ", ".join((*columns, *OPTIONAL.get(table, ())))
-
-
-def _values(table: str, row: Sequence[Any]) -> list[Any]:
-    """A row's values as its digest covers them: the chained columns, then each optional column that is set."""
-    count = len(CHAINED[table][1])
-    optional = zip(OPTIONAL.get(table, ()), row[count:], strict=True)
-    return [*row[:count], *([name, value] for name, value in optional if value is not None)]
-
-
-def _blobs(db: sqlite3.Connection, key: Any) -> list[str]:
+def _blobs(db: Db, key: Any) -> list[str]:
     return [row[0] for row in db.execute("SELECT digest FROM rollback_blobs WHERE key = ? ORDER BY digest", (key,))]
 
 
-def row_digest(db: sqlite3.Connection, table: str, key: Any) -> str | None:
+def row_digest(db: Db, table: str, key: Any) -> str | None:
     """The digest of one row as stored now (a rollback point with the blobs it references); None if absent."""
-    key_column, _columns = CHAINED[table]
-    row = db.execute(f"SELECT {_select(table)} FROM {table} WHERE {key_column} = ?", (key,)).fetchone()
+    key_column = CHAINED[table][0]
+    row = db.execute(f"SELECT {_columns(table)} FROM {table} WHERE {key_column} = ?", (key,)).fetchone()
     if row is None:
         return None
     extra = [_blobs(db, key)] if table == "rollback_points" else []
-    return _digest(table, [*_values(table, row), *extra])
+    return _digest(table, row, extra)
 
 
-def current_rows(db: sqlite3.Connection) -> Iterator[tuple[str, Any, str]]:
+def current_rows(db: Db) -> Iterator[tuple[str, Any, str]]:
     """(table, key, digest) of every chained row, table by table, keys in order."""
     blobs: dict[Any, list[str]] = {}
     for key, digest in db.execute("SELECT key, digest FROM rollback_blobs ORDER BY key, digest"):
         blobs.setdefault(key, []).append(digest)
-    for table, (key_column, _columns) in CHAINED.items():
-        for row in db.execute(f"SELECT {_select(table)} FROM {table} ORDER BY {key_column}"):
+    for table, (key_column, _columns_hashed) in CHAINED.items():
+        for row in db.execute(f"SELECT {_columns(table)} FROM {table} ORDER BY {key_column}"):
             extra = [blobs.get(row[0], [])] if table == "rollback_points" else []
-            yield table, row[0], _digest(table, [*_values(table, row), *extra])
+            yield table, row[0], _digest(table, row, extra)
 
 
-def rows_payload(db: sqlite3.Connection, refs: Iterable[RowRef]) -> list[list[Any]]:
+def rows_payload(db: Db, refs: Iterable[RowRef]) -> list[list[Any]]:
     """The `rows` entry of an audit payload for the rows a write touched (call after the write)."""
     return [[table, key, row_digest(db, table, key)] for table, key in dict.fromkeys(refs)]
 
@@ -132,7 +158,7 @@ def _sort_key(item: tuple[str, Any]) -> tuple[int, str, Any]:
 
 
 def first_row_mismatch(
-    db: sqlite3.Connection, latest: dict[tuple[str, Any], tuple[str | None, int]]
+    db: Db, latest: dict[tuple[str, Any], tuple[str | None, int]]
 ) -> tuple[str, int | None, str] | None:
     """(record, audit row, message) for the first row that differs from what the chain recorded, or None."""
     current = {(table, key): digest for table, key, digest in current_rows(db)}
@@ -161,13 +187,17 @@ def _file_sha256(path: Path) -> str | None:
     return hasher.hexdigest()
 
 
-def first_bad_blob(db: sqlite3.Connection, snapshots_dir: Path, now: float | None = None) -> tuple[str, str] | None:
-    """(record, message) for the first live rollback point whose captured data is missing or altered."""
+def first_bad_blob(
+    db: Db, snapshots_dir: Path, now: float | None = None, *, blobs_at: str | None = None
+) -> tuple[str, str] | None:
+    """(record, message) for the first live rollback point whose captured data is missing or altered; with
+    `blobs_at`, only the points whose blobs are kept there (another machine's are not here to check)."""
     now = time.time() if now is None else now
+    where = "" if blobs_at is None else " AND coalesce(p.blobs_at, ?) = ?"
     rows = db.execute(
         "SELECT b.key, b.digest FROM rollback_blobs b JOIN rollback_points p ON p.key = b.key"
-        " WHERE p.status = 'live' AND p.expires > ? ORDER BY p.created, b.key, b.digest",
-        (now,),
+        f" WHERE p.status = 'live' AND p.expires > ?{where} ORDER BY p.created, b.key, b.digest",
+        (now,) if blobs_at is None else (now, blobs_at, blobs_at),
     ).fetchall()
     for key, digest in rows:
         record = f"rollback_points row {key}"

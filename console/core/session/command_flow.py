@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from console.core.errors import HitlError
+from console.core.errors import HitlError, HostLocked
 from console.core.events import Notice
 from console.core.outcome import Outcome, Source, Status, Verdict
 from console.core.plan import PlanStep
-from console.core.session.journal import Action, ran_status
+from console.core.session.host_lock import held_elsewhere, holding, purpose
+from console.core.session.journal import Action, ran_status, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.session.read_policy import asked_as_write
 from console.core.tiers import Tier
@@ -40,6 +41,8 @@ class CommandFlow:
         step = PlanStep(index=1, command=command, purpose=purpose, classification=classification)
         action = parts.journal.open(info.name, command, classification, source)
         refusal = parts.policy.refusal(info, command, classification.tier, read_only=parts.state.read_only)
+        if refusal is None and classification.tier is not Tier.READ:
+            refusal = held_elsewhere(parts.store, info.name)
         if refusal:
             parts.journal.decide(action, Verdict.REFUSED, "policy", reason=refusal)
             return parts.journal.close(action, Status.REFUSED, reason=refusal)
@@ -99,11 +102,12 @@ class CommandFlow:
             step = prepared.step
             review = runner.review(prepared)
             rule = desk.remembered_rule(step.command, step.tier, info)
+            answer_request: int | None = None
             if rule is not None and not warnings:
                 journal.decide(action, Verdict.REMEMBERED, "", latency=0.0, digest=review.digest, rule=rule.id)
             else:
                 request = desk.request("command", info, step.purpose or step.command, [review], warnings=warnings)
-                answer = await desk.ask(request)
+                answer = await desk.ask(request, [action.id])
                 decision = answer.decision
                 if decision.edited_command is not None and decision.edited_command != step.command:
                     journal.decide(
@@ -117,7 +121,7 @@ class CommandFlow:
                     journal.close(action, Status.REJECTED, reason="edited by the operator")
                     edited = await self.run(info.name, decision.edited_command, purpose=step.purpose, source=source)
                     return replace(edited, edited_from=step.command)
-                verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+                verdict = verdict_of(decision)
                 journal.decide(
                     action,
                     verdict,
@@ -125,14 +129,22 @@ class CommandFlow:
                     latency=answer.latency,
                     reason=decision.reason,
                     digest=review.digest,
+                    approved_by=answer.approved_by,
                 )
                 if not decision.approved:
                     return journal.close(
-                        action, Status.REJECTED, reason=decision.reason, no_rollback=review.no_rollback
+                        action, unapproved_status(verdict), reason=decision.reason, no_rollback=review.no_rollback
                     )
                 if decision.remember is not None:
                     desk.remember(info, step.command, step.tier, decision.remember)
-            ran = await runner.run(transport, action, step, prepared=prepared)
+                answer_request = answer.request_id
+            try:
+                with holding(parts.store, info.name, purpose(step.tier.name, step.command)):
+                    ran = await runner.run(transport, action, step, prepared=prepared)
+            except HostLocked as error:
+                return journal.close(action, Status.REFUSED, reason=str(error))
+            if ran.drifted and answer_request is not None:
+                desk.second.void(answer_request, f"what was reviewed changed before it ran: {ran.refused}")
             if ran.drifted:
                 warnings = (*asked_because, f"Asked again: {ran.refused}")
                 parts.events(Notice(f"{ran.refused}; asking again", "warning"))

@@ -33,3 +33,8 @@ class HostContexts:
             user, _, cwd = result.stdout.partition("\n")
             self._known[host] = HostContext(user=user.strip(), cwd=cwd.strip() or "/")
         return self._known[host]
+
+    def login_user(self, host: str) -> str:
+        """The login user learnt for `host`, or "" when it has not been used yet (for the words of a dialog)."""
+        known = self._known.get(host)
+        return known.user if known else ""

@@ -18,6 +18,8 @@ from console.core.events import EventSink, Notice, PendingApprovals, StatsChange
 from console.core.gate import ApprovalRefused, ApprovalStats, verify_challenges
 from console.core.ports import Store
 from console.core.remembered import RememberedApproval, RememberedApprovals, RememberError
+from console.core.session.policy import Policy
+from console.core.session.second import SecondOperator
 from console.core.tiers import Tier
 from console.core.views import HostInfo
 
@@ -27,6 +29,10 @@ class Answer:
     decision: Decision
     latency: float
     """Seconds from the request to the decision (0 for a decision the core refused)."""
+    approved_by: str | None = None
+    """On a four-eyes host: the second operator who decided."""
+    request_id: int | None = None
+    """On a four-eyes host: the request the second operator decided (made void if the targets drift)."""
 
 
 class ApprovalDesk:
@@ -40,8 +46,14 @@ class ApprovalDesk:
         *,
         clock: Callable[[], float],
         monotonic: Callable[[], float],
+        policy: Policy | None = None,
+        login_user: Callable[[str], str] = lambda host: "",
     ) -> None:
+        """`login_user(host)` names who commands run as on a host, for the request's words (crontab of root)."""
         self.approver = approver
+        self.policy = policy or Policy()
+        self.second = SecondOperator(store, events, settings.approval_ttl, clock)
+        self._login_user = login_user
         self.settings = settings
         self.remembered = remembered
         self.stats = ApprovalStats()
@@ -77,10 +89,21 @@ class ApprovalDesk:
             warnings=warnings,
             diff=diff,
             requires_force=requires_force,
+            second_operator=self.policy.needs_second_operator(host),
+            login_user=self._login_user(host.name),
         )
 
-    async def ask(self, request: ApprovalRequest) -> Answer:
-        """The operator's decision, or a rejection saying why the core refused the one given."""
+    async def ask(self, request: ApprovalRequest, actions: Sequence[int] = ()) -> Answer:
+        """The operator's decision, or a rejection saying why the core refused the one given. On a four-eyes
+        host an approval then waits for a second operator's (`actions` are the ones it is for)."""
+        answer = await self._ask(request)
+        decision = answer.decision
+        if not (decision.approved and request.second_operator) or decision.edited_command is not None:
+            return answer  # an edited command is a new proposal, reviewed (and sent on) again
+        second = await self.second.ask(request, actions, answer.decision)
+        return Answer(second.decision, answer.latency, approved_by=second.approved_by, request_id=second.request_id)
+
+    async def _ask(self, request: ApprovalRequest) -> Answer:
         started = self._monotonic()
         self._set_pending(self._pending + 1)
         try:
@@ -88,6 +111,8 @@ class ApprovalDesk:
         finally:
             self._set_pending(self._pending - 1)
         latency = self._monotonic() - started
+        if decision.refused:  # nobody decided: nothing to check, nothing to count
+            return Answer(Decision.refuse(decision.reason or "refused", decided_by=decision.decided_by), latency)
         try:
             self._check(request, decision, latency)
         except ApprovalRefused as error:
@@ -114,7 +139,9 @@ class ApprovalDesk:
     # --- remembered approvals ----------------------------------------------------------------------------
 
     def remembered_rule(self, command: str, tier: Tier, host: HostInfo) -> RememberedApproval | None:
-        """The remembered approval that covers `command` on `host` now, if any."""
+        """The remembered approval that covers `command` on `host` now, if any (never on a four-eyes host)."""
+        if self.policy.needs_second_operator(host):
+            return None
         return self.remembered.covering(command, tier, host=host.name, labels=host.labels, now=self._clock())
 
     def remember(self, host: HostInfo, command: str, tier: Tier, choice: RememberChoice) -> None:

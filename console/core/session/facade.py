@@ -26,6 +26,7 @@ from console.core.plan import Plan
 from console.core.ports import Hosts, Store
 from console.core.remembered import RememberedApprovals
 from console.core.rollback import RollbackError, views
+from console.core.session import team_feed
 from console.core.session.command_flow import CommandFlow
 from console.core.session.contexts import HostContexts
 from console.core.session.desk import ApprovalDesk
@@ -72,6 +73,7 @@ class Session:
         journal = ActionJournal(store, self.events, self.session_id)
         reads = ReadPolicy(settings.read_confinement, self.events)
         self._state = SessionState(current_host="local", read_only=settings.read_only)
+        policy = Policy.from_settings(settings, team=store.dialect == "postgresql")
         self._parts = SessionParts(
             settings=settings,
             state=self._state,
@@ -80,10 +82,20 @@ class Session:
             blobs=blobs,
             events=self.events,
             classify=self.classify,
-            policy=Policy.from_settings(settings),
+            policy=policy,
             contexts=contexts,
             gate=gate,
-            desk=ApprovalDesk(approver, settings, remembered, store, self.events, clock=clock, monotonic=monotonic),
+            desk=ApprovalDesk(
+                approver,
+                settings,
+                remembered,
+                store,
+                self.events,
+                clock=clock,
+                monotonic=monotonic,
+                policy=policy,
+                login_user=contexts.login_user,
+            ),
             journal=journal,
             reads=reads,
             runner=StepRunner(
@@ -208,6 +220,11 @@ class Session:
         """Offered after a plan stops: undo its completed steps, last first."""
         with self._parts.journal.closing_on_cancel(STOPPED):
             return await self._rollbacks.rollback_plan(plan, reason=reason, source=Source(Origin.OPERATOR))
+
+    async def follow_team(self) -> None:
+        """Until cancelled: other operators' actions on the team store, as `TeamActivity` events (no-op without
+        a team store). The console runs it in a worker."""
+        await team_feed.follow(self.store, self.events)
 
     def timeline(self, now: float | None = None) -> list[RollbackView]:
         """Every rollback point, newest first, judged at `now`: whether and why not it can be rolled back, how

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from console.core.approval import Decision
 from console.core.classify.model import Classification
 from console.core.events import ActionFinished, ClassifierMiss, EventSink, StepStarted
 from console.core.outcome import Outcome, Source, Status, Verdict
@@ -81,6 +82,19 @@ def _recorded_source(source: Source, flow: Flow, plan_id: str | None) -> str:
     return str(source)
 
 
+def verdict_of(decision: Decision) -> Verdict:
+    """The verdict a decision is recorded with: approved, rejected by the operator, or refused when nobody could
+    decide (`Decision.refused`: no approver attached, no answer in time)."""
+    if decision.approved:
+        return Verdict.APPROVED
+    return Verdict.REFUSED if decision.refused else Verdict.REJECTED
+
+
+def unapproved_status(verdict: Verdict) -> Status:
+    """How an action that was not approved ends: refused or rejected."""
+    return Status.REFUSED if verdict is Verdict.REFUSED else Status.REJECTED
+
+
 def ran_status(result: RunResult) -> Status:
     """How an action that ran ended: done, or failed (a non-zero exit, a timeout, a lost connection, or a
     confined READ that tried to change something: what it was run for did not happen)."""
@@ -130,8 +144,10 @@ class ActionJournal:
         reason: str | None = None,
         digest: str | None = None,
         rule: str | None = None,
+        approved_by: str | None = None,
     ) -> None:
-        """Record how the action was decided; a remembered approval names its rule."""
+        """Record how the action was decided; a remembered approval names its rule, a four-eyes one the second
+        operator (`approved_by`)."""
         by = f"remembered {rule}" if verdict is Verdict.REMEMBERED else decided_by
         self._store.record_decision(
             action.id,
@@ -141,6 +157,7 @@ class ActionJournal:
             reason=reason,
             digest=digest,
             rule_id=rule if verdict is Verdict.REMEMBERED else None,
+            approved_by=approved_by,
         )
         action.verdict, action.rule = verdict, rule
 

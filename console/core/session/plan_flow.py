@@ -18,14 +18,16 @@ change something (a caught classifier miss) stops the plan: what it was run for 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from console.core.approval import StepReview
-from console.core.errors import HitlError
+from console.core.errors import HitlError, HostLocked
 from console.core.events import Notice, PlanChanged
 from console.core.outcome import PlanOutcome, Source, Status, Verdict
 from console.core.plan import Plan, PlanStep
-from console.core.session.journal import Action, Flow
+from console.core.session.host_lock import held_elsewhere, holding, purpose
+from console.core.session.journal import Action, Flow, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.session.read_policy import asked_as_write
 from console.core.session.runner import Prepared
@@ -64,7 +66,11 @@ class PlanFlow:
         for step in plan.steps:  # never reached: rejected with the plan, or skipped after a failure or an abort
             action = actions[step.index]
             if not action.closed:
-                status = Status.REJECTED if action.verdict is Verdict.REJECTED else Status.SKIPPED
+                status = (
+                    unapproved_status(action.verdict)
+                    if action.verdict in (Verdict.REJECTED, Verdict.REFUSED)
+                    else Status.SKIPPED
+                )
                 parts.journal.close(action, status, reason=step.note)
         return outcome
 
@@ -77,6 +83,8 @@ class PlanFlow:
         self._changed(plan)
         for step in plan.steps:
             refusal = parts.policy.refusal(info, step.command, step.tier, read_only=parts.state.read_only)
+            if refusal is None and step.tier is not Tier.READ:
+                refusal = held_elsewhere(parts.store, info.name)
             if refusal:
                 plan.stop_after(plan.steps[0], StepStatus.REFUSED, f"step {step.index}: {refusal}")
                 for s in plan.steps:
@@ -117,9 +125,11 @@ class PlanFlow:
             else StepReview.unprepared(s.index, s.command, s.purpose, s.classification, result=s.result)
             for s in plan.steps
         ]
-        answer = await parts.desk.ask(parts.desk.request("plan", info, plan.title, reviews, warnings=warnings))
+        gated_actions = [actions[s.index].id for s in plan.after_approval()]
+        request = parts.desk.request("plan", info, plan.title, reviews, warnings=warnings)
+        answer = await parts.desk.ask(request, gated_actions)
         decision = answer.decision
-        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        verdict = verdict_of(decision)
         for s in plan.after_approval():
             digest = prepared[s.index].subject.digest if s.index in prepared else None
             journal.decide(
@@ -129,19 +139,37 @@ class PlanFlow:
                 latency=answer.latency,
                 reason=decision.reason,
                 digest=digest,
+                approved_by=answer.approved_by,
             )
         if not decision.approved:
             plan.reject()
             self._changed(plan)
-            outcome.decision, outcome.reason = Verdict.REJECTED, decision.reason
+            outcome.decision, outcome.reason = verdict, decision.reason
             return outcome
         outcome.decision = Verdict.APPROVED
-        expected: dict[str, str] = {}
+        try:
+            with holding(parts.store, info.name, purpose("plan", plan.title)):
+                await self._approved_steps(info, transport, outcome, actions, prepared)
+        except HostLocked as error:
+            plan.stop_after(plan.after_approval()[0], StepStatus.REFUSED, str(error))
+            self._changed(plan)
+            outcome.reason = str(error)
+        return outcome
+
+    async def _approved_steps(
+        self,
+        info: HostInfo,
+        transport: Transport,
+        outcome: PlanOutcome,
+        actions: dict[int, Action],
+        prepared: dict[int, Prepared],
+    ) -> None:
+        plan, expected = outcome.plan, dict[str, str]()
         for s in plan.after_approval():
             if plan.id in self._aborted:
                 plan.abort()
                 self._changed(plan)
-                parts.events(Notice(f"Plan '{plan.title}' aborted before step {s.index}.", "warning"))
+                self.parts.events(Notice(f"Plan '{plan.title}' aborted before step {s.index}.", "warning"))
                 break
             action = actions[s.index]
             approved = prepared.get(s.index)
@@ -152,7 +180,6 @@ class PlanFlow:
                 approved = again
             if not await self._step(transport, outcome, s, action, prepared=approved, expected=expected):
                 break
-        return outcome
 
     async def _again(
         self,
@@ -182,9 +209,9 @@ class PlanFlow:
         )
         title = f"{plan.title}: step {step.index} changed since the plan was approved"
         request = parts.desk.request("command", info, title, [parts.runner.review(fresh)], warnings=tuple(changes))
-        answer = await parts.desk.ask(request)
+        answer = await parts.desk.ask(request, [action.id])
         decision = answer.decision
-        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        verdict = verdict_of(decision)
         parts.journal.decide(
             action,
             verdict,
@@ -192,12 +219,13 @@ class PlanFlow:
             latency=answer.latency,
             reason=decision.reason,
             digest=fresh.subject.digest,
+            approved_by=answer.approved_by,
         )
         if decision.approved:
             return fresh
         why = f"changed since the plan was approved ({'; '.join(changes)}), and not approved again"
         plan.stop_after(step, StepStatus.REFUSED, why)
-        parts.journal.close(action, Status.REJECTED, reason=decision.reason or why)
+        parts.journal.close(action, unapproved_status(verdict), reason=decision.reason or why)
         self._changed(plan)
         return None
 
@@ -217,7 +245,12 @@ class PlanFlow:
             parts.journal.decide(action, Verdict.AUTO, "classifier")
         plan.start(step)
         self._changed(plan)
-        ran = await parts.runner.run(transport, action, step, prepared=prepared, expected=expected)
+        try:
+            ran = await parts.runner.run(transport, action, step, prepared=prepared, expected=expected)
+        except asyncio.CancelledError:  # Esc: the journal closes the actions; the plan pane must say so too
+            plan.interrupt(step)
+            self._changed(plan)
+            raise
         plan.finish(step, ran.result, ran.rollback_key, ran.refused)
         if ran.result is None:
             closed = parts.journal.close(action, Status.REFUSED, reason=step.note)

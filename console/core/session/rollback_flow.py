@@ -26,14 +26,15 @@ from console.core.approval import StepReview
 from console.core.capture.diff import changed_since, snapshot_diff
 from console.core.capture.engine import CaptureError, Snapshot, plan_from_snapshot, restore_snapshot, take_capture
 from console.core.capture.paths import HostPathError, PathState, describe
-from console.core.errors import SessionError
+from console.core.errors import HostLocked, SessionError
 from console.core.events import PlanChanged
 from console.core.gate import ApprovalRefused, ReviewSubject
 from console.core.memory.records import RollbackPoint
-from console.core.outcome import Outcome, Source, Status, Verdict
+from console.core.outcome import Outcome, Source, Status
 from console.core.plan import Plan, PlanStep
-from console.core.rollback import RollbackError, restorable_points, rollback_classification
-from console.core.session.journal import Action, Flow
+from console.core.rollback import RollbackError, elsewhere, restorable_points, rollback_classification
+from console.core.session.host_lock import held_elsewhere, holding, purpose
+from console.core.session.journal import Action, Flow, unapproved_status, verdict_of
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult, Transport
@@ -66,6 +67,9 @@ class RollbackFlow:
         refusal = parts.policy.refusal(info, "hitl rollback", Tier.WRITE, read_only=parts.state.read_only)
         if refusal:
             raise SessionError(refusal)
+        locked = held_elsewhere(parts.store, info.name)
+        if locked:
+            raise HostLocked(locked)
         transport = await parts.hosts.transport(info.name)
         snapshots = [Snapshot.from_json(p.artifacts) for p in points]
         classification = rollback_classification(points, snapshots)
@@ -79,23 +83,37 @@ class RollbackFlow:
         )
         journal = parts.journal
         action = journal.open(info.name, description, classification, Source.of(source), flow=Flow.ROLLBACK)
-        answer = await parts.desk.ask(request)
+        answer = await parts.desk.ask(request, [action.id])
         decision = answer.decision
-        verdict = Verdict.APPROVED if decision.approved else Verdict.REJECTED
+        verdict = verdict_of(decision)
         journal.decide(
-            action, verdict, decision.decided_by, latency=answer.latency, reason=decision.reason, digest=reviewed.digest
+            action,
+            verdict,
+            decision.decided_by,
+            latency=answer.latency,
+            reason=decision.reason,
+            digest=reviewed.digest,
+            approved_by=answer.approved_by,
         )
         if not decision.approved:
-            return journal.close(action, Status.REJECTED, reason=decision.reason)
+            return journal.close(action, unapproved_status(verdict), reason=decision.reason)
         approval = parts.gate.grant(reviewed, Tier.WRITE, now=parts.clock(), decided_by=decision.decided_by)
         try:
-            current, states = await self._subject(info.name, transport, description, targets)
-            parts.gate.consume(approval, current, now=parts.clock())
-        except (SessionError, ApprovalRefused) as error:
-            why = f"{error}; nothing was restored, roll back again to review the current state"
-            return journal.close(action, Status.REFUSED, reason=why)
-        journal.start(action)
-        return await self._restore(transport, action, points=points, snapshots=snapshots, reason=reason, states=states)
+            with holding(parts.store, info.name, purpose("rollback", description)):
+                try:
+                    current, states = await self._subject(info.name, transport, description, targets)
+                    parts.gate.consume(approval, current, now=parts.clock())
+                except (SessionError, ApprovalRefused) as error:
+                    why = f"{error}; nothing was restored, roll back again to review the current state"
+                    if answer.request_id is not None:
+                        parts.desk.second.void(answer.request_id, why)
+                    return journal.close(action, Status.REFUSED, reason=why)
+                journal.start(action)
+                return await self._restore(
+                    transport, action, points=points, snapshots=snapshots, reason=reason, states=states
+                )
+        except HostLocked as error:
+            return journal.close(action, Status.REFUSED, reason=str(error))
 
     async def _restore(
         self,
@@ -210,6 +228,9 @@ class RollbackFlow:
     async def preview(self, point: RollbackPoint) -> str:
         """What rolling `point` back would change now (current -> captured), for the timeline's detail pane.
         Any failure is a `HitlError` saying what could not be compared."""
+        away = elsewhere(point, self.parts.store.blobs_at)
+        if away:
+            raise RollbackError(away)
         transport = await self.parts.hosts.transport(point.host)
         try:
             return await snapshot_diff(Snapshot.from_json(point.artifacts), transport, self.parts.blobs)

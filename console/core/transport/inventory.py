@@ -21,6 +21,8 @@ LOCAL_NAME = "local"
 BUILT_IN = "built-in"
 DEFAULT_SSH_CONFIG = Path("~/.ssh/config")
 
+POLICIES = ("read-only", "four-eyes")
+"""A misspelt policy would silently protect nothing: anything else is refused."""
 _FIELDS = {"hostname", "port", "user", "identity_file", "known_hosts", "labels", "policy"}
 
 
@@ -134,6 +136,8 @@ def _host_from_table(path: Path, name: str, table: Any) -> HostSpec:
         if value is not None and (not isinstance(value, str) or not value):
             raise InventoryError(f"{where}: {key} must be a non-empty string")
         strings[key] = value
+    if strings["policy"] is not None and strings["policy"] not in POLICIES:
+        raise InventoryError(f"{where}: policy must be one of {', '.join(POLICIES)}, not {strings['policy']!r}")
     return HostSpec(
         name=name,
         hostname=hostname,

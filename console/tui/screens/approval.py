@@ -1,16 +1,27 @@
-"""The approval dialogs: one modal screen per `ApprovalRequest`, built so it cannot be approved by accident.
+"""The approval dialogs: one modal screen per `ApprovalRequest`, built so it cannot be approved by accident and
+works exactly as it reads, down to 80x24.
 
-- Cancel has focus and Enter never approves: the approve button cannot take focus, WRITE is approved with `y`
-  only, after `request.write_key_delay`.
-- DESTRUCTIVE (and plans holding a DESTRUCTIVE step) is confirmed only by typing each challenge shown and
-  pressing Enter (or clicking Confirm), and only once `request.destructive_dwell` has passed; `y` does nothing.
-- Keys typed before the dialog appeared are discarded (`accepts_key`, applied by the app to every key event).
-- `n`/Esc reject, `r` rejects with a reason for the model, `e` edits the command (classified and asked again),
-  `m` cycles through "remember this approval" choices for a WRITE command (off unless chosen), `f` chooses to
-  overwrite targets changed since a rollback's capture.
+- WRITE: Cancel has focus and Enter never approves; `y` approves once `request.write_key_delay` has passed.
+- DESTRUCTIVE (and plans holding a DESTRUCTIVE step): the challenge field has focus from the start, so every
+  printable key goes into it and no letter of the challenge can fire a dialog key; Enter there confirms when
+  every challenge is typed exactly and `request.destructive_dwell` has passed, and otherwise says why, inline,
+  keeping the dialog. Esc leaves the field (then `n`, `r`, `e` work); `y` never confirms. The field has no
+  placeholder: an empty field looks empty.
+- What is approved is on the screen before the approve key works: the command, its targets and the first lines of
+  its diff ("N more lines: d to view" for the rest, `d` shows everything); when the request is taller than the
+  terminal, approving waits until the end of it was scrolled into view (PgDn, arrows).
+- Every decision key is written in the dialog's own key line, so it is visible at any size; Tab visits only the
+  challenge fields and Cancel (the body scrolls with the keys, it is not a focus stop).
+- Keys typed before the dialog was on screen are discarded (`accepts_key`, applied by the app to every key).
+- `n`/Esc reject, `r` rejects with a reason for the model, `e` edits the command (classified and asked again; the
+  field shows the command as rendered, so what you see is what runs), `m` cycles through "remember this approval"
+  choices for a WRITE command, `f` chooses to overwrite targets changed since a rollback's capture.
 
-The dialog only collects the operator's answer; the session checks the challenge, the dwell and the force
-flag again itself.
+The dialog only collects the operator's answer; the session checks the challenge, the dwell and the force flag
+again itself.
+
+Over 400 lines because the base dialog's state machine (what blocks approving, which key acts when, what the
+foot says) reads best in one place; the three request kinds at the end are short.
 """
 
 from __future__ import annotations
@@ -25,11 +36,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from console.core.approval import ApprovalRequest, Decision, Lifetime, RememberChoice, Scope, StepReview
+from console.core.textsafe import shown, shown_line
 from console.core.tiers import Tier
-from console.tui.review import StepDetails, TierBadge, labelled, tier_class
+from console.tui.review import StepDetails, TierBadge, block_text, diff_text, more_lines, tier_class
+from console.tui.text import labelled, line, lines, plain
 
 REMEMBER_CHOICES: tuple[RememberChoice | None, ...] = (
     None,
@@ -40,6 +53,8 @@ REMEMBER_CHOICES: tuple[RememberChoice | None, ...] = (
     RememberChoice(Scope.EXACT, Lifetime.UNTIL_REVOKED),
     RememberChoice(Scope.PREFIX, Lifetime.UNTIL_REVOKED),
 )
+LETTER_ACTIONS = frozenset({"approve", "reject", "reject_with_reason", "edit", "remember", "force", "view"})
+"""Actions bound to printable keys: never run while a text field has focus (the key is text there)."""
 
 Mode = Literal["decide", "reason", "edit"]
 
@@ -50,6 +65,46 @@ def describe_remember(choice: RememberChoice | None, request: ApprovalRequest) -
         return "no — ask every time"
     when = {Lifetime.SESSION: "for this session", Lifetime.DAY: "for 24 hours"}.get(choice.lifetime, "until revoked")
     return f"{request.remember_pattern(choice.scope)} on {request.host}, {when}"
+
+
+class DialogBody(VerticalScroll):
+    """The part of a dialog that scrolls: it remembers which of its rows have been on the screen, so approving
+    can wait until every row of the request was (`seen_everything`). Not a focus stop: it scrolls with the
+    dialog's PgUp/PgDn and arrow keys."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.can_focus = False
+        self._seen: list[tuple[int, int]] = []
+
+    def record(self) -> None:
+        """Note the rows in view now (called on every scroll and resize, and before deciding)."""
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        top = round(self.scroll_y)
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted([*self._seen, (top, top + height)]):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        self._seen = merged
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self.record()
+
+    def on_resize(self) -> None:
+        self.record()
+
+    @property
+    def unseen_rows(self) -> int:
+        """How many rows of the content have never been on the screen."""
+        self.record()
+        total = self.virtual_size.height
+        seen = sum(max(0, min(total, end) - max(0, start)) for start, end in self._seen)
+        return max(0, total - seen)
 
 
 class ApprovalScreen(ModalScreen[Decision | None]):
@@ -64,6 +119,13 @@ class ApprovalScreen(ModalScreen[Decision | None]):
         Binding("e", "edit", "Edit command", id="approval.edit"),
         Binding("m", "remember", "Remember…", id="approval.remember"),
         Binding("f", "force", "Overwrite", id="approval.force"),
+        Binding("d", "view", "View all", id="approval.view"),
+        Binding("pagedown", "scroll_body('page_down')", "Scroll", show=False, id="approval.page_down"),
+        Binding("pageup", "scroll_body('page_up')", "Scroll", show=False, id="approval.page_up"),
+        Binding("down", "scroll_body('scroll_down')", "Scroll", show=False, id="approval.down"),
+        Binding("up", "scroll_body('scroll_up')", "Scroll", show=False, id="approval.up"),
+        Binding("end", "scroll_body('scroll_end')", "Scroll", show=False, id="approval.end"),
+        Binding("home", "scroll_body('scroll_home')", "Scroll", show=False, id="approval.home"),
     ]
     DEFAULT_CSS = """
     ApprovalScreen { align: center middle; }
@@ -75,16 +137,21 @@ class ApprovalScreen(ModalScreen[Decision | None]):
     ApprovalScreen #dialog-foot { dock: bottom; height: auto; }
     ApprovalScreen #title-row { height: auto; }
     ApprovalScreen .prod-badge { background: $error; color: $background; text-style: bold; padding: 0 1; }
-    ApprovalScreen #dialog-body { height: auto; max-height: 1fr; }
+    ApprovalScreen #dialog-body { height: auto; max-height: 1fr; scrollbar-size-vertical: 1; }
     ApprovalScreen .warning { color: $warning; text-style: bold; }
-    ApprovalScreen .challenge-label { text-style: bold; color: $tier-destructive; margin: 1 0 0 0; }
+    ApprovalScreen .challenge-row { height: 1; margin: 1 0 0 0; }
+    ApprovalScreen .challenge-label { text-style: bold; color: $tier-destructive; width: auto; padding: 0 1 0 0; }
+    ApprovalScreen .challenge { width: 1fr; background: $boost; }
+    ApprovalScreen .challenge:focus { background: $tier-destructive 30%; }
+    ApprovalScreen .challenge-error { color: $error; text-style: bold; height: auto; }
     ApprovalScreen .hidden { display: none; }
-    ApprovalScreen #rollback-diff { border: round $secondary 50%; padding: 0 1; height: auto; max-height: 16;
-        overflow-y: auto; }
+    ApprovalScreen #rollback-diff { padding: 0 1; height: auto; background: $boost; }
+    ApprovalScreen .more-lines { height: auto; margin: 0 0 0 1; }
     ApprovalScreen #buttons { height: auto; align-horizontal: right; }
     ApprovalScreen #buttons Button { margin: 0 0 0 2; }
     ApprovalScreen #approve.-destructive { background: $tier-destructive; }
     ApprovalScreen #hint { color: $text-muted; height: auto; }
+    ApprovalScreen #keys { height: auto; }
     ApprovalScreen .toggle { height: auto; color: $text-muted; }
     ApprovalScreen .toggle.-on { color: $warning; text-style: bold; }
     """
@@ -93,13 +160,16 @@ class ApprovalScreen(ModalScreen[Decision | None]):
         super().__init__(classes=tier_class(request.tier))
         self.request = request
         self._clock = clock
-        self._shown_at = clock()
+        self._shown_at: float | None = None
+        """When the dialog was mounted (the injected clock): delays count from here, not from construction."""
         self.opened_at = float("inf")
         """Textual's time of this screen's Mount: key events older than it were typed ahead."""
         self._mode: Mode = "decide"
         self._remember_index = 0
         self._force = False
         self._hint_override: str | None = None
+        self._override_for: str | None = None
+        """The blocker a "Not approved" hint answered: the hint goes once nothing blocks any more."""
 
     # --- what the subclasses provide -----------------------------------------------------------------------
 
@@ -112,6 +182,23 @@ class ApprovalScreen(ModalScreen[Decision | None]):
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    def full_text(self) -> tuple[str, Text] | None:
+        """What `d` shows: (title, every long block in full), or None when nothing was cut."""
+        blocks = [
+            (title, diff_text(body) if details.step.preview and details.step.result is None else plain(shown(body)))
+            for details in self.query(StepDetails)
+            if (full := details.full_text) is not None
+            for title, body in [full]
+        ]
+        if not blocks:
+            return None
+        if len(blocks) == 1:
+            return blocks[0]
+        parts: list[Text] = []
+        for title, body in blocks:
+            parts += [plain(shown_line(title), "bold underline"), body, plain(shown(""))]
+        return f"{self.request.title} — everything", lines(parts)
 
     @property
     def can_edit(self) -> bool:
@@ -131,51 +218,66 @@ class ApprovalScreen(ModalScreen[Decision | None]):
                 yield Static(self.title_text(), id="dialog-title")
                 if request.production:
                     yield Label("PROD", classes="prod-badge")
-            with VerticalScroll(id="dialog-body"):
-                host = labelled("Host: ", request.host)
+            with DialogBody(id="dialog-body"):
+                host = labelled(shown("Host: "), shown_line(request.host))
                 if request.host_labels:
-                    host.append("  labels: " + ", ".join(request.host_labels))
+                    host = line(host, shown_line("  labels: " + ", ".join(request.host_labels)))
                 yield Static(host)
+                if request.requested_by:
+                    who = request.requested_by
+                    kind = "an agent over MCP" if who.startswith("mcp:") else "another operator, who approved it"
+                    yield Static(labelled(shown("Requested by: "), shown_line(f"{who} ({kind})")), id="requester")
                 for warning in request.warnings:
-                    yield Static(Text("⚠ " + warning), classes="warning")
+                    yield Static(plain(shown_line("⚠ " + warning)), classes="warning")
                 yield from self.compose_body()
-            if self.can_remember:
-                yield Static(id="remember", classes="toggle")
-            if request.requires_force:
-                yield Static(id="force", classes="toggle")
-            yield Input(
-                placeholder="Why not? (goes back to the model) — Enter sends, Esc goes back",
-                id="reason-input",
-                classes="hidden",
-            )
-            yield Input(id="edit-input", classes="hidden")
             with Vertical(id="dialog-foot"):
+                for step in self.challenged_steps:
+                    yield from self.compose_challenge(step)
+                if self.can_remember:
+                    yield Static(id="remember", classes="toggle")
+                if request.requires_force:
+                    yield Static(id="force", classes="toggle")
+                yield Input(placeholder="Why not? (goes back to the model)", id="reason-input", classes="hidden")
+                yield Input(id="edit-input", classes="hidden")
                 yield Static(id="hint")
+                yield Static(id="keys")
                 with Horizontal(id="buttons"):
-                    yield Button("Cancel (n)", id="cancel", variant="default")
-                    approve = Button(self.approve_label(), id="approve", variant="warning")
+                    yield Button("Cancel (n)", id="cancel", variant="default", compact=True)
+                    approve = Button(self.approve_label(), id="approve", variant="warning", compact=True)
                     approve.can_focus = False
                     if self.challenged_steps:
                         approve.add_class("-destructive")
                     yield approve
-        yield Footer()
 
     def compose_challenge(self, step: StepReview) -> ComposeResult:
+        """In the dialog's foot, always in view: the words to type, the field (no placeholder: an empty field
+        looks empty), and the reason a confirmation failed."""
         assert step.challenge is not None
-        label = Text("Type ")
-        label.append(f'"{step.challenge}"', "bold reverse")
-        label.append(" to confirm" + (f" step {step.index}" if self.request.kind == "plan" else ""))
-        yield Static(label, classes="challenge-label")
-        yield Input(placeholder=step.challenge, id=f"challenge-{step.index}", classes="challenge")
+        label = line(
+            shown("Type "),
+            (shown_line(f'"{step.challenge}"'), "bold reverse"),
+            shown(" to confirm" + (f" step {step.index}" if self.request.kind == "plan" else "") + ":"),
+        )
+        with Horizontal(classes="challenge-row"):
+            yield Static(label, classes="challenge-label")
+            yield Input(id=f"challenge-{step.index}", classes="challenge", compact=True)
+        yield Static(id=f"challenge-error-{step.index}", classes="challenge-error")
 
     def approve_label(self) -> str:
-        return "Confirm (type, then Enter)" if self.challenged_steps else "Approve (y)"
+        return "Confirm (Enter in the field)" if self.challenged_steps else "Approve (y)"
 
     def on_mount(self, event: events.Mount) -> None:
         self.opened_at = event.time
         self._shown_at = self._clock()
+        if self.challenged_steps:
+            self.query_one(f"#challenge-{self.challenged_steps[0].index}", Input).focus()
         self._refresh_controls()
         self.set_interval(0.1, self._refresh_controls)
+
+    @property
+    def shown_at(self) -> float | None:
+        """When the dialog was mounted, on its clock (None before)."""
+        return self._shown_at
 
     def accepts_key(self, event: events.Key) -> bool:
         """False for a key pressed before this dialog was on screen (typed ahead, meant for something else)."""
@@ -193,51 +295,81 @@ class ApprovalScreen(ModalScreen[Decision | None]):
     def blocker(self) -> str | None:
         """Why the request cannot be approved right now, or None."""
         request = self.request
+        if self._shown_at is None or not self.is_mounted:
+            return "the dialog is not on the screen yet"
         elapsed = self._clock() - self._shown_at
         if self._mode != "decide":
             return "finish the reason or the edit first (Esc goes back)"
+        unseen = self.query_one(DialogBody).unseen_rows
+        if unseen:
+            return f"{unseen} rows of the request were not on the screen yet: scroll them into view (PgDn, PgUp)"
+        dwell_left = request.destructive_dwell - elapsed if self.challenged_steps else 0.0
         for step, typed in zip(self.challenged_steps, self.typed_challenges(), strict=True):
             if typed != step.challenge:
-                return f'type "{step.challenge}" exactly, then Enter, to confirm'
-        if self.challenged_steps and elapsed < request.destructive_dwell:
-            return f"confirm works in {request.destructive_dwell - elapsed:.1f}s — read the consequence"
+                later = f" (Enter works in {dwell_left:.1f}s)" if dwell_left > 0 else ""
+                return f'type "{step.challenge}" exactly, then Enter, to confirm{later}'
+        if dwell_left > 0:
+            return f"confirm works in {dwell_left:.1f}s — read the consequence"
         if elapsed < request.write_key_delay:
             return f"y works in {request.write_key_delay - elapsed:.1f}s — read the command first"
         if request.requires_force and not self._force:
             return "the targets changed since the capture: press f to choose to overwrite them"
         return None
 
+    def key_line(self) -> str:
+        if isinstance(self.focused, Input) and self.focused.has_class("challenge"):
+            return "Enter confirms · Esc leaves the field (then n reject, r reason" + (
+                ", e edit)" if self.can_edit else ")"
+            )
+        keys = ["Tab to the field, Enter confirms"] if self.challenged_steps else ["y approve"]
+        keys += ["n reject", "r reason"]
+        if self.can_edit:
+            keys.append("e edit")
+        if self.can_remember:
+            keys.append("m remember")
+        if self.request.requires_force:
+            keys.append("f overwrite")
+        if any(isinstance(w, Static) and w.has_class("more-lines") for w in self.query(".more-lines")):
+            keys.append("d view all")
+        return " · ".join(keys)
+
     def _refresh_controls(self) -> None:
         blocker = self.blocker()
         approve = self.query_one("#approve", Button)
         approve.disabled = blocker is not None
+        if self._hint_override and self._override_for is not None and blocker is None:
+            self._hint_override = self._override_for = None  # "Not approved: …" is over once nothing blocks
         if self._hint_override:
             hint = self._hint_override
         elif blocker:
             hint = blocker
         elif self.challenged_steps:
-            hint = "Enter confirms; n/Esc rejects."
+            hint = "Enter confirms."
         else:
-            hint = "y approves; n/Esc rejects; r rejects with a reason."
-        self.query_one("#hint", Static).update(Text(hint))
+            hint = "y approves."
+        self.query_one("#hint", Static).update(plain(shown_line(hint)))
+        self.query_one("#keys", Static).update(plain(shown_line(self.key_line()), "bold"))
         if self.can_remember:
             remember = self.query_one("#remember", Static)
-            remember.update(
-                Text("Remember this approval (m): " + describe_remember(self.remember_choice, self.request))
-            )
+            words = "Remember this approval (m): " + describe_remember(self.remember_choice, self.request)
+            remember.update(plain(shown_line(words)))
             remember.set_class(self.remember_choice is not None, "-on")
         if self.request.requires_force:
             force = self.query_one("#force", Static)
-            force.update(Text("Overwrite targets changed since the capture (f): " + ("YES" if self._force else "no")))
+            choice = "YES" if self._force else "no"
+            force.update(plain(shown(f"Overwrite targets changed since the capture (f): {choice}")))
             force.set_class(self._force, "-on")
 
-    def _say(self, hint: str) -> None:
+    def _say(self, hint: str, *, until_unblocked: bool = False) -> None:
         self._hint_override = hint
+        self._override_for = self.blocker() if until_unblocked else None
         self._refresh_controls()
 
     # --- actions -------------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LETTER_ACTIONS and isinstance(self.focused, Input):
+            return False  # the key is text in the field
         if action == "edit":
             return self.can_edit
         if action == "remember":
@@ -246,7 +378,12 @@ class ApprovalScreen(ModalScreen[Decision | None]):
             return self.request.requires_force
         if action == "approve":
             return not self.challenged_steps
+        if action == "view":
+            return bool(self.query(".more-lines"))
         return True
+
+    def action_scroll_body(self, how: str) -> None:
+        getattr(self.query_one(DialogBody), f"action_{how}")()
 
     def action_approve(self) -> None:
         """`y`: approves once the delay has passed. Disabled (`check_action`) when a challenge must be typed."""
@@ -255,7 +392,7 @@ class ApprovalScreen(ModalScreen[Decision | None]):
     def _approve(self) -> None:
         blocker = self.blocker()
         if blocker is not None:
-            self._say("Not approved: " + blocker)
+            self._say("Not approved: " + blocker, until_unblocked=True)
             return
         self.dismiss(
             Decision(
@@ -273,6 +410,10 @@ class ApprovalScreen(ModalScreen[Decision | None]):
         if self._mode != "decide":
             self._leave_mode()
             return
+        if isinstance(self.focused, Input):  # a challenge field: Esc leaves it, the dialog keys work again
+            self.query_one("#cancel", Button).focus()
+            self._say("Esc again rejects; Tab goes back to the field.")
+            return
         self.action_reject()
 
     def action_reject_with_reason(self) -> None:
@@ -282,7 +423,7 @@ class ApprovalScreen(ModalScreen[Decision | None]):
         if not self.can_edit:
             return
         edit = self.query_one("#edit-input", Input)
-        edit.value = self.request.steps[0].command
+        edit.value = shown_line(self.request.steps[0].command)
         self._enter_mode("edit", edit)
 
     def action_remember(self) -> None:
@@ -298,6 +439,13 @@ class ApprovalScreen(ModalScreen[Decision | None]):
         if self.request.requires_force:
             self._force = not self._force
             self._refresh_controls()
+
+    def action_view(self) -> None:
+        full = self.full_text()
+        if full is not None:
+            from console.tui.screens.viewer import TextViewer
+
+            self.app.push_screen(TextViewer(*full))
 
     def _enter_mode(self, mode: Mode, field: Input) -> None:
         self._leave_mode()
@@ -329,7 +477,7 @@ class ApprovalScreen(ModalScreen[Decision | None]):
     @on(Input.Submitted, "#edit-input")
     def _edit_submitted(self, event: Input.Submitted) -> None:
         edited = event.value.strip()
-        if not edited or edited == self.request.steps[0].command:
+        if not edited or edited == shown_line(self.request.steps[0].command):
             self._leave_mode()
             self._say("The command was not changed.")
             return
@@ -337,19 +485,24 @@ class ApprovalScreen(ModalScreen[Decision | None]):
 
     @on(Input.Submitted, ".challenge")
     def _challenge_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a challenge input: confirm when everything is in order, else go to the next one to type."""
+        """Enter in a challenge field: confirm when everything is in order; otherwise say what is wrong next to
+        the field and stay (a wrong challenge never rejects silently)."""
         event.stop()
         for step, typed in zip(self.challenged_steps, self.typed_challenges(), strict=True):
             if typed != step.challenge:
-                field = self.query_one(f"#challenge-{step.index}", Input)
-                if field is not event.input:
-                    field.focus()
-                break
+                error = self.query_one(f"#challenge-error-{step.index}", Static)
+                words = f'✗ "{typed}" does not match "{step.challenge}": type it exactly as shown'
+                error.update(plain(shown_line(words if typed else f'✗ type "{step.challenge}" first')))
+                self.query_one(f"#challenge-{step.index}", Input).focus()
+                return
         self._approve()
 
     @on(Input.Changed, ".challenge")
-    def _challenge_changed(self) -> None:
+    def _challenge_changed(self, event: Input.Changed) -> None:
         self._hint_override = None
+        for error in self.query(".challenge-error"):
+            if isinstance(error, Static):
+                error.update("")
         self._refresh_controls()
 
 
@@ -369,14 +522,13 @@ class CommandApprovalScreen(ApprovalScreen):
         return self.step.tier is Tier.WRITE and self.request.remember_pattern(Scope.EXACT) is not None
 
     def title_text(self) -> Text:
+        host = shown_line(self.request.host)
         if self.step.tier is Tier.DESTRUCTIVE:
-            return Text(f"DESTRUCTIVE command on {self.request.host}: it approaches irreversibility")
-        return Text(f"{self.step.tier.name} command on {self.request.host}: approve?")
+            return line(shown("command on "), host, shown(": it approaches irreversibility"))
+        return line(shown("command on "), host, shown(" — approve?"))
 
     def compose_body(self) -> ComposeResult:
-        yield StepDetails(self.step, numbered=False)
-        if self.step.challenge:
-            yield from self.compose_challenge(self.step)
+        yield StepDetails(self.step, numbered=False, login_user=self.request.login_user)
 
 
 class PlanApprovalScreen(ApprovalScreen):
@@ -385,32 +537,42 @@ class PlanApprovalScreen(ApprovalScreen):
     def title_text(self) -> Text:
         request = self.request
         pending = len(request.pending_steps)
-        return Text(f"Plan: {request.title} — {len(request.steps)} steps on {request.host}, {pending} to approve")
+        return line(
+            shown("Plan: "),
+            shown_line(request.title),
+            shown(f" — {len(request.steps)} steps on "),
+            shown_line(request.host),
+            shown(f", {pending} to approve"),
+        )
 
     def compose_body(self) -> ComposeResult:
         for step in self.request.steps:
-            yield StepDetails(step, numbered=True)
-            if step.challenge:
-                yield from self.compose_challenge(step)
-        yield Static(Text("Approved steps run in order and stop at the first failure.", "italic"))
+            yield StepDetails(step, numbered=True, login_user=self.request.login_user)
+        yield Static(plain(shown("Approved steps run in order and stop at the first failure."), "italic"))
 
 
 class RollbackApprovalScreen(ApprovalScreen):
     """A rollback: what will be restored, shown as a diff first."""
 
     def title_text(self) -> Text:
-        return Text(f"{self.request.title} on {self.request.host}?")
+        return line(shown_line(self.request.title), shown(" on "), shown_line(self.request.host), shown("?"))
 
     def compose_body(self) -> ComposeResult:
         step = self.request.steps[0]
-        yield StepDetails(step, numbered=False)
+        yield StepDetails(step, numbered=False, login_user=self.request.login_user)
         yield Label("What the rollback changes (now → captured):")
-        yield Static(
-            self.request.diff or "(no difference: the targets are as captured)",
-            markup=False,
-            classes="preview",
-            id="rollback-diff",
-        )
+        diff = self.request.diff
+        if not diff:
+            yield Static(plain(shown("(no difference: the targets are as captured)")), id="rollback-diff")
+            return
+        head, hidden = block_text(diff, diff=True)
+        yield Static(head, id="rollback-diff")
+        if hidden:
+            yield Static(more_lines(hidden), classes="more-lines")
+
+    def full_text(self) -> tuple[str, Text] | None:
+        diff = self.request.diff
+        return (f"{self.request.title}: the difference", diff_text(diff)) if diff else None
 
 
 def screen_for(request: ApprovalRequest, *, clock: Callable[[], float] = time.monotonic) -> ApprovalScreen:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,14 +21,18 @@ from console.core.errors import HitlError
 from console.core.hosts import InventoryHosts, NewHost
 from console.core.runtime import Runtime
 from console.core.session import Session
+from console.core.textsafe import shown, shown_line
 from console.core.views import HostInfo
 from console.tui.screens.trust import tui_trust_prompt
+from console.tui.text import plain, toast
 
 CURRENT = "●"
 
 
 class HostsScreen(Screen[str | None]):
     """Dismisses with the name of the host picked with Enter, or None when closed."""
+
+    HELP_TITLE = "hosts"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "check", "Check connectivity", id="hosts.check"),
@@ -72,7 +75,7 @@ class HostsScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Label("Hosts — Enter: make current", id="hosts-title")
-        table: DataTable[Text] = DataTable(id="hosts-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[object] = DataTable(id="hosts-table", cursor_type="row", zebra_stripes=True)
         table.add_column(" ", key="current")
         for label in ("Name", "Address", "Labels", "Policy", "Source"):
             table.add_column(label, key=label.lower())
@@ -85,24 +88,24 @@ class HostsScreen(Screen[str | None]):
         self.query_one(DataTable).focus()
         warnings = self.hosts.warnings
         if warnings:
-            self.query_one("#hosts-detail", Static).update(Text("\n".join(warnings), style="yellow"))
+            self.query_one("#hosts-detail", Static).update(plain(shown("\n".join(warnings)), "yellow"))
 
     def render_hosts(self, *, select: str | None = None) -> None:
-        table: DataTable[Text] = self.query_one(DataTable)
+        table: DataTable[object] = self.query_one(DataTable)
         keep = select or self.selected_name
         self._specs = self.hosts.all()
         table.clear()
         for spec in self._specs:
             current = spec.name == self.session.current_host
-            table.add_row(
-                Text(CURRENT if current else ""),
-                Text(spec.name, style="bold" if current else ""),
-                Text(spec.address),
-                Text(", ".join(spec.labels) or "-"),
-                Text(spec.policy or "-"),
-                Text(spec.source),
-                key=spec.name,
+            cells = (
+                plain(shown(CURRENT if current else "")),
+                plain(shown_line(spec.name), "bold" if current else ""),
+                plain(shown_line(spec.address)),
+                plain(shown_line(", ".join(spec.labels) or "-")),
+                plain(shown_line(spec.policy or "-")),
+                plain(shown_line(spec.source)),
             )
+            table.add_row(*cells, key=spec.name)
         names = [spec.name for spec in self._specs]
         table.move_cursor(row=names.index(keep) if keep in names else 0)
 
@@ -126,9 +129,9 @@ class HostsScreen(Screen[str | None]):
         try:
             info = self.session.set_host(spec.name)
         except HitlError as error:
-            self.notify(str(error), title="Host not changed", severity="error")
+            toast(self, shown_line(str(error)), title=shown("Host not changed"), severity="error")
             return
-        self.notify(f"Current host: {info.name}", title="Host")
+        toast(self, shown_line(f"Current host: {info.name}"), title=shown("Host"))
         self.dismiss(info.name)
 
     # --- connectivity ------------------------------------------------------------------------------------
@@ -137,7 +140,7 @@ class HostsScreen(Screen[str | None]):
         spec = self.selected
         if spec is None:
             return
-        self.query_one("#hosts-detail", Static).update(Text(f"Checking {spec.name}…", style="italic"))
+        self.query_one("#hosts-detail", Static).update(plain(shown_line(f"Checking {spec.name}…"), "italic"))
         self._check(spec)
 
     @work(group="hosts-check", exclusive=True, exit_on_error=False)
@@ -146,7 +149,7 @@ class HostsScreen(Screen[str | None]):
         result = await self.hosts.probe(spec.name, trust_prompt=prompt)
         style = "green" if result.reachable else "bold red"
         policy = self.session.settings.read_confinement
-        self.query_one("#hosts-detail", Static).update(Text("\n".join(result.lines(policy)), style=style))
+        self.query_one("#hosts-detail", Static).update(plain(shown("\n".join(result.lines(policy))), style))
 
     # --- add a host --------------------------------------------------------------------------------------
 
@@ -157,7 +160,7 @@ class HostsScreen(Screen[str | None]):
         if info is None:
             return
         self.render_hosts(select=info.name)
-        self.notify(f"{info.name} added to {self.hosts.hosts_file}", title="Host added")
+        toast(self, shown_line(f"{info.name} added to {self.hosts.hosts_file}"), title=shown("Host added"))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -219,7 +222,7 @@ class AddHostDialog(ModalScreen[HostInfo | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="add-host-box"):
-            yield Label(f"Add a host to {self.hosts.hosts_file}")
+            yield Label(plain(shown_line(f"Add a host to {self.hosts.hosts_file}")))
             for key, label, placeholder in FIELDS:
                 with Horizontal(classes="add-host-row"):
                     yield Label(label)
@@ -243,7 +246,7 @@ class AddHostDialog(ModalScreen[HostInfo | None]):
         try:
             info = self.hosts.add(host)
         except HitlError as error:
-            self.query_one("#add-host-error", Label).update(Text(str(error)))
+            self.query_one("#add-host-error", Label).update(plain(shown_line(str(error))))
             return
         self.dismiss(info)
 

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, TextArea
 
+from console.core.textsafe import shown_line
+
 HELP = "One command per line; lines starting with # are ignored. The plan is classified and approved as a whole."
 
 
@@ -44,7 +46,7 @@ class PlanEditorScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="plan-editor"):
             yield Label("New plan on the current host", classes="pane-title")
-            yield Input(self._title, placeholder="Title", id="plan-title-input")
+            yield Input(shown_line(self._title), placeholder="Title", id="plan-title-input")
             yield Label(HELP, markup=False)
             yield TextArea(id="plan-body", soft_wrap=False, show_line_numbers=True)
             yield Label("", id="plan-error", markup=False)

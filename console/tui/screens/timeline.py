@@ -3,7 +3,9 @@ against the current state, and `r` to roll the selected point back through the s
 
 Expired points stay in the list, greyed, so the history is complete; they have no action. Which points can be
 rolled back, and why not, how long each has left, and the diff are the session's answers (`Session.timeline`,
-`Session.rollback_preview`); the screen only shows them.
+`Session.rollback_preview`); the screen only shows them. Commands, hosts and diffs pass the renderer
+(`console.tui.text`). At 80 columns the command column gives way first, so key, expiry and status stay in view. A
+rollback done here is also said in the chat (`RolledBack`, handled by the app).
 """
 
 from __future__ import annotations
@@ -18,28 +20,34 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from console.core.errors import HitlError
 from console.core.outcome import Status
 from console.core.runtime import Runtime
 from console.core.session import Session
+from console.core.textsafe import shown, shown_line
 from console.core.views import RollbackView
+from console.tui.review import diff_text
+from console.tui.text import Severity, labelled, line, lines, plain, toast
 from console.tui.theming import TIER_DEFAULTS
 
 COMMAND_WIDTH = 36
 ALL_HOSTS = "*"
 
 COLUMNS = (
+    ("Key", "key"),
+    ("Tier", "tier"),
+    ("Status", "status"),
+    ("Expires in", "expires"),
     ("Time", "time"),
     ("Host", "host"),
     ("Command", "command"),
-    ("Tier", "tier"),
-    ("Key", "key"),
-    ("Expires in", "expires"),
-    ("Status", "status"),
 )
+"""What decides a rollback first (key, tier, status, time left), the command last: a narrow terminal cuts it."""
 
 
 def matches(point: RollbackView, host: str, text: str) -> bool:
@@ -60,6 +68,15 @@ def clip(text: str, width: int) -> str:
 class TimelineScreen(Screen[None]):
     """Browse rollback points and roll one back."""
 
+    class RolledBack(Message):
+        """A rollback was asked for from the timeline; `words` say how it ended."""
+
+        def __init__(self, words: str, severity: Severity) -> None:
+            super().__init__()
+            self.words = words
+            self.severity: Severity = severity
+
+    HELP_TITLE = "rollback timeline"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rollback", "Roll back", id="timeline.rollback"),
         Binding("slash", "focus_filter", "Filter", id="timeline.filter"),
@@ -139,6 +156,10 @@ class TimelineScreen(Screen[None]):
         self.reload()
         self.query_one(DataTable).focus()
         self.set_interval(30, self.reload)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        self._render_rows()
 
     # --- data --------------------------------------------------------------------------------------------
 
@@ -148,7 +169,7 @@ class TimelineScreen(Screen[None]):
         hosts = sorted({point.host for point in self._points})
         select = self.query_one("#timeline-host", Select)
         chosen = select.value
-        select.set_options([(host, host) for host in hosts])
+        select.set_options([(plain(shown_line(host)), host) for host in hosts])
         if chosen in hosts:
             select.value = chosen
         self._render_rows()
@@ -183,22 +204,23 @@ class TimelineScreen(Screen[None]):
         style = "dim" if expired else ""
         when = datetime.fromtimestamp(point.created).strftime("%m-%d %H:%M:%S")
         return (
-            Text(when, style=style),
-            Text(point.host, style=style),
-            Text(clip(point.command, COMMAND_WIDTH), style=style),
+            plain(shown_line(point.key), style),
             self._tier_badge(point.tier, expired),
-            Text(point.key, style=style),
-            Text(point.expires_in, style=style),
-            Text(point.status, style=style),
+            plain(shown_line(point.status), style),
+            plain(shown_line(point.expires_in), style),
+            plain(shown(when), style),
+            plain(shown_line(point.host), style),
+            plain(shown_line(clip(point.command, COMMAND_WIDTH)), style),
         )
 
     def _tier_badge(self, tier: str, expired: bool) -> Text:
         """The tier as a word on its colour: readable without colour, and colour-coded with it."""
+        word = shown_line(f" {tier} ")
         if expired:
-            return Text(f" {tier} ", style="dim")
+            return plain(word, "dim")
         variables = self.app.get_css_variables()
         colour = variables.get(f"tier-{tier.lower()}", TIER_DEFAULTS.get(f"tier-{tier.lower()}", "grey50"))
-        return Text(f" {tier} ", style=f"bold black on {colour}")
+        return plain(word, f"bold {variables.get('background', 'black')} on {colour}")
 
     @property
     def selected_point(self) -> RollbackView | None:
@@ -229,25 +251,22 @@ class TimelineScreen(Screen[None]):
             return
         summary.update(self._summary(point))
         if point.expired:
-            diff.update(Text(f"No action: {point.refusal}.", style="dim"))
+            diff.update(plain(shown_line(f"No action: {point.refusal}."), "dim"))
             return
-        diff.update(Text("Computing the difference with the current state…", style="italic"))
+        diff.update(plain(shown("Computing the difference with the current state…"), "italic"))
         self._compute_diff(point)
 
     def _summary(self, point: RollbackView) -> Text:
-        text = Text()
-        text.append(point.key, style="bold")
-        text.append(f" — {point.tier} on {point.host}, {point.status}\n")
-        text.append("Command: ", style="bold")
-        text.append(point.command + "\n")
+        by = f" by {point.operator}" if point.operator else ""
+        rows = [
+            line((shown_line(point.key), "bold"), shown_line(f" — {point.tier} on {point.host}{by}, {point.status}")),
+            labelled(shown("Command: "), shown(point.command)),
+        ]
         if point.proposed_by:
-            text.append("Proposed by: ", style="bold")
-            text.append(f"{point.proposed_by}; {point.decided}\n")
-        text.append("Captured: ", style="bold")
-        text.append((", ".join(point.strategies) or "nothing") + "\n")
-        for line in point.captured:
-            text.append(f"• {line}\n")
-        return text
+            rows.append(labelled(shown("Proposed by: "), shown_line(f"{point.proposed_by}; {point.decided}")))
+        rows.append(labelled(shown("Captured: "), shown_line(", ".join(point.strategies) or "nothing")))
+        rows += [plain(shown_line(f"• {captured}")) for captured in point.captured]
+        return lines(rows)
 
     @work(group="timeline-diff", exclusive=True, exit_on_error=False)
     async def _compute_diff(self, point: RollbackView) -> None:
@@ -255,13 +274,14 @@ class TimelineScreen(Screen[None]):
         try:
             body = await self.session.rollback_preview(point.key)
         except HitlError as error:
-            result = Text(f"Cannot compute the difference with the current state: {error}", style="bold red")
+            words = shown_line(f"Cannot compute the difference with the current state: {error}")
+            result = plain(words, "bold red")
         else:
-            result = Text()
-            result.append("What a rollback would change (current -> captured):\n", style="bold")
-            result.append(body or "nothing: the current state is the captured state\n")
+            rows = [plain(shown("What a rollback would change (current → captured):"), "bold")]
+            rows.append(diff_text(body) if body else plain(shown("nothing: the current state is the captured state")))
             if point.refusal:
-                result.append(f"\nNo action: {point.refusal}.", style="dim")
+                rows.append(plain(shown_line(f"No action: {point.refusal}."), "dim"))
+            result = lines(rows)
         if self._detail_key == point.key:
             self.query_one("#timeline-diff", Static).update(result)
 
@@ -290,30 +310,38 @@ class TimelineScreen(Screen[None]):
     def action_rollback(self) -> None:
         point = self.selected_point
         if point is None:
-            self.notify("No rollback point is selected.", severity="warning")
+            toast(self, shown("No rollback point is selected."), severity="warning")
             return
         if point.refusal:
-            self.notify(point.refusal, title="No rollback", severity="warning")
+            toast(self, shown_line(point.refusal), title=shown("No rollback"), severity="warning")
             return
-        self._rollback(point)
+        # The app's worker, not this screen's: closing the timeline while the rollback restores and verifies must
+        # neither cancel it half-way nor lose how it ended (the chat says so).
+        self.app.run_worker(self._rollback(point), group="timeline-rollback", exclusive=True, exit_on_error=False)
 
-    @work(group="timeline-rollback", exclusive=True, exit_on_error=False)
     async def _rollback(self, point: RollbackView) -> None:
         """Through the session: it shows the diff in the WRITE approval and captures the current state first."""
         try:
             outcome = await self.session.rollback([point.key], reason="requested from the rollback timeline")
         except HitlError as error:
-            self.notify(str(error), title=f"Rollback of {point.key} failed", severity="error")
+            self._said(f"Rollback of {point.key} failed: {error}", "error", "Rollback failed")
             return
         finally:
-            self.reload()
-            self._show_detail(self.selected_point, force=True)
+            if self.is_mounted:
+                self.reload()
+                self._show_detail(self.selected_point, force=True)
         if outcome.status is Status.REJECTED:
-            self.notify(outcome.reason or "rejected", title=f"Rollback of {point.key} not approved")
+            self._said(
+                f"Rollback of {point.key} not approved: {outcome.reason or 'rejected'}", "warning", "Not approved"
+            )
         elif outcome.ok:
             undo = f"; undo it with {outcome.rollback_key}" if outcome.rollback_key else ""
-            self.notify(f"{point.key} restored and verified{undo}", title="Rolled back")
+            self._said(f"↺ {point.key} rolled back from the timeline: restored and verified{undo}", "information")
         else:
-            self.notify(
-                outcome.reason or "the restore failed", title=f"Rollback of {point.key} failed", severity="error"
-            )
+            reason = outcome.reason or "the restore failed"
+            self._said(f"Rollback of {point.key} failed: {reason}", "error", "Rollback failed")
+
+    def _said(self, words: str, severity: Severity, title: str = "Rolled back") -> None:
+        """A toast here, and a line in the chat (the app handles `RolledBack`)."""
+        toast(self.app, shown_line(words), title=shown(title), severity=severity)
+        self.app.post_message(self.RolledBack(words, severity))

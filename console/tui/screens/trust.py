@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from console.core.approval import TrustPrompt, TrustRequest
+from console.core.textsafe import shown, shown_line
+from console.tui.text import line, lines, plain
 
 CONFIRMATION = "yes"
 
@@ -49,6 +51,9 @@ class TrustDialog(ModalScreen[bool]):
     TrustDialog #trust-details {
         margin-bottom: 1;
     }
+    TrustDialog Label {
+        width: 100%;
+    }
     TrustDialog #trust-hint {
         color: $text-muted;
         margin-top: 1;
@@ -64,24 +69,25 @@ class TrustDialog(ModalScreen[bool]):
         with Vertical(id="trust-box"):
             yield Label("Unknown host key", id="trust-title")
             yield Static(self._details(), id="trust-details")
-            yield Label(f"Type {CONFIRMATION} to trust this key and record it, anything else refuses:")
-            yield Input(placeholder=f"{CONFIRMATION} / Esc", id="trust-answer")
-            yield Label(f"It will be recorded in {request.known_hosts_file}. Esc refuses.", id="trust-hint")
+            yield Label(plain(shown(f"Type {CONFIRMATION} to trust this key and record it, anything else refuses:")))
+            yield Input(id="trust-answer")
+            hint = shown_line(f"It will be recorded in {request.known_hosts_file}. Esc refuses.")
+            yield Label(plain(hint), id="trust-hint")
 
     def _details(self) -> Text:
         request = self.request
         where = request.hostname if request.port == 22 else f"{request.hostname} port {request.port}"
-        text = Text()
-        for label, value in (
-            ("Host", request.host),
-            ("Address", where),
-            ("Key type", request.key_type),
-            ("Fingerprint", request.fingerprint),
-        ):
-            text.append(f"{label:<12}", style="bold")
-            text.append(f"{value}\n", style="bold" if label == "Fingerprint" else "")
-        text.append("Compare the fingerprint with one obtained from the host's administrator or console.")
-        return text
+        rows = [
+            line((shown(f"{label:<12}"), "bold"), (shown_line(value), "bold" if label == "Fingerprint" else ""))
+            for label, value in (
+                ("Host", request.host),
+                ("Address", where),
+                ("Key type", request.key_type),
+                ("Fingerprint", request.fingerprint),
+            )
+        ]
+        rows.append(plain(shown("Compare the fingerprint with one obtained from the host's administrator or console.")))
+        return lines(rows)
 
     def on_mount(self) -> None:
         self.query_one("#trust-answer", Input).focus()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from console.core.memory import MemoryStore
+from console.core.memory import MemoryStore, RecordStore
 
 START = 1_750_000_000.0
 
@@ -33,14 +35,22 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "hitl.sqlite3"
 
 
-@pytest.fixture
-def store(db_path: Path, clock: Clock) -> Iterator[MemoryStore]:
-    with MemoryStore.open(db_path, clock=clock) as opened:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, db_path: Path, clock: Clock) -> Iterator[RecordStore]:
+    """The same tests on the SQLite file and on a team store (a fresh PostgreSQL database)."""
+    if request.param == "sqlite":
+        with MemoryStore.open(db_path, clock=clock) as opened:
+            yield opened
+        return
+    from console.core.memory.postgres import PostgresStore
+
+    database = request.getfixturevalue("team_db")
+    with PostgresStore.open(database.url(), snapshots_dir=db_path.parent / "snapshots", clock=clock) as opened:
         yield opened
 
 
 def run_action(
-    store: MemoryStore,
+    store: RecordStore,
     command: str,
     *,
     host: str = "web1",
@@ -62,3 +72,29 @@ def run_action(
             action_id, exit_status=exit_status, ended="exited", output=output, rollback_key=rollback_key
         )
     return action_id
+
+
+RawSql = Callable[..., list[Any]]
+
+
+@pytest.fixture
+def raw_sql(store: RecordStore) -> RawSql:
+    """Run one statement (with `?` placeholders) straight on the store's database, behind its back, as someone
+    with access to the file or the database would; returns the rows."""
+
+    def run(sql: str, *params: object) -> list[Any]:
+        if isinstance(store, MemoryStore):
+            raw = sqlite3.connect(store.path)
+            try:
+                rows = raw.execute(sql, params).fetchall()
+                raw.commit()
+            finally:
+                raw.close()
+            return rows
+        import psycopg
+
+        with psycopg.connect(store.url, autocommit=True) as connection:
+            cursor = connection.execute(sql.replace("%", "%%").replace("?", "%s"), params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    return run

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from console.core.memory import MemoryStore
 
-from .conftest import Clock, run_action
+from .conftest import Clock, RawSql, run_action
 
 
 def _filled(store: MemoryStore) -> None:
@@ -66,13 +65,6 @@ def test_append_audit_redacts_its_payload(store: MemoryStore) -> None:
     assert json.loads(line)["payload"]["n"] == 3
 
 
-def _tamper(db_path: Path, sql: str, *params: object) -> None:
-    raw = sqlite3.connect(db_path)
-    raw.execute(sql, params)
-    raw.commit()
-    raw.close()
-
-
 @pytest.mark.parametrize(
     ("sql", "bad_row", "words"),
     [
@@ -86,11 +78,11 @@ def _tamper(db_path: Path, sql: str, *params: object) -> None:
     ],
 )
 def test_any_alteration_or_deletion_names_the_first_bad_row(
-    store: MemoryStore, db_path: Path, sql: str, bad_row: int, words: str
+    store: MemoryStore, raw_sql: RawSql, sql: str, bad_row: int, words: str
 ) -> None:
     _filled(store)
     assert store.verify_audit().ok
-    _tamper(db_path, sql)
+    raw_sql(sql)
     verdict = store.verify_audit()
     assert not verdict.ok
     assert verdict.first_bad_row == bad_row
@@ -98,18 +90,13 @@ def test_any_alteration_or_deletion_names_the_first_bad_row(
     assert words in verdict.message
 
 
-def test_a_recomputed_row_still_breaks_the_next_link(store: MemoryStore, db_path: Path) -> None:
+def test_a_recomputed_row_still_breaks_the_next_link(store: MemoryStore, raw_sql: RawSql) -> None:
     from console.core.memory.audit import row_hash
 
     _filled(store)
-    raw = sqlite3.connect(db_path)
-    row_id, ts, kind, payload, prev, _ = raw.execute("SELECT * FROM audit WHERE id = 3").fetchone()
+    row_id, ts, kind, payload, prev, _ = raw_sql("SELECT * FROM audit WHERE id = 3")[0]
     forged = payload.replace("approved", "rejected")
-    raw.execute(
-        "UPDATE audit SET payload = ?, hash = ? WHERE id = 3", (forged, row_hash(prev, row_id, ts, kind, forged))
-    )
-    raw.commit()
-    raw.close()
+    raw_sql("UPDATE audit SET payload = ?, hash = ? WHERE id = 3", forged, row_hash(prev, row_id, ts, kind, forged))
     verdict = store.verify_audit()
     assert (verdict.ok, verdict.first_bad_row) == (False, 4)
 
@@ -121,13 +108,15 @@ def test_export_jsonl_csv_and_since(store: MemoryStore, clock: Clock) -> None:
     lines = list(store.export_audit("jsonl"))
     assert [json.loads(line)["kind"] for line in lines] == ["early", "late"]
     first = json.loads(lines[0])
-    assert set(first) == {"id", "time", "ts", "kind", "payload", "prev", "hash"}
+    assert set(first) == {"id", "time", "ts", "kind", "operator", "payload", "prev", "hash"}
     assert first["time"].endswith("Z")
+    assert first["operator"] == first["payload"]["operator"] == store.operator
     assert [json.loads(line)["kind"] for line in store.export_audit("jsonl", since=clock.now - 10)] == ["late"]
     rows = list(csv.reader(io.StringIO("".join(store.export_audit("csv")))))
-    assert rows[0] == ["id", "time", "kind", "payload", "prev", "hash"]
+    assert rows[0] == ["id", "time", "kind", "operator", "payload", "prev", "hash"]
     assert [row[2] for row in rows[1:]] == ["early", "late"]
-    assert json.loads(rows[2][3])["text"] == 'has "quotes", commas\nand newlines'
+    assert {row[3] for row in rows[1:]} == {store.operator}
+    assert json.loads(rows[2][4])["text"] == 'has "quotes", commas\nand newlines'
     with pytest.raises(ValueError, match="format"):
         store.export_audit("xml")  # type: ignore[arg-type]
 
@@ -139,7 +128,7 @@ def test_export_pages_through_many_rows(store: MemoryStore) -> None:
     assert ids == list(range(1, 4501))
 
 
-def test_pruning_keeps_the_chain_verifiable(store: MemoryStore, clock: Clock, db_path: Path) -> None:
+def test_pruning_keeps_the_chain_verifiable(store: MemoryStore, clock: Clock, raw_sql: RawSql) -> None:
     for index in range(5):
         store.append_audit("old", {"n": index})
     clock.advance(200 * 86400)
@@ -149,7 +138,7 @@ def test_pruning_keeps_the_chain_verifiable(store: MemoryStore, clock: Clock, db
     verdict = store.verify_audit()
     assert verdict.ok, verdict.message
     assert store.prune_audit(clock.now - 180 * 86400) == 0
-    _tamper(db_path, "DELETE FROM audit WHERE id = 6")
+    raw_sql("DELETE FROM audit WHERE id = 6")
     assert store.verify_audit().first_bad_row == 6
 
 

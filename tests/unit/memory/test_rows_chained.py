@@ -27,7 +27,7 @@ def _fill(store: MemoryStore, clock: Clock) -> dict[str, str]:
     run_action(store, "rm -rf /srv/cache", tier="DESTRUCTIVE", decision="rejected", reason="not now")
     store.add_note("nginx reloads at 03:00")
     store.save_conversation(session, [{"role": "user", "content": "restart nginx"}])
-    blob = BlobStore(store.path.parent / "snapshots").put_bytes(b"worker_processes 4;\n")
+    blob = BlobStore(store.snapshots_dir).put_bytes(b"worker_processes 4;\n")
     for key in ("rb-aaaaaa", "rb-bbbbbb"):
         store.add_rollback_point(
             key=key,
@@ -147,7 +147,7 @@ def _version_1_database(path: Path) -> None:
     path.parent.mkdir(parents=True)
     db = sqlite3.connect(path, isolation_level=None)
     pending = ""
-    for line in MIGRATIONS[0].splitlines(keepends=True):
+    for line in MIGRATIONS[0].sqlite.splitlines(keepends=True):
         pending += line
         if sqlite3.complete_statement(pending):
             db.execute(pending)

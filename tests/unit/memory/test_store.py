@@ -12,7 +12,7 @@ from console.core.memory import MemoryStore, MemoryStoreError, blob_path
 from console.core.memory.excerpt import OUTPUT_EXCERPT_CHARS
 from console.core.memory.schema import LATEST_VERSION
 
-from .conftest import Clock, run_action
+from .conftest import Clock, RawSql, run_action
 
 # -- opening -------------------------------------------------------------------------------------------------
 
@@ -169,7 +169,7 @@ def test_rejection_keeps_the_operators_reason(store: MemoryStore) -> None:
     )
 
 
-def test_secrets_are_redacted_before_they_are_stored(store: MemoryStore, db_path: Path) -> None:
+def test_secrets_are_redacted_before_they_are_stored(store: MemoryStore, raw_sql: RawSql) -> None:
     action_id = store.record_proposal(
         session_id=None,
         host="db1",
@@ -185,10 +185,15 @@ def test_secrets_are_redacted_before_they_are_stored(store: MemoryStore, db_path
         action_id, exit_status=1, ended="exited", output="AWS_SECRET_ACCESS_KEY=zzzSECRETzzz\n", rollback_key=None
     )
     store.add_note("the db password: hunter2", host="db1")
-    store.close()
-    everything = b"".join(
-        Path(f"{db_path}{suffix}").read_bytes() for suffix in ("", "-wal") if Path(f"{db_path}{suffix}").exists()
-    )
+    if isinstance(store, MemoryStore):
+        store.close()
+        db_path = store.path
+        everything = b"".join(
+            Path(f"{db_path}{suffix}").read_bytes() for suffix in ("", "-wal") if Path(f"{db_path}{suffix}").exists()
+        )
+    else:
+        tables = ("sessions", "actions", "actions_fts", "notes", "notes_fts", "audit", "rollback_points")
+        everything = repr([raw_sql(f"SELECT * FROM {table}") for table in tables]).encode()
     for secret in (b"hunter2", b"abc123", b"zzzSECRETzzz"):
         assert secret not in everything
 
@@ -358,7 +363,7 @@ def test_note_validation(store: MemoryStore) -> None:
         store.add_note("   ")
 
 
-def test_unfinished_actions_of_a_dead_process_are_marked(store: MemoryStore, db_path: Path) -> None:
+def test_unfinished_actions_of_a_dead_process_are_marked(store: MemoryStore, raw_sql: RawSql) -> None:
     import socket
 
     def propose(command: str) -> int:
@@ -369,10 +374,7 @@ def test_unfinished_actions_of_a_dead_process_are_marked(store: MemoryStore, db_
     store.record_start(running)
     store.record_decision(approved, decision="approved", decided_by="operator", latency=1, reason=None, digest=None)
     rejected = run_action(store, "make uninstall", decision="rejected")
-    raw = sqlite3.connect(db_path)
-    raw.execute("UPDATE actions SET owner = ?", (f"{socket.gethostname()}:999999999:1",))
-    raw.commit()
-    raw.close()
+    raw_sql("UPDATE actions SET owner = ?", f"{socket.gethostname()}:999999999:1")
     assert store.mark_interrupted() == 3
     states = {a.id: (a.state, a.outcome) for a in store.actions()}
     assert states[running] == ("interrupted", "interrupted")

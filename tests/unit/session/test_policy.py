@@ -46,3 +46,25 @@ def test_the_deny_rule_is_named_before_the_mode() -> None:
     policy = Policy.from_settings(Settings(deny=("rm -rf /",)))
     why = policy.refusal(REPLICA, "rm -rf /", Tier.DESTRUCTIVE, read_only=True)
     assert why is not None and "deny rule" in why
+
+
+FOUR_EYES_HOST = HostInfo("pay-1", policy="four-eyes")
+LABELLED = HostInfo("pay-2", ("payments", "prod"))
+
+
+def test_four_eyes_comes_from_the_host_policy_or_a_configured_label() -> None:
+    policy = Policy.from_settings(Settings(four_eyes_labels=("payments",)), team=True)
+    assert policy.needs_second_operator(FOUR_EYES_HOST)
+    assert policy.needs_second_operator(LABELLED)
+    assert not policy.needs_second_operator(WEB)
+    for host in (FOUR_EYES_HOST, LABELLED):  # with a team store, asked (not refused)
+        assert policy.refusal(host, "touch /x", Tier.WRITE, read_only=False) is None
+
+
+@pytest.mark.parametrize("tier", [Tier.WRITE, Tier.DESTRUCTIVE])
+def test_without_a_team_store_a_four_eyes_host_refuses_changes_but_not_reads(tier: Tier) -> None:
+    policy = Policy.from_settings(Settings(four_eyes_labels=("payments",)), team=False)
+    for host in (FOUR_EYES_HOST, LABELLED):
+        why = policy.refusal(host, "touch /x", tier, read_only=False)
+        assert why is not None and "second operator" in why and "team store" in why
+        assert policy.refusal(host, "ls /", Tier.READ, read_only=False) is None
