@@ -30,7 +30,7 @@ RAISED = [
     ("apt-get -y remove sudo", Tier.DESTRUCTIVE),
     ("yum erase -y openssh-server", Tier.DESTRUCTIVE),
     ("apk del linux-lts", Tier.DESTRUCTIVE),
-    ("apt-get -y remove htop", Tier.WRITE),
+    ("apt-get -y remove htop", Tier.DESTRUCTIVE),
     # unquoted non-ASCII and look-alikes named by Unicode
     ("cat /etc/hostname ⁏ reboot", Tier.DESTRUCTIVE),
     ("uptime ︱ sh", Tier.DESTRUCTIVE),
@@ -56,7 +56,7 @@ RAISED = [
     ("umount -l /usr", Tier.DESTRUCTIVE),
     ("systemd-run --scope /bin/true", Tier.WRITE),
     ("usermod --groups wheel ops", Tier.DESTRUCTIVE),
-    ("python3 -m pip uninstall -y requests", Tier.WRITE),
+    ("python3 -m pip uninstall -y requests", Tier.DESTRUCTIVE),
 ]
 
 READ_NOW = [
