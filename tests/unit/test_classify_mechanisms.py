@@ -36,6 +36,11 @@ RAISED = [
     ("uptime ︱ sh", Tier.DESTRUCTIVE),
     ("ls ☃", Tier.WRITE),
     ("'ls -la'", Tier.WRITE),
+    # an interpreter's module-import option imports names the code calls bare, and runs the module's code
+    ('perl -MFile::Copy -e \'move("/var/lib/app/db", "/tmp/x")\'', Tier.WRITE),
+    ("perl -mFile::Path=remove_tree -e 'print 1'", Tier.WRITE),
+    ("perl -MIO::Socket::INET -e 'print 1'", Tier.WRITE),
+    ("perl -MPOSIX -e 'remove(\"/var/lib/app/db\")'", Tier.WRITE),
     # code at run time
     ("find /srv -name '*.sh' -exec bash -c {} \\;", Tier.DESTRUCTIVE),
     ("cat jobs.txt | xargs -n1 bash -c", Tier.DESTRUCTIVE),
@@ -60,6 +65,9 @@ RAISED = [
 ]
 
 READ_NOW = [
+    "perl -MList::Util=sum -e 'print sum(1, 2, 3)'",
+    "perl -Mstrict -Mwarnings -ne 'print if /error/' /var/log/syslog",
+    "perl -MPOSIX -le 'print floor(7 / 2)'",
     "iptables -t filter -L -n -v",
     "kubectl logs -p api-0 -c app",
     "kubectl describe pod api-0 --show-events=false",

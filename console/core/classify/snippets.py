@@ -220,6 +220,9 @@ _LANGUAGES = {
         re.compile(r"\bunlink\b|\brmtree\b|\bremove_tree\b|\bsystem\b|\bexec\b|`|\bqx\b|\bkill\b|\brmdir\b|\beval\b"),
         re.compile(
             r"\bopen\b|\brename\b|\bmkdir\b|\bchmod\b|\bchown\b|\bsymlink\b|\blink\b|\btruncate\b|\buse\b|\brequire\b|\bsocket\b"
+            # what `-MPOSIX` adds to the bare names: files, descriptors, identities and processes
+            r"|\bremove\b|\bmkfifo\b|\bcreat\b|\bwrite\b|\bdup2?\b|\blchown\b|\bset[ug]id\b|\bsetsid\b|\bsetpgid\b|\b_exit\b"
+            r"|\bnice\b|\btcsetattr\b|\bsysopen\b|\bsyswrite\b"
         ),
     ),
     "ruby": Language(
