@@ -103,7 +103,7 @@ class HitlApp(App[None]):
         Binding("ctrl+t", "timeline", "Rollbacks", id="timeline"),
         Binding("ctrl+o", "hosts", "Hosts", id="hosts"),
         Binding("ctrl+g", "rerun_as_write", "Run as WRITE", id="rerun_as_write"),
-        Binding("ctrl+n", "pending_approvals", "Approvals", id="pending_approvals", show=False),
+        Binding("ctrl+n", "pending_approvals", "Team approvals", id="pending_approvals", show=False),
     ]
     COMMANDS = App.COMMANDS | {_hitl_commands}
 

@@ -106,7 +106,9 @@ async def test_destructive_needs_the_typed_challenge_in_the_console(console_app,
             assert challenge and challenge.startswith("local-") and screen.has_class("-destructive")
             await pilot.press("y")
             assert tree.exists(), "y approved a DESTRUCTIVE request"
-            screen.query_one("#challenge-1").focus()
+            field = screen.query_one("#challenge-1", Input)
+            assert field.value == "y", "the challenge field has focus and takes every key, y included"
+            field.value = ""
             await pilot.press(*challenge)
             await wait_for(pilot, lambda: screen.blocker() is None)
             await pilot.press("enter")

@@ -20,7 +20,14 @@ ADVERSARIAL = Path(__file__).parent / "data" / "adversarial.tsv"
 ACCEPTED_WRITE_FOR_DESTRUCTIVE: dict[str, str] = {}
 
 # Lines predicted above their label, each with the reason it is accepted.
+_REMOVAL = (
+    "round 3: package removal is DESTRUCTIVE in every manager; what depends on the package stops working and "
+    "no capture restores it"
+)
 ACCEPTED_OVER_PROMPTS: dict[str, str] = {
+    "apk del nginx": _REMOVAL,
+    "dnf history undo 42 -y": _REMOVAL,
+    "zypper --non-interactive rm apache2": _REMOVAL,
     # READ lines that are WRITE: an option or a verb hitl cannot show to be read-only.
     "az vm list -d -o table": "`-d` is a one-letter option of one sub-command; hitl lists no such letters as "
     "read-only across the cloud tools, where `-d` also means delete or debug",

@@ -27,9 +27,6 @@ ACCEPTED_WRITE_FOR_DESTRUCTIVE: dict[str, str] = {
         "D-Bus method names are not read by the verb lexicon"
     ),
     "rpm --rebuilddb": "the rpm database is rebuilt from the packages' headers; the shipped rule keeps WRITE",
-    "dnf history rollback 12 -y": "a package transaction replay is WRITE like dnf history undo",
-    "zypper rm -y --clean-deps postfix": "package removal is WRITE (as the corpus labels zypper rm), except for "
-    "the packages policy.toml lists as vital",
     "git remote remove origin": "removing a remote only drops its configuration; its objects stay",
     "psql -c 'VACUUM FULL orders'": "VACUUM is maintenance (WRITE); FULL locks the table but loses nothing",
     "echo flush_all | nc 127.0.0.1 11211": "nc passes its input to a protocol hitl does not read",

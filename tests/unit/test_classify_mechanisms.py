@@ -30,12 +30,17 @@ RAISED = [
     ("apt-get -y remove sudo", Tier.DESTRUCTIVE),
     ("yum erase -y openssh-server", Tier.DESTRUCTIVE),
     ("apk del linux-lts", Tier.DESTRUCTIVE),
-    ("apt-get -y remove htop", Tier.WRITE),
+    ("apt-get -y remove htop", Tier.DESTRUCTIVE),
     # unquoted non-ASCII and look-alikes named by Unicode
     ("cat /etc/hostname ⁏ reboot", Tier.DESTRUCTIVE),
     ("uptime ︱ sh", Tier.DESTRUCTIVE),
     ("ls ☃", Tier.WRITE),
     ("'ls -la'", Tier.WRITE),
+    # an interpreter's module-import option imports names the code calls bare, and runs the module's code
+    ('perl -MFile::Copy -e \'move("/var/lib/app/db", "/tmp/x")\'', Tier.WRITE),
+    ("perl -mFile::Path=remove_tree -e 'print 1'", Tier.WRITE),
+    ("perl -MIO::Socket::INET -e 'print 1'", Tier.WRITE),
+    ("perl -MPOSIX -e 'remove(\"/var/lib/app/db\")'", Tier.WRITE),
     # code at run time
     ("find /srv -name '*.sh' -exec bash -c {} \\;", Tier.DESTRUCTIVE),
     ("cat jobs.txt | xargs -n1 bash -c", Tier.DESTRUCTIVE),
@@ -56,10 +61,13 @@ RAISED = [
     ("umount -l /usr", Tier.DESTRUCTIVE),
     ("systemd-run --scope /bin/true", Tier.WRITE),
     ("usermod --groups wheel ops", Tier.DESTRUCTIVE),
-    ("python3 -m pip uninstall -y requests", Tier.WRITE),
+    ("python3 -m pip uninstall -y requests", Tier.DESTRUCTIVE),
 ]
 
 READ_NOW = [
+    "perl -MList::Util=sum -e 'print sum(1, 2, 3)'",
+    "perl -Mstrict -Mwarnings -ne 'print if /error/' /var/log/syslog",
+    "perl -MPOSIX -le 'print floor(7 / 2)'",
     "iptables -t filter -L -n -v",
     "kubectl logs -p api-0 -c app",
     "kubectl describe pod api-0 --show-events=false",

@@ -20,7 +20,11 @@ FAMILIES_MIN = 250
 ACCEPTED_WRITE_FOR_DESTRUCTIVE: dict[str, str] = {}
 
 # Lines predicted above their label, each with the reason. At most 1 in 50 lines may be here.
-ACCEPTED_OVER_PROMPTS: dict[str, str] = {}
+_REMOVAL = (
+    "round 3: package removal is DESTRUCTIVE in every manager; what depends on the package stops working and "
+    "no capture restores it"
+)
+ACCEPTED_OVER_PROMPTS: dict[str, str] = {"apt remove nginx": _REMOVAL, "snap remove lxd": _REMOVAL}
 
 
 CASES = load_labelled(REDTEAM)

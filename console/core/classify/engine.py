@@ -264,23 +264,74 @@ class _Analysis:
         for cmd in parsed.commands:
             self.command(cmd, parsed, depth, where)
 
-    def assignment(self, name: str, value: Word, cmd: SimpleCommand | None, where: str, depth: int = 0) -> None:
-        if not self.policy.is_dangerous_env(name):
-            return
+    def assignment(
+        self,
+        name: str,
+        value: Word,
+        cmd: SimpleCommand | None,
+        where: str,
+        depth: int = 0,
+        *,
+        exported: bool = False,
+    ) -> None:
+        """A variable assigned before a command (`VAR=x cmd`), given by `env`/`sudo` (`exported`), exported
+        (`export VAR=x`, also `exported`) or set on its own. Known-harmless variables (locale, terminal) change
+        nothing; a dangerous one changes what runs; any other one given to a program may make it load code
+        or configuration, so it is never READ (see rules/policy.toml, [environment])."""
         policy = self.policy
+        if policy.is_harmless_env(name):
+            return
+        if not policy.is_dangerous_env(name):
+            if exported or (cmd is not None and cmd.argv):
+                self.unknown_variable(name, value, cmd, where, selects=policy.is_selector_env(name))
+            return
         if cmd is not None and cmd.argv and name in policy.prefix_env:
             return  # `IFS=: read -ra dirs`: only how that one command splits words
         runs = f"`{cmd.argv[0].text}`" if cmd is not None and cmd.argv else "later commands"
         if name in policy.command_env and not value.dynamic:
             # `PAGER=cat git log`: the value is a command line; it is as safe as what it runs.
+            if value.text.strip() in policy.reader_commands:
+                return
             mark = len(self.findings)
             self.script(value.text, depth + 1, f" as `{name}` for {runs}{where}")
             if any(f.tier > Tier.READ for f in self.findings[mark:]):
                 self.add(
                     Tier.DESTRUCTIVE, f"`{name}={value.text}` makes {runs} run a command that is not a read{where}"
                 )
+            else:
+                self.add(
+                    Tier.WRITE,
+                    f"`{name}={value.text}` makes {runs} run `{value.text}` on its output, and hitl knows only "
+                    f"pagers that show text there{where}",
+                )
             return
         self.add(Tier.DESTRUCTIVE, f"`{name}={value.text}` changes what {runs} actually runs{where}")
+
+    def unknown_variable(
+        self, name: str, value: Word, cmd: SimpleCommand | None, where: str, *, selects: bool = False
+    ) -> None:
+        """A variable hitl does not know as harmless, given to a program: it may name code or configuration
+        the program loads (`PHPRC`, `LUA_INIT`, `FOO_CONFIG_FILE`). One naming a file in a place anyone can
+        write to is DESTRUCTIVE, like running that file. `selects`: the variable picks the operator's own
+        profile or configuration (`KUBECONFIG`), and only an untrusted file matters."""
+        runs = f"`{cmd.argv[0].text}`" if cmd is not None and cmd.argv else "the programs started after it"
+        words = [] if value.dynamic else value.text.replace("=", " ").replace(":", " ").split()
+        untrusted = next((w for w in words if self.policy.is_untrusted(w)), None)
+        if untrusted is not None:
+            self.add(
+                Tier.DESTRUCTIVE,
+                f"`{name}={value.text}` gives {runs} {untrusted}, a file in a place anyone can write to, which "
+                f"it may load as code or configuration{where}",
+                consequence="Runs code nobody has reviewed, with this user's rights.",
+            )
+            return
+        if selects:
+            return
+        self.add(
+            Tier.WRITE,
+            f"`{name}` is given to {runs}, and hitl does not know it as a harmless variable: a program may "
+            f"load code or configuration it names{where}",
+        )
 
     def command(self, cmd: SimpleCommand, script: Script, depth: int, where: str) -> None:
         context = _CONTEXT_WORDS.get(cmd.context, "")
@@ -565,19 +616,21 @@ class _Analysis:
         (a wrapper that found the command it runs) replaces the effect."""
         name = sel.rule.analyzer
         spec = analyzers.get(name) if name is not None else None
-        reading = sel.effect.tier == Tier.READ
         if spec is None:
-            self.findings.append(self.effect(sel, sel.effect, where, cwd))
-            self.prove(sel, sel.args, where, cwd, strict=reading)
+            finding = self.effect(sel, sel.effect, where, cwd)
+            self.findings.append(finding)
+            # strict when the finding is READ, also one lowered to READ (`curl -o /dev/null -w FMT`)
+            self.prove(sel, sel.args, where, cwd, strict=finding.tier == Tier.READ)
             return
         position = len(self.findings)
         if cwd != (cmd.cwd, cmd.cwd_known):
             cmd = replace(cmd, cwd=cwd[0], cwd_known=cwd[1])
         context = Context(sel, cmd, script, depth, where, self)
         if not spec.run(context):
-            self.findings.insert(position, self.effect(sel, sel.effect, where, cwd))
+            finding = self.effect(sel, sel.effect, where, cwd)
+            self.findings.insert(position, finding)
             if not context.proved:
-                self.prove(sel, sel.args, where, cwd, strict=reading)
+                self.prove(sel, sel.args, where, cwd, strict=finding.tier == Tier.READ)
 
     def effect(self, sel: Selection, effect: Effect, where: str, cwd: Place) -> Finding:
         shown = sel.written or sel.rule.command
@@ -610,9 +663,11 @@ class _Analysis:
                 extra = f" (`{verb}` removes or stops something)"
         if tier == Tier.WRITE and effect.kind == "package" and _removes_packages(sel.parsed):
             vital = [w.text for w in sel.parsed.operands if self.policy.is_vital_package(w.text)]
+            tier = Tier.DESTRUCTIVE  # what depends on a removed package stops working; nothing captures it
             if vital:
-                tier = Tier.DESTRUCTIVE
                 extra = f" ({_join(vital)}: the host needs it to boot or to be reached)"
+            else:
+                extra = " (removing packages: whatever depends on them stops working, and no capture restores them)"
         named = _join(texts) if texts else ""
         if "{targets}" in does:
             phrase = does.replace("{targets}", named)
@@ -689,14 +744,20 @@ class _Analysis:
 # `reset`, `del` of a queueing discipline and package removal stay the rule's own business).
 _DELETING_VERBS = frozenset({"delete", "remove", "uninstall", "purge", "destroy", "terminate", "prune", "wipe", "drop",
   "erase", "revoke", "forget", "unregister", "deregister", "rm", "rmi", "rb"})  # fmt: skip
-_REMOVING_VERBS = frozenset({"remove", "erase", "del", "rm", "uninstall", "autoremove", "purge", "autopurge"})
+_REMOVING_VERBS = frozenset(
+    {"remove", "erase", "del", "rm", "uninstall", "autoremove", "purge", "autopurge", "undo", "rollback"}
+)
+_INSTALLING_VERBS = frozenset({"install", "add", "update", "upgrade", "download", "wheel", "sync", "i", "lock"})
 _REMOVING_FLAGS = frozenset({"-r", "--remove", "-e", "--erase", "-R", "-P", "--purge"})
 
 
 def _removes_packages(parsed: ParsedArgs) -> bool:
     """A package manager's command line removes packages (`apt remove`, `dnf erase`, `dpkg -r`, `pacman -R`)."""
     operands = parsed.operands
-    return bool(operands and operands[0].text in _REMOVING_VERBS) or bool(parsed.names & _REMOVING_FLAGS)
+    if operands and operands[0].text in _REMOVING_VERBS:
+        return True
+    # `dpkg -r x`, `pacman -R x`; not `pip install -r requirements.txt`, where the flag means something else
+    return bool(parsed.names & _REMOVING_FLAGS) and not (operands and operands[0].text in _INSTALLING_VERBS)
 
 
 def _moved(sel: Selection, cwd: Place) -> Place:

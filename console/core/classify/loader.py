@@ -273,6 +273,9 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
     command_env: list[str] = []
     prefix_env: list[str] = []
     packages: list[str] = []
+    harmless: list[str] = []
+    selectors: list[str] = []
+    readers: list[str] = []
     for source, table in tables:
         packages += _strings(table.get("packages", {}).get("vital"), "packages.vital", source)
         paths = table.get("paths", {})
@@ -285,6 +288,9 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         env += _strings(environment.get("dangerous"), "environment.dangerous", source)
         command_env += _strings(environment.get("commands"), "environment.commands", source)
         prefix_env += _strings(environment.get("prefix_only"), "environment.prefix_only", source)
+        harmless += _strings(environment.get("harmless"), "environment.harmless", source)
+        selectors += _strings(environment.get("selectors"), "environment.selectors", source)
+        readers += _strings(environment.get("readers"), "environment.readers", source)
     lexicon = Lexicon()
     for source, table in tables:
         verbs = table.get("verbs", {})
@@ -308,6 +314,9 @@ def _policy_from(tables: list[tuple[str, Mapping[str, Any]]]) -> Policy:
         tuple(untrusted),
         tuple(secret),
         tuple(packages),
+        tuple(harmless),
+        tuple(selectors),
+        frozenset(readers),
     )
 
 
@@ -390,6 +399,9 @@ def load_rules(paths: Iterable[Path] = (), *, include_builtin: bool = True) -> R
     return ruleset
 
 
+_ENV_LOWERING = ("commands", "prefix_only", "harmless", "selectors", "readers")
+
+
 def _check_user_policy(policies: list[tuple[str, Mapping[str, Any]]]) -> None:
     """A user file may add critical paths and dangerous variables freely; declaring a path neutral (writes
     to it are thrown away) lowers tiers, so it needs `lower = true` in the same `[paths]` table."""
@@ -398,7 +410,7 @@ def _check_user_policy(policies: list[tuple[str, Mapping[str, Any]]]) -> None:
         if isinstance(paths, dict) and paths.get("neutral") and paths.get("lower") is not True:
             raise RuleError(source, "paths.neutral", "a neutral path lowers tiers; add `lower = true` to [paths]")
         environment = data.get("environment", {})
-        if isinstance(environment, dict) and (environment.get("commands") or environment.get("prefix_only")):
+        if isinstance(environment, dict) and any(environment.get(key) for key in _ENV_LOWERING):
             raise RuleError(
                 source, "environment", "only `dangerous` may be added by a user file (the rest lowers tiers)"
             )

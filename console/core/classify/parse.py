@@ -24,6 +24,7 @@ from console.core.classify.arith import Verdicts, assigned_names, subscript
 from console.core.classify.continuations import join_continuations
 from console.core.classify.ir import Redirect, Script, SimpleCommand, Stdin, Word
 from console.core.classify.lines import false_heredoc_ends, literal_output, plain_command
+from console.core.classify.paramexp import split_expansion
 from console.core.classify.words import argument_words, decode_word, node_text
 from console.core.classify.workdir import CHANGES_DIRECTORY, WorkDir
 
@@ -325,24 +326,22 @@ class _Builder:
 
     def _expansion(self, node: Node) -> None:
         """`${x@P}` (prompt expansion runs substitutions in x's value), `${!x}` (x names the variable to
-        read, and a name with a subscript is evaluated), `${x:off:len}` (offsets are arithmetic)."""
+        read, and a name with a subscript is evaluated), `${x:off:len}`, `${a[@]:off:len}`, `${@:off:len}`
+        (offsets and lengths are arithmetic) -- for any parameter, positional and special ones too."""
         text = node_text(node, self.src)
         end = _closing_brace(self.src, node.start_byte + 2)
         if end > 0:
             text = self.src[node.start_byte : end + 1]
-        inner = text[2:-1]
-        name = inner.lstrip("!#")
-        name = name[: next((i for i, c in enumerate(name) if not (c.isalnum() or c == "_")), len(name))]
-        if not name:
+        parts = split_expansion(text[2:-1])
+        if parts is None:
             return
-        after = inner[inner.index(name) + len(name) :] if name in inner else ""
         shown = text if len(text) <= 40 else text[:39] + "…"
-        if after.endswith("@P") or "@P" in after.split("}")[0][-2:]:
-            self.uses.append((name, node.start_byte, "prompt", shown))
-        if inner.startswith("!") and not after.startswith(("[@]", "[*]", "@", "*")):
-            self.uses.append((name, node.start_byte, "indirect", shown))
-        if after.startswith(":") and after[1:2] not in ("-", "=", "+", "?"):
-            self._arithmetic(node, after[1:])
+        if parts.prompt:
+            self.uses.append((parts.name, node.start_byte, "prompt", shown))
+        if parts.indirect:
+            self.uses.append((parts.name, node.start_byte, "indirect", shown))
+        if parts.slice is not None:
+            self._arithmetic(node, parts.slice)
 
     def _test(self, node: Node) -> None:
         """`[[ a -eq b ]]` evaluates both sides as arithmetic (`[ a -eq b ]`, the test builtin, reads plain

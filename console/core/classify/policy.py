@@ -33,11 +33,16 @@ class Policy:
     untrusted_paths: tuple[str, ...] = ()  # where code nobody reviewed lives (`/tmp/*`, uploads)
     secret_paths: tuple[str, ...] = ()  # files whose content must not leave the host (`/etc/shadow`, keys)
     vital_packages: tuple[str, ...] = ()  # packages the host needs to boot or be reached (`openssh-server`)
+    harmless_env: tuple[str, ...] = ()  # variables a program may be given without leaving READ (`LANG`, `TZ`)
+    selector_env: tuple[str, ...] = ()  # pick the operator's own profile or host (`KUBECONFIG`, `AWS_PROFILE`)
+    reader_commands: frozenset[str] = frozenset()  # values of a command variable that only show (`PAGER=cat`)
     _critical: GlobSet = field(init=False, repr=False, compare=False)
     _env: GlobSet = field(init=False, repr=False, compare=False)
     _untrusted: GlobSet = field(init=False, repr=False, compare=False)
     _secret: GlobSet = field(init=False, repr=False, compare=False)
     _packages: GlobSet = field(init=False, repr=False, compare=False)
+    _harmless: GlobSet = field(init=False, repr=False, compare=False)
+    _selector: GlobSet = field(init=False, repr=False, compare=False)
     _extended: dict[tuple[str, ...], Policy] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -47,6 +52,8 @@ class Policy:
         object.__setattr__(self, "_untrusted", GlobSet(self.untrusted_paths))
         object.__setattr__(self, "_secret", GlobSet(self.secret_paths))
         object.__setattr__(self, "_packages", GlobSet(self.vital_packages))
+        object.__setattr__(self, "_harmless", GlobSet(self.harmless_env))
+        object.__setattr__(self, "_selector", GlobSet(self.selector_env))
         object.__setattr__(self, "_extended", {})
 
     def with_critical(self, paths: tuple[str, ...]) -> Policy:
@@ -100,6 +107,16 @@ class Policy:
 
     def is_dangerous_env(self, name: str) -> bool:
         return self._env.match(name)
+
+    def is_harmless_env(self, name: str) -> bool:
+        """A variable known to change only how a program presents what it reads (locale, time zone, terminal,
+        colour). Any other variable given to a program may make it load code or configuration."""
+        return self._harmless.match(name)
+
+    def is_selector_env(self, name: str) -> bool:
+        """A variable that picks the operator's own profile, host or configuration file, like the program's
+        own option: harmless unless its value names a file in an untrusted place."""
+        return self._selector.match(name)
 
 
 class GlobSet:

@@ -10,8 +10,10 @@ otherwise it is WRITE, and DESTRUCTIVE when it deletes or runs other programs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from console.core.classify.codeproof import js_unproven, php_unproven
 from console.core.tiers import Tier
 
 _AWK_ESCAPE = re.compile(r"\\(.)")
@@ -196,6 +198,8 @@ _LANGUAGES = {
             r"rmtree|\bos\.(remove|unlink|rmdir|removedirs|system|popen|exec\w*|spawn\w*|kill|truncate)\b"
             r"|\bsubprocess\b|\bunlink\s*\(|\.rmdir\s*\(|\bpty\b|\bctypes\b|\bexec\s*\(|\beval\s*\("
             r"|__import__|\bgetattr\b|\bcompile\s*\(|\bsocket\b|\bpickle\b|\bmarshal\b"
+            # the object graph reaches every loaded class and module (`().__class__.__base__.__subclasses__()`)
+            r"|__subclasses__|__globals__|__builtins__|__code__|__reduce\w*__|__mro__|__bases?__"
             # `from os import system as s`: the dangerous name is imported bare (or under another name)
             r"|\bfrom\s+(?:os|shutil|posix|nt)\s+import\s+[^;\n]*(?:\*|\b(?:system|popen|exec\w*|spawn\w*|remove"
             r"|removedirs|unlink|rmdir|rmtree|kill\w*|truncate|fork\w*)\b)"
@@ -205,6 +209,7 @@ _LANGUAGES = {
             r"|getppid|getuid|geteuid|getgid|getlogin|sep|linesep|name|stat|lstat|access|getloadavg|get_terminal_size"
             r"|pathsep|curdir|devnull)\b(?!\s*(?:=|\[[^]]*\]\s*=)))\w+|\bshutil\b|\bpathlib\b|\.write\w*\s*\(|\bsqlite3\b|\burllib\b|\brequests\b"
             r"|\bhttp\b|\bimportlib\b|\bsys\.modules\b|\bbuiltins\b|\bglobals\s*\(|\bsetattr\b"
+            r"|\.__(?!name__|doc__|version__|file__)\w+__|\bvars\s*\(|\blocals\s*\("
             r"|\bimport\s+(?!" + _PY_SAFE + r")"
             # every name of `import a, b`, and no aliases (`import os as o; o.remove(...)`)
             r"|\bimport\s+[^;\n]*,(?!\s*(?:" + _PY_SAFE + r"))|\bimport\s+[^;\n]*\bas\b"
@@ -215,6 +220,9 @@ _LANGUAGES = {
         re.compile(r"\bunlink\b|\brmtree\b|\bremove_tree\b|\bsystem\b|\bexec\b|`|\bqx\b|\bkill\b|\brmdir\b|\beval\b"),
         re.compile(
             r"\bopen\b|\brename\b|\bmkdir\b|\bchmod\b|\bchown\b|\bsymlink\b|\blink\b|\btruncate\b|\buse\b|\brequire\b|\bsocket\b"
+            # what `-MPOSIX` adds to the bare names: files, descriptors, identities and processes
+            r"|\bremove\b|\bmkfifo\b|\bcreat\b|\bwrite\b|\bdup2?\b|\blchown\b|\bset[ug]id\b|\bsetsid\b|\bsetpgid\b|\b_exit\b"
+            r"|\bnice\b|\btcsetattr\b|\bsysopen\b|\bsyswrite\b"
         ),
     ),
     "ruby": Language(
@@ -235,7 +243,7 @@ _LANGUAGES = {
             r"|\bremove\w*\s*\(|\bDeno\.(run|Command|kill)\b|\bBun\.\$|\$`"
         ),
         re.compile(
-            r"\brequire\s*\(|\bimport\b|\bfs\b|\bwrite\w*\s*\(|\bfetch\s*\(|\bhttp\b|\bnet\b|\bprocess\.\w+\s*\("
+            r"\brequire\s*\((?!\s*[\"'](?:node:)?(?:os|path)[\"']\s*\)\s*\.)|\bimport\b|\bfs\b|\bwrite\w*\s*\(|\bfetch\s*\(|\bhttp\b|\bnet\b|\bprocess\.\w+\s*\("
             r"|\bDeno\.(?!version\b|build\b|args\b|pid\b|cwd\b|env\.get\b|readTextFile\w*\b|readFile\w*\b|stat\w*\b"
             r"|readDir\w*\b|lstat\w*\b|hostname\b|osRelease\b|memoryUsage\b|inspect\b|noColor\b)\w+|\bBun\.(?!version\b"
             r"|revision\b|env\b|argv\b|main\b|file\b|nanoseconds\b|which\b|inspect\b)\w+"
@@ -259,6 +267,8 @@ _LANGUAGES = {
             # privilege grants; an aggregation stage that replaces a collection; a rename over an existing one
             r"|\bgrant\w*\s*\(|\b(createUser|updateUser|createRole|updateRole)\s*\(|\$out\b|\$merge\b"
             r"|\.renameCollection\s*\([^)]*,\s*true"
+            # a TTL index deletes documents as they age; shutting the server down
+            r"|\bexpireAfterSeconds\b|\bshutdown\b"
         ),
         re.compile(
             r"\.(insert\w*|update\w*|replace\w*|create\w*|rename\w*|findOneAnd\w+|bulkWrite|save)\s*\(|\brunCommand\b|\badminCommand\b|\bload\s*\("
@@ -292,6 +302,7 @@ _PURE = frozenset(
     )
 )
 _ASSIGN = re.compile(r"([A-Za-z_][\w.:]*)\s*(?:<<?-|:?=(?!=)|->)")
+_FILE_ARGUMENT = re.compile(r"\b(file|con|path|filename|description|append|sep_file)\s*=(?!=)")
 _CALL_SYNTAX = frozenset({"lua", "r", "julia"})
 _GENERIC_NAMES = {"lua": "Lua", "r": "R", "julia": "Julia", "tcl": "Tcl", "groovy": "Groovy", "expect": "expect"}
 
@@ -307,6 +318,9 @@ def _generic_code(language: str, code: str) -> CodeVerdict:
         # `print = io.open` would make a known name do something else
         calls |= {m.group(1) + " =" for m in _ASSIGN.finditer(bare) if m.group(1) in _PURE}
         unknown = sorted(c for c in calls if c not in _PURE)
+        named = _FILE_ARGUMENT.search(bare)
+        if not unknown and named is not None:  # `cat("x", file = "/srv/f")`: a printing function that writes
+            return CodeVerdict(Tier.WRITE, f"inline {name} code gives `{named.group(1)} =`, a file to write to")
         if not unknown:
             return CodeVerdict(Tier.READ, "")
         what = f"gives `{unknown[0][:-2]}` a new meaning" if unknown[0].endswith(" =") else f"calls `{unknown[0]}`"
@@ -337,4 +351,13 @@ def inline_code(language: str, code: str) -> CodeVerdict:
         return CodeVerdict(
             Tier.WRITE, f"inline {spec.name} code uses `{match.group(0).strip()}` (can change files or state)"
         )
+    prover = _PROVERS.get(language)
+    unproven = prover(code) if prover is not None else None
+    if unproven is not None:
+        return CodeVerdict(Tier.WRITE, f"inline {spec.name} code uses {unproven}, so hitl cannot prove it only reads")
     return CodeVerdict(Tier.READ, "")
+
+
+# Languages whose READ must also be proven name by name (codeproof.py): their word lists above cannot see a
+# name spelled at run time.
+_PROVERS: dict[str, Callable[[str], str | None]] = {"node": js_unproven, "php": php_unproven}

@@ -26,6 +26,10 @@ def inline_code(ctx: Context) -> bool:
     language = ctx.params.get("language", "")
     options = ctx.params.get("code_options", ())
     codes = [value for name, value in ctx.parsed.options if name in options]
+    if ctx.parsed.operands and any(_grouped(code, options) for code in codes):
+        # `node -pe CODE` is `-p -e CODE`: what getopt took as -p's value is another code option, and the code
+        # is the next word
+        codes = [code for code in codes if not _grouped(code, options)] + [ctx.parsed.operands[0].text]
     if ctx.params.get("code_operands"):
         codes += [w.text for w in ctx.parsed.operands]
     name = ctx.name
@@ -69,3 +73,8 @@ def inline_code(ctx: Context) -> bool:
             return False
     stdin_code(ctx, name, analyse)
     return False
+
+
+def _grouped(value: str, options: tuple[str, ...]) -> bool:
+    """`e` of `-pe`: a value made only of letters that are themselves code options of this program."""
+    return bool(value) and value.isalpha() and all(f"-{letter}" in options for letter in value)

@@ -41,7 +41,9 @@ class Analysis(Protocol):
         self, sel: Selection, args: list[Word], where: str, cwd: tuple[str, bool], *, strict: bool = True
     ) -> None: ...
 
-    def assignment(self, name: str, value: Word, cmd: SimpleCommand | None, where: str) -> None: ...
+    def assignment(
+        self, name: str, value: Word, cmd: SimpleCommand | None, where: str, depth: int = 0, *, exported: bool = False
+    ) -> None: ...
 
     def writes(self, word: Word, cwd: str, cwd_known: bool, how: str, where: str) -> None: ...
 
@@ -141,11 +143,13 @@ class Context:
         """Analyse `text` as shell code one level deeper (`bash -c TEXT`, a job given to `at`)."""
         self.analysis.script(text, self.depth + 1, where, self.command.cwd, self.command.cwd_known)
 
-    def prove(self, args: list[Word]) -> None:
+    def prove(self, args: list[Word], *, strict: bool | None = None) -> None:
         """Check `args` (this command's own options and operands) against the rule's grammar: READ stands
-        only when each is known to only read."""
+        only when each is known to only read. `strict` (default: when the rule's own tier is READ) reports
+        every option not known to only read; a wrapper is strict whatever its tier, since its READ is the
+        inner command's."""
         self.proved = True
-        reading = self.selection.effect.tier == Tier.READ
+        reading = self.selection.effect.tier == Tier.READ if strict is None else strict
         cwd = (self.command.cwd, self.command.cwd_known)
         self.analysis.prove(self.selection, args, self.where, cwd, strict=reading)
 

@@ -19,12 +19,27 @@ from console.core.tiers import Tier
 _UNSEEN = "Runs code hitl cannot see: text only known at run time is evaluated by the shell."
 
 
-@analyzer("variables", name_options="strings", operands="str", arithmetic="bool", expands="strings", runs="strings")
+@analyzer(
+    "variables",
+    name_options="strings",
+    operands="str",
+    arithmetic="bool",
+    expands="strings",
+    runs="strings",
+    exports="bool",
+    export_flags="strings",
+)
 def names(ctx: Context) -> bool:
     """`operands`: which operands are variable names: "all", "last" (`mapfile`), "second" (`getopts`),
-    "assignments" (`declare a[1]=x`: the part before `=`), or "none" (the default)."""
+    "assignments" (`declare a[1]=x`: the part before `=`), or "none" (the default). `exports` (or one of
+    `export_flags`, `declare -x`): the assignments are given to every program started later."""
     out = Verdicts()
     params = ctx.params
+    if params.get("exports") or any(flag in ctx.parsed.names for flag in params.get("export_flags", ())):
+        for word in ctx.parsed.operands:
+            key, equals, value = word.text.partition("=")
+            if equals and not ctx.policy.is_dangerous_env(key.partition("[")[0]):
+                ctx.analysis.assignment(key, Word(value, word.dynamic), None, ctx.where, exported=True)
     shown = ctx.command.display(40)
     for option, value in ctx.parsed.options:
         word = _word(ctx, value)

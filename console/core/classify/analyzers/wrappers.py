@@ -7,6 +7,7 @@ import contextlib
 
 from console.core.classify.analyzers.context import Context
 from console.core.classify.analyzers.registry import analyzer
+from console.core.classify.analyzers.shells import stdin_code
 from console.core.classify.args import ParsedArgs, parse_args
 from console.core.classify.ir import Word
 from console.core.tiers import Tier
@@ -69,13 +70,13 @@ def _wrapped(ctx: Context, parsed: ParsedArgs) -> bool:
     script_options = params.get("script_option", ())
     for name, value in parsed.options:
         if name in script_options:
-            ctx.prove(args)
+            ctx.prove(args, strict=True)
             ctx.nested(value, f" inside `{rule.command} {name}`{ctx.where}")
-            return True
+            return not params.get("own_effect")  # `script -c CMD FILE` also writes FILE
     if params.get("assignments"):
         while rest and "=" in rest[0].text and not rest[0].text.startswith("="):
             key, _, value = rest[0].text.partition("=")
-            ctx.analysis.assignment(key, Word(value, rest[0].dynamic), None, ctx.where)
+            ctx.analysis.assignment(key, Word(value, rest[0].dynamic), None, ctx.where, exported=True)
             rest = rest[1:]
     ignored = params.get("ignore_operands", ())
     while rest and rest[0].text in ignored:  # `su - root`: the lone `-` means "login shell", not a user
@@ -90,9 +91,9 @@ def _wrapped(ctx: Context, parsed: ParsedArgs) -> bool:
         again = parse_args(rest, rule.value_options, flags=rule.flag_names)
         for name, value in again.options:
             if name in script_options:
-                ctx.prove(args)
+                ctx.prove(args, strict=True)
                 ctx.nested(value, f" inside `{rule.command} {name}`{ctx.where}")
-                return True
+                return not params.get("own_effect")
     stop_at = params.get("stop_at")
     if stop_at is not None:
         rest = rest[: next((i for i, w in enumerate(rest) if w.text == stop_at), len(rest))]
@@ -101,7 +102,9 @@ def _wrapped(ctx: Context, parsed: ParsedArgs) -> bool:
     replaced = [v for n, v in parsed.options if n in params.get("replace_options", ())]
     if replaced:  # `xargs -I {} rm {}`: the words holding the replace string are known only at run time
         rest = [Word(w.text, True, w.quoted) if any(r and r in w.text for r in replaced) else w for w in rest]
-    ctx.prove(args[: len(args) - len(rest)])  # the wrapper's own options; the command is judged on its own
+    # The wrapper's own options, strictly whatever the wrapper's tier: the command is judged on its own, and
+    # READ stands only when nothing the wrapper itself is given writes (`valgrind --log-file=F ls`).
+    ctx.prove(args[: len(args) - len(rest)], strict=True)
     inner_where = f" via `{rule.command}`{ctx.where}"
     if params.get("joins_script"):
         ctx.nested(" ".join(w.text for w in rest), inner_where)
@@ -161,7 +164,10 @@ def ssh(ctx: Context) -> bool:
     if "-G" in parsed.names:
         ctx.add(Tier.READ, f"`ssh -G {host}` only prints the configuration it would use{ctx.where}")
         return True
-    if not remote:
+    if not remote and ctx.command.stdin is not None and "-N" not in parsed.names:
+        with ctx.elsewhere():  # `ssh host <<EOF ... EOF`, `echo 'cmd' | ssh host`: the remote shell runs it
+            stdin_code(ctx, f"ssh {host}", ctx.nested)
+    elif not remote:
         ctx.add(Tier.WRITE, f"`ssh {host}` opens an interactive session where anything can be typed{ctx.where}")
     elif any(w.dynamic for w in remote):
         ctx.add(Tier.DESTRUCTIVE, f"`ssh {host}` runs a remote command only known at run time{ctx.where}")
