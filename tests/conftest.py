@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.team_store",
     "tests.fixtures.mariadb",
     "tests.fixtures.host_users",
+    "tests.fixtures.fleet",
     "tests.support.session",
     "tests.support.misread",
 ]

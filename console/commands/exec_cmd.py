@@ -17,9 +17,11 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from console.commands.failures import EXIT_CLASSIFIER_MISS, EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE
+from console.commands.fleet_out import HostOutput, print_fleet
 from console.commands.out import tell
 from console.commands.session_access import terminal_session
 from console.commands.terminal import ask, interactive
+from console.core.fleet.targets import is_fleet
 from console.core.outcome import Ended, Origin, Outcome
 from console.core.textsafe import shown_line
 
@@ -38,7 +40,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--raw", action="store_true", help="write the output as it came, escape sequences included, also on a terminal"
     )
-    parser.add_argument("host", metavar="HOST")
+    parser.add_argument("host", metavar="TARGET", help="a host, @LABEL or @GROUP, or a comma-separated list")
+    parser.add_argument("--serial", help='rollout waves across a group, e.g. "1,25%%,100%%" (default: config)')
+    parser.add_argument("--max-fail", help='failed hosts a wave may have before the rollout stops: "0", "10%%"')
     parser.add_argument("words", nargs=argparse.REMAINDER, metavar="-- COMMAND")
     parser.set_defaults(func=_exec)
 
@@ -106,9 +110,28 @@ def _exit_status(outcome: Outcome) -> int:
 
 def _exec(args: argparse.Namespace) -> int:
     words = list(args.words)
+    options = {"--serial": "serial", "--max-fail": "max_fail"}
+    while len(words) >= 2 and words[0] in options:  # flags given after TARGET, before `--`
+        setattr(args, options[words[0]], words[1])
+        words = words[2:]
     if words and words[0] == "--":
         words = words[1:]
     if not words:
         tell(shown_line("hitl exec: give the command after --, e.g. hitl exec local -- df -h"))
         return 2
+    if is_fleet(args.host):
+        fleet = _run_fleet(args.host, " ".join(words), serial=args.serial, max_fail=args.max_fail, raw=args.raw)
+        return asyncio.run(fleet)
     return asyncio.run(_run(args.host, " ".join(words), raw=args.raw))
+
+
+async def _run_fleet(target: str, command: str, *, serial: str | None, max_fail: str | None, raw: bool) -> int:
+    """A command on every host `target` names (see `console.commands.fleet_out` for what is printed)."""
+    output = HostOutput(raw=raw)
+    async with terminal_session(events=output) as session:
+        options = session.fleet_options(serial=serial, max_fail=max_fail)
+        hosts = session.resolve_target(target)
+        classification = session.classify(command)
+        note(f"{classification.tier.name} on {target} ({len(hosts)} hosts): " + "; ".join(classification.reasons))
+        outcome = await session.run_fleet(target, command, source=Origin.CLI, options=options)
+    return print_fleet(outcome, output)

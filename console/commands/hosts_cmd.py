@@ -13,7 +13,7 @@ from console.commands.terminal import terminal_trust_prompt
 from console.core.config import load_settings
 from console.core.hosts import InventoryHosts, open_hosts
 from console.core.paths import resolve_paths
-from console.core.textsafe import shown_line
+from console.core.textsafe import shown, shown_line
 
 
 def register(subparsers: Any) -> None:
@@ -31,8 +31,13 @@ def _warn(hosts: InventoryHosts) -> None:
         tell(shown_line(f"hitl: warning: {warning}"))
 
 
+def _open() -> InventoryHosts:
+    paths = resolve_paths()
+    return open_hosts(paths, inventory_files=load_settings(paths.config_file).inventory)
+
+
 def _list(args: argparse.Namespace) -> int:
-    hosts = open_hosts(resolve_paths())
+    hosts = _open()
     _warn(hosts)
     rows: list[tuple[str, ...]] = [("NAME", "ADDRESS", "LABELS", "POLICY", "SOURCE")]
     rows += [
@@ -45,12 +50,21 @@ def _list(args: argparse.Namespace) -> int:
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:
         say(shown_line("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4]))
+    groups = [
+        (shown_line(f"@{name}"), shown_line(", ".join(members) or "-")) for name, members in hosts.groups().items()
+    ]
+    if groups:
+        say(shown(""))
+        width = max(len(name) for name, _members in groups)
+        say(shown_line("GROUP".ljust(width) + "  HOSTS"))
+        for name, members in groups:
+            say(shown_line(name.ljust(width) + "  " + members))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     paths = resolve_paths()
-    hosts = open_hosts(paths)
+    hosts = open_hosts(paths, inventory_files=load_settings(paths.config_file).inventory)
     names = [hosts.info(args.name).name] if args.name else hosts.names()
     policy = load_settings(paths.config_file).read_confinement
     _warn(hosts)

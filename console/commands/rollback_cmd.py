@@ -69,4 +69,23 @@ async def _restore(keys: list[str], reason: str) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    return asyncio.run(_restore(list(args.keys), args.reason))
+    from console.core.fleet.records import is_rollout_key
+
+    keys = list(args.keys)
+    if any(is_rollout_key(key) for key in keys):
+        if len(keys) != 1:
+            tell(shown("hitl rollback: give a rollout key (ro-...) alone"))
+            return 2
+        return asyncio.run(_restore_rollout(keys[0], args.reason))
+    return asyncio.run(_restore(keys, args.reason))
+
+
+async def _restore_rollout(key: str, reason: str) -> int:
+    """Every completed host of a rollout, latest wave first, after one approval."""
+    from console.commands.fleet_out import HostOutput, print_fleet
+    from console.core.outcome import Origin
+
+    output = HostOutput()
+    async with terminal_session(events=output) as session:
+        outcome = await session.rollback_rollout(key, reason=reason, source=Origin.CLI)
+    return print_fleet(outcome, output)

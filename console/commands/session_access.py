@@ -41,8 +41,9 @@ def output_printer(*, raw: bool = False) -> EventSink:
 
 
 @asynccontextmanager
-async def terminal_session(*, raw: bool = False) -> AsyncIterator[Session]:
-    """A session answered on this terminal, closed (connections and store) when the block ends."""
+async def terminal_session(*, raw: bool = False, events: EventSink | None = None) -> AsyncIterator[Session]:
+    """A session answered on this terminal, closed (connections and store) when the block ends; `events`
+    receives the session's events (by default `output_printer(raw=raw)`: host output printed as it comes)."""
     from console.core.runtime import open_runtime
 
     context = load_context()
@@ -50,7 +51,7 @@ async def terminal_session(*, raw: bool = False) -> AsyncIterator[Session]:
         context.paths,
         context.settings,
         TerminalApprover(),
-        events=output_printer(raw=raw),
+        events=events if events is not None else output_printer(raw=raw),
         trust_prompt=terminal_trust_prompt,
     )
     if runtime.permissions_notice:

@@ -102,6 +102,8 @@ class TerminalApprover:
         production = " PROD" if request.production else ""
         emit(shown(""), out)
         emit(shown_line(f"{request.kind.upper()} on {request.host}{labels}{production}: {request.title}"), out)
+        for line in request.details:
+            emit(shown_line(f"  {line}"), out)
         for warning in request.warnings:
             emit(shown_line(f"  WARNING: {warning}"), out)
         for step in request.steps:

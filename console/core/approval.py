@@ -155,6 +155,11 @@ class ApprovalRequest:
     """For rollbacks: the difference between now and the capture."""
     requires_force: bool = False
     """A rollback over targets changed since the capture: the operator must choose to overwrite them."""
+    details: tuple[str, ...] = ()
+    """Context lines shown under the title: for a rollout across a group, its hosts and waves (or, between
+    waves, the last wave's results)."""
+    fleet: tuple[str, ...] = ()
+    """For a request covering several hosts (a rollout, its rollback): their names. Never remembered."""
     second_operator: bool = False
     """A four-eyes host: once approved here, a second operator must approve the same review."""
     requested_by: str | None = None
@@ -184,7 +189,7 @@ class ApprovalRequest:
         """The exact pattern a remembered approval with `scope` would allow, as the dialog shows it before `m`
         confirms the choice; None when this request cannot be remembered that way (not a single WRITE command,
         shell syntax, no real subcommand)."""
-        if self.kind != "command" or len(self.pending_steps) != 1 or self.tier is not Tier.WRITE:
+        if self.kind != "command" or self.fleet or len(self.pending_steps) != 1 or self.tier is not Tier.WRITE:
             return None
         return pattern_text(self.pending_steps[0].command, scope)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from console.core.errors import HitlError
+from console.core.fleet.waves import DEFAULT_SERIAL, Size, parse_max_fail, parse_serial
 from console.core.tiers import Tier
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
@@ -51,6 +52,11 @@ class Settings:
     unknown_command_tier: Tier = Tier.WRITE
     deny: tuple[str, ...] = ()
     read_confinement: str = "prefer"
+    inventory: tuple[Path, ...] = ()
+    forks: int = 20
+    serial: tuple[Size, ...] = field(default_factory=lambda: parse_serial(list(DEFAULT_SERIAL)))
+    max_fail: Size = field(default_factory=lambda: Size(count=0))
+    pause: str = "off"
     mcp_approval_timeout: float = 600.0
     mcp_progress_interval: float = 15.0
     mcp_elicitation: bool = False
@@ -80,6 +86,13 @@ DOCUMENTATION: dict[str, str] = {
         "to change kernel state): prefer (confine where the host can, else run as before and mark the host), "
         "require (a READ on a host that cannot confine asks like a WRITE) or off."
     ),
+    "inventory": 'Ansible inventory files (INI or YAML) whose hosts and groups hitl adds, e.g. ["~/ansible/hosts"]; '
+    "a relative path is relative to config.toml's directory.",
+    "forks": "How many hosts a command on a group runs on at once (one command per host at a time).",
+    "serial": 'Rollout waves: counts or percentages of the hosts, the last repeating, e.g. [1, "25%", "100%"].',
+    "max_fail": 'How many hosts of one wave may fail (a count, or a percentage such as "10%") before the rollout '
+    "stops; an unreachable host counts as failed.",
+    "pause": 'Between rollout waves: "approve" asks for one key with the wave\'s results in view; "off" does not.',
     "mcp_approval_timeout": (
         "`hitl mcp`: how long a WRITE or DESTRUCTIVE request waits for the operator's decision before it is refused."
     ),
@@ -211,6 +224,29 @@ def parse_read_confinement(value: object) -> str:
     return policy
 
 
+def parse_paths(value: object) -> tuple[Path, ...]:
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ValueError('expected a list of file paths, e.g. ["~/ansible/hosts.ini"]')
+    return tuple(Path(item.strip()).expanduser() for item in value)
+
+
+def parse_forks(value: object) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ValueError(f"expected a number of hosts from 1 to 1000, got {value!r}")
+    return value
+
+
+def parse_pause(value: object) -> str:
+    pause = value.strip().lower() if isinstance(value, str) else ""
+    if pause not in {"off", "approve"}:
+        raise ValueError(f'must be "off" or "approve", got {value!r}')
+    return pause
+
+
 MAX_PROGRESS_INTERVAL = 20.0
 """MCP clients time a request out when nothing arrives for a while; 20 s keeps well inside the usual limits."""
 
@@ -261,6 +297,11 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "unknown_command_tier": parse_unknown_tier,
     "deny": parse_patterns,
     "read_confinement": parse_read_confinement,
+    "inventory": parse_paths,
+    "forks": parse_forks,
+    "serial": parse_serial,
+    "max_fail": parse_max_fail,
+    "pause": parse_pause,
     "mcp_approval_timeout": parse_duration,
     "mcp_progress_interval": parse_progress_interval,
     "mcp_elicitation": parse_bool,
@@ -307,6 +348,8 @@ def load_settings(config_file: Path, environ: Mapping[str, str] | None = None) -
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigError(str(config_file), "(file)", f"cannot be read: {error}") from None
     settings = _apply(Settings(), values, lambda _key: str(config_file))
+    here = config_file.parent
+    settings = replace(settings, inventory=tuple(here / path for path in settings.inventory))
     overrides = {
         key: env[f"HITL_{key.upper()}"] for key in _PARSERS if key != "keymap" and f"HITL_{key.upper()}" in env
     }

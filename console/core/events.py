@@ -178,6 +178,11 @@ class EventChannel:
     def subscribe(self, sink: EventSink) -> None:
         self._sinks.append(sink)
 
+    def unsubscribe(self, sink: EventSink) -> None:
+        """Stop sending to `sink` (a screen that followed the session while it was open); unknown: no-op."""
+        if sink in self._sinks:
+            self._sinks.remove(sink)
+
     def __call__(self, event: SessionEvent) -> None:
         for sink in self._sinks:
             sink(event)

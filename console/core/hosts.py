@@ -7,7 +7,9 @@ here and in `console.core.views`, once, for every screen and listing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from console.core.errors import SessionError
 from console.core.paths import Paths
@@ -16,7 +18,7 @@ from console.core.transport.factory import open_transport
 from console.core.transport.hosts_file import NewHost, add_host
 from console.core.transport.inventory import HostSpec, Inventory, InventoryError, load_inventory
 from console.core.transport.probe import ProbeResult, probe_host
-from console.core.transport.trust import PassphrasePrompt, TrustPrompt
+from console.core.transport.trust import PassphrasePrompt, TrustPrompt, TrustRequest
 from console.core.views import HostInfo
 
 __all__ = ["Connector", "InventoryHosts", "NewHost", "ProbeResult", "address", "open_hosts"]
@@ -24,6 +26,18 @@ __all__ = ["Connector", "InventoryHosts", "NewHost", "ProbeResult", "address", "
 Connector = Callable[[HostSpec], Transport]
 """Opens the transport for a host. The default is `open_transport` (local or SSH); tests pass their own to make
 a host fail the way a remote one does."""
+
+
+def one_at_a_time(prompt: TrustPrompt) -> TrustPrompt:
+    """`prompt`, asked for one host at a time: a command on a group connects to its hosts concurrently, and two
+    unknown keys must not be put to the operator at once (interleaved fingerprints, one answer taken for both)."""
+    lock = asyncio.Lock()
+
+    async def ask(request: TrustRequest) -> bool:
+        async with lock:
+            return await prompt(request)
+
+    return ask
 
 
 def address(spec: HostSpec) -> str:
@@ -47,11 +61,15 @@ class InventoryHosts:
         trust_prompt: TrustPrompt | None,
         *,
         connect: Connector | None = None,
+        inventory_files: Sequence[Path] = (),
     ) -> None:
         self.inventory = inventory
+        self.inventory_files = tuple(inventory_files)
+        """The Ansible inventory files read with hosts.toml (`inventory` in config.toml)."""
         self.paths = paths
         self.trust_prompt = trust_prompt
-        self._connect: Connector = connect or (lambda spec: open_transport(spec, paths, trust_prompt))
+        asking = one_at_a_time(trust_prompt) if trust_prompt is not None else None
+        self._connect: Connector = connect or (lambda spec: open_transport(spec, paths, asking))
         self._open: dict[str, Transport] = {}
 
     @property
@@ -77,6 +95,9 @@ class InventoryHosts:
 
     def all(self) -> list[HostInfo]:
         return [host_info(spec) for spec in self.inventory.all()]
+
+    def groups(self) -> Mapping[str, tuple[str, ...]]:
+        return self.inventory.groups
 
     def ready(self, name: str) -> bool:
         return name in self._open or self._spec(name).is_local
@@ -113,7 +134,7 @@ class InventoryHosts:
 
     def reload(self) -> None:
         """Read hosts.toml and ~/.ssh/config again (transports already open stay open)."""
-        self.inventory = load_inventory(self.paths)
+        self.inventory = load_inventory(self.paths, ansible=self.inventory_files)
 
     async def close(self) -> None:
         for transport in self._open.values():
@@ -121,6 +142,9 @@ class InventoryHosts:
         self._open.clear()
 
 
-def open_hosts(paths: Paths, trust_prompt: TrustPrompt | None = None) -> InventoryHosts:
+def open_hosts(
+    paths: Paths, trust_prompt: TrustPrompt | None = None, *, inventory_files: Sequence[Path] = ()
+) -> InventoryHosts:
     """The host directory alone, for sub-commands that need no session (`hitl hosts`)."""
-    return InventoryHosts(load_inventory(paths), paths, trust_prompt)
+    inventory = load_inventory(paths, ansible=inventory_files)
+    return InventoryHosts(inventory, paths, trust_prompt, inventory_files=inventory_files)

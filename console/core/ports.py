@@ -20,6 +20,7 @@ from console.core.memory.records import (
     RecallHit,
     RequestState,
     RollbackPoint,
+    RolloutRecord,
     SecondApproval,
     StoreChange,
     StoredSession,
@@ -132,6 +133,13 @@ class Store(Protocol):
 
     def release_rollback_lock(self, keys: Sequence[str], *, token: str) -> None: ...
 
+    # rollouts (fleets)
+    def record_rollout(self, record: RolloutRecord) -> None: ...
+
+    def rollout(self, key: str) -> RolloutRecord | None: ...
+
+    def rollouts(self, limit: int = 50) -> list[RolloutRecord]: ...
+
     # notes, recall and the model's context
     def add_note(
         self, text: str, *, host: str | None = None, tags: Sequence[str] = (), author: str = "operator"
@@ -202,6 +210,10 @@ class Hosts(Protocol):
         ...
 
     def names(self) -> list[str]: ...
+
+    def groups(self) -> Mapping[str, tuple[str, ...]]:
+        """Named groups of hosts (hosts.toml `[groups]`, Ansible inventories): name -> host names."""
+        ...
 
     async def transport(self, name: str) -> Transport: ...
 

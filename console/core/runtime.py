@@ -138,7 +138,10 @@ def open_runtime(
         store = open_store(paths, settings)
         store.housekeep(time.time(), audit_retention=settings.audit_retention)
     memory = store
-    hosts = InventoryHosts(load_inventory(paths), paths, trust_prompt, connect=connect)
+    files = settings.inventory
+    hosts = InventoryHosts(
+        load_inventory(paths, ansible=files), paths, trust_prompt, connect=connect, inventory_files=files
+    )
     session = Session(
         settings=settings,
         hosts=hosts,

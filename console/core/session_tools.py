@@ -13,6 +13,8 @@ from typing import Any
 from console.core.agent.base import Report, ToolResult
 from console.core.agent.tools import command_summary, format_command_result, untrusted
 from console.core.errors import HitlError
+from console.core.fleet.records import FleetOutcome, HostState, is_rollout_key
+from console.core.fleet.targets import is_fleet
 from console.core.outcome import Origin, Outcome, PlanOutcome, Source, Verdict
 from console.core.redact import redact
 from console.core.rollback import expires_in, restorable
@@ -115,6 +117,37 @@ def _plan_result(outcome: PlanOutcome) -> ToolResult:
     return ToolResult("\n".join(lines), is_error=is_error, summary=" · ".join(summary[:2]), report=report)
 
 
+def _fleet_result(outcome: FleetOutcome) -> ToolResult:
+    """A command, plan or rollback across many hosts: one line per host (its state, exit status, rollback keys,
+    why it failed) and each host's output, redacted and fenced; the counts first."""
+    head = f"{outcome.title} on {outcome.target}: {outcome.tier.name}, decision: {outcome.decision}"
+    lines = [head, f"hosts: {outcome.summary()}"]
+    if outcome.reason:
+        lines.append(f"operator's reason: {redact(outcome.reason)}")
+    if outcome.stopped:
+        lines.append(f"rollout stopped: {redact(outcome.stopped)}")
+    if outcome.rollback_key:
+        lines.append(f"rollout key (undoes every host): {outcome.rollback_key}")
+    for run in outcome.hosts:
+        facts = [run.state.value]
+        if run.wave:
+            facts.insert(0, f"wave {run.wave}")
+        if run.exit_status is not None:
+            facts.append(f"exit {run.exit_status}")
+        facts += [f"rollback key {key}" for key in run.rollback_keys]
+        lines.append(f"\n{run.host}: {', '.join(facts)}")
+        if run.reason and run.state is not HostState.OK:
+            lines.append(f"why: {redact(run.reason)}")
+        for closed in run.outcomes:
+            if closed.result is not None:
+                lines.append(untrusted(_output(closed.result)))
+            if closed.attempted:
+                lines.append(miss_note(closed.attempted))
+    is_error = outcome.decision in {Verdict.REJECTED, Verdict.REFUSED} or not outcome.ok
+    summary = f"{head} · {outcome.summary()}" + (f" · {outcome.rollback_key}" if outcome.rollback_key else "")
+    return ToolResult("\n".join(lines), is_error=is_error, summary=summary)
+
+
 class SessionTools:
     """Implements `console.core.agent.base.ToolExecutor`. `origin` is who is behind the calls: the model, or the
     operator typing in manual mode (the same tools serve both, and the journal records which)."""
@@ -140,6 +173,20 @@ class SessionTools:
         session, origin = self.session, self.source
         memory = session.store
         match name:
+            case "run_command" if is_fleet(arguments["host"]):
+                fleet = await session.run_fleet(
+                    arguments["host"], arguments["command"], purpose=arguments.get("purpose", ""), source=origin
+                )
+                return _fleet_result(fleet)
+            case "propose_plan" if is_fleet(arguments["host"]):
+                steps = [(s["command"], s.get("purpose", "")) for s in arguments["steps"]]
+                fleet = await session.run_fleet_plan(arguments["title"], arguments["host"], steps, source=origin)
+                return _fleet_result(fleet)
+            case "request_rollback" if is_rollout_key(arguments["key"]):
+                fleet = await session.rollback_rollout(
+                    arguments["key"], reason=arguments.get("reason", ""), source=origin
+                )
+                return _fleet_result(fleet)
             case "run_command":
                 outcome = await session.run_command(
                     arguments["host"], arguments["command"], purpose=arguments.get("purpose", ""), source=origin
@@ -174,6 +221,7 @@ class SessionTools:
                     policy = f" policy={info.policy}" if info.policy else ""
                     current = " (current)" if host == session.current_host else ""
                     lines.append(f"{host} labels={labels}{policy}{current}")
+                lines += [f"@{group}: {', '.join(members)}" for group, members in session.hosts.groups().items()]
                 report = Report(
                     ("Host", "Address", "Labels", "Policy"),
                     tuple(

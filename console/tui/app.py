@@ -667,6 +667,14 @@ class HitlApp(App[None]):
 
         self.push_screen(HostsScreen.for_runtime(self.runtime))
 
+    def action_fleet(self) -> None:
+        if self.runtime is None:
+            toast(self, shown("No session is open yet."), title=shown("Rollouts"), severity="warning")
+            return
+        from console.tui.screens.fleet import FleetScreen
+
+        self.push_screen(FleetScreen.for_runtime(self.runtime))
+
     def action_export_audit(self) -> None:
         from console.core.errors import HitlError
 

@@ -53,6 +53,7 @@ class HitlCommands(Provider):
             session = runtime.session
             yield Command("Rollback timeline", "Browse rollback points and roll one back", "timeline")
             yield Command("Hosts", "List hosts, check connectivity, add a host", "hosts")
+            yield Command("Rollouts", "Commands across many hosts: each host's wave, status, output; retry", "fleet")
             state = "off" if session.read_only else "on"
             yield Command(
                 f"Read-only mode: turn {state}",

@@ -42,7 +42,11 @@ TOOLS: Final[list[dict[str, Any]]] = [
         ),
         "input_schema": _object(
             {
-                "host": {**_STRING, "description": "Host name from list_hosts, e.g. `local`."},
+                "host": {
+                    **_STRING,
+                    "description": "Host name from list_hosts, e.g. `local`; or `@GROUP`/`@LABEL` or a comma list "
+                    "for many hosts (READ runs on all at once; WRITE is one rollout the operator approves once).",
+                },
                 "command": {**_STRING, "description": "The exact shell command line."},
                 "purpose": {**_STRING, "description": "One sentence the operator reads: why this command."},
             },
@@ -59,7 +63,7 @@ TOOLS: Final[list[dict[str, Any]]] = [
         "input_schema": _object(
             {
                 "title": {**_STRING, "description": "A short title for the plan."},
-                "host": {**_STRING, "description": "Host name from list_hosts."},
+                "host": {**_STRING, "description": "Host name from list_hosts, or `@GROUP`/`@LABEL`/a comma list."},
                 "steps": {
                     "type": "array",
                     "minItems": 1,
@@ -102,7 +106,7 @@ TOOLS: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "list_hosts",
-        "description": "List the hosts hitl can reach, with their labels and policies.",
+        "description": "List the hosts hitl can reach, with their labels and policies, and the named groups.",
         "input_schema": _object({}, []),
     },
     {

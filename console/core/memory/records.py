@@ -16,9 +16,10 @@ RollbackStatus = Literal["live", "rolled back", "expired", "failed"]
 ROLLBACK_STATUSES: tuple[RollbackStatus, ...] = ("live", "rolled back", "expired", "failed")
 DECISIONS = ("approved", "rejected", "auto", "refused", "remembered")
 """`remembered`: approved by a remembered approval, whose id is the action's `rule_id`."""
-SOURCES = ("operator", "model", "mcp", "plan", "rollback", "cli")
+SOURCES = ("operator", "model", "mcp", "plan", "rollback", "rollout", "cli")
 """The documented kinds of `source` (who proposed an action): `mcp:CLIENT` names the client, a plan step is
-`plan:<id> (WHO)` with who proposed the plan, a rollback `rollback (WHO)`."""
+`plan:<id> (WHO)` with who proposed the plan, a rollback `rollback (WHO)`, a host's step in a command or plan
+across a group `rollout:<key> (WHO)`."""
 
 
 class MemoryStoreError(StoreError):
@@ -180,3 +181,36 @@ class AuditVerdict:
     def where(self) -> str:
         """What to name in a one-line failure: the record, else the audit row."""
         return self.record or f"row {self.first_bad_row}"
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutHost:
+    host: str
+    wave: int
+    state: str
+    keys: tuple[str, ...]
+    """Rollback keys of this host's steps, in the order they ran."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"host": self.host, "wave": self.wave, "state": self.state, "keys": list(self.keys)}
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutRecord:
+    key: str
+    created: float
+    target: str
+    title: str
+    tier: str
+    status: str
+    hosts: tuple[RolloutHost, ...]
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "target": self.target,
+            "title": self.title,
+            "tier": self.tier,
+            "status": self.status,
+            "hosts": [host.to_json() for host in self.hosts],
+        }

@@ -384,6 +384,31 @@ _V5_POSTGRESQL = (
 """
 )
 
+# 6: fleets (console.core.memory.rollouts): one row per rollout across a group of hosts, its hosts and their
+# rollback keys as JSON. Every write of a row appends a `rollout` audit event holding the whole row.
+_V6_SQLITE = """
+    CREATE TABLE rollouts (
+        key     TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        target  TEXT NOT NULL,
+        title   TEXT NOT NULL,
+        tier    TEXT NOT NULL,
+        status  TEXT NOT NULL,
+        hosts   TEXT NOT NULL
+    ) WITHOUT ROWID;
+"""
+_V6_POSTGRESQL = """
+    CREATE TABLE rollouts (
+        key     TEXT PRIMARY KEY,
+        created DOUBLE PRECISION NOT NULL,
+        target  TEXT NOT NULL,
+        title   TEXT NOT NULL,
+        tier    TEXT NOT NULL,
+        status  TEXT NOT NULL,
+        hosts   TEXT NOT NULL
+    );
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: sessions, actions, rollback points, notes, full-text indexes, the audit chain.
     Migration(_V1_SQLITE, _V1_POSTGRESQL),
@@ -401,6 +426,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # requests waiting for a second operator, remembered approvals kept in the store, who holds a host lock or
     # a rollback lock.
     Migration(_V5_SQLITE, _V5_POSTGRESQL),
+    # 6: fleets: one row per rollout across a group of hosts (console.core.memory.rollouts).
+    Migration(_V6_SQLITE, _V6_POSTGRESQL),
 )
 ROWS_CHAINED_FROM = 2
 """The schema version from which every write records the digests of the rows it touched."""

@@ -1,7 +1,8 @@
 """The record store's shared logic, the same for the embedded SQLite file (`console.core.memory.sqlite`) and
 the team's PostgreSQL database (`console.core.memory.postgres`), which differ only in their `Backend`: sessions,
 actions and the model's context here; rollback points (`rollback_points.py`), notes and recall (`notes.py`),
-the audit chain's operations (`audit_log.py`) and four-eyes requests (`requests.py`) in their parts.
+the audit chain's operations (`audit_log.py`), four-eyes requests (`requests.py`) and fleet rollouts
+(`rollouts.py`) in their parts.
 
 Decisions:
 - Synchronous calls: every call is a few short statements, so the async session calls it directly.
@@ -33,6 +34,7 @@ from console.core.memory.owner import owner_alive
 from console.core.memory.records import DECISIONS, ActionRecord, ActionState, StoredSession
 from console.core.memory.requests import ApprovalRequests
 from console.core.memory.rollback_points import ROLLBACK_COLUMNS, RollbackPoints, rollback_point_of
+from console.core.memory.rollouts import Rollouts
 from console.core.redact import redact, redact_json
 
 _ACTION_COLUMNS = (
@@ -72,7 +74,7 @@ def _action(row: Sequence[Any]) -> ActionRecord:
     )
 
 
-class RecordStore(RollbackPoints, NotesAndRecall, ApprovalRequests, AuditLog):
+class RecordStore(RollbackPoints, NotesAndRecall, ApprovalRequests, Rollouts, AuditLog):
     """Open one through `console.core.stores.open_store` (or `MemoryStore.open`, `PostgresStore.open`);
     thread-safe; a context manager."""
 

@@ -14,6 +14,8 @@
     command_flow.py  one command, with its edit loop and drift re-asks
     plan_flow.py     a plan: head READs, one approval, steps in order, abort
     rollback_flow.py a rollback: diff, approval bound to the reviewed state, undo point, restore
+    fleet_flow.py    a command or plan across a group: READ fanned out, WRITE/DESTRUCTIVE one rollout in waves
+    fleet_rollback.py undoing a rollout: every completed host, latest wave first, one approval
     parts.py         what the flows share
 """
 

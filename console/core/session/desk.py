@@ -77,6 +77,7 @@ class ApprovalDesk:
         warnings: tuple[str, ...] = (),
         diff: str | None = None,
         requires_force: bool = False,
+        details: tuple[str, ...] = (),
     ) -> ApprovalRequest:
         return ApprovalRequest(
             kind=kind,
@@ -89,6 +90,7 @@ class ApprovalDesk:
             warnings=warnings,
             diff=diff,
             requires_force=requires_force,
+            details=details,
             second_operator=self.policy.needs_second_operator(host),
             login_user=self._login_user(host.name),
         )

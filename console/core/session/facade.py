@@ -20,7 +20,11 @@ from console.core.classify.model import Classification
 from console.core.config import Settings
 from console.core.errors import SessionError
 from console.core.events import CurrentHostChanged, EventChannel, EventSink, ReadOnlyChanged
+from console.core.fleet.records import FleetOutcome
+from console.core.fleet.targets import TargetError
+from console.core.fleet.waves import parse_max_fail, parse_serial
 from console.core.gate import ApprovalStats, Gate
+from console.core.memory.records import ActionRecord, RolloutRecord
 from console.core.outcome import Origin, Outcome, PlanOutcome, Source
 from console.core.plan import Plan
 from console.core.ports import Hosts, Store
@@ -30,6 +34,8 @@ from console.core.session import team_feed
 from console.core.session.command_flow import CommandFlow
 from console.core.session.contexts import HostContexts
 from console.core.session.desk import ApprovalDesk
+from console.core.session.fleet_flow import FleetFlow, FleetOptions
+from console.core.session.fleet_rollback import FleetRollback
 from console.core.session.journal import ActionJournal
 from console.core.session.parts import SessionParts, SessionState
 from console.core.session.plan_flow import PlanFlow
@@ -116,6 +122,8 @@ class Session:
         self._commands = CommandFlow(self._parts)
         self._plans = PlanFlow(self._parts)
         self._rollbacks = RollbackFlow(self._parts)
+        self._fleets = FleetFlow(self._parts)
+        self._fleet_rollbacks = FleetRollback(self._parts, self._rollbacks)
 
     # --- state -------------------------------------------------------------------------------------------
 
@@ -220,6 +228,79 @@ class Session:
         """Offered after a plan stops: undo its completed steps, last first."""
         with self._parts.journal.closing_on_cancel(STOPPED):
             return await self._rollbacks.rollback_plan(plan, reason=reason, source=Source(Origin.OPERATOR))
+
+    # --- fleets: a command or plan across a group (console.core.fleet) -------------------------------------
+
+    def resolve_target(self, target: str) -> list[str]:
+        """The hosts `target` names (`web1`, `@web`, `web1,@db`), in inventory order; raises `TargetError`."""
+        return self._fleets.resolve(target)
+
+    def fleet_options(
+        self, *, serial: str | None = None, max_fail: str | None = None, pause: bool | None = None
+    ) -> FleetOptions:
+        """The rollout's waves and failure limit: the settings, with what the caller overrides (`--serial
+        1,25%`, `--max-fail 10%`); a bad value raises `ConfigError`-like `TargetError` with one line."""
+        settings = self.settings
+        try:
+            return FleetOptions(
+                serial=parse_serial(serial) if serial is not None else settings.serial,
+                max_fail=parse_max_fail(max_fail) if max_fail is not None else settings.max_fail,
+                pause=(settings.pause == "approve") if pause is None else pause,
+            )
+        except ValueError as error:
+            raise TargetError(str(error)) from None
+
+    async def run_fleet(
+        self,
+        target: str,
+        command: str,
+        *,
+        purpose: str = "",
+        source: Source | Origin | str = Origin.OPERATOR,
+        options: FleetOptions | None = None,
+    ) -> FleetOutcome:
+        """One command on every host `target` names: a READ fans out at once, a WRITE or DESTRUCTIVE is one
+        rollout approved once and run in waves."""
+        with self._parts.journal.closing_on_cancel(STOPPED):
+            return await self._fleets.run(
+                target,
+                purpose or command,
+                [(command, purpose)],
+                source=Source.of(source),
+                options=options or self.fleet_options(),
+            )
+
+    async def run_fleet_plan(
+        self,
+        title: str,
+        target: str,
+        steps: Sequence[tuple[str, str]],
+        *,
+        source: Source | Origin | str = Origin.OPERATOR,
+        options: FleetOptions | None = None,
+    ) -> FleetOutcome:
+        """A plan on every host `target` names, as one rollout: each wave runs the whole plan per host,
+        stopping that host at its first failure."""
+        with self._parts.journal.closing_on_cancel(STOPPED):
+            return await self._fleets.run(
+                target, title, steps, source=Source.of(source), options=options or self.fleet_options()
+            )
+
+    async def rollback_rollout(
+        self, key: str, *, reason: str = "", source: Source | Origin | str = Origin.OPERATOR
+    ) -> FleetOutcome:
+        """Undo every completed host of rollout `key`, latest wave first, after one approval."""
+        with self._parts.journal.closing_on_cancel(STOPPED):
+            return await self._fleet_rollbacks.rollback(key, reason=reason, source=Source.of(source))
+
+    def rollouts(self, limit: int = 50) -> list[RolloutRecord]:
+        """The rollouts recorded, newest first."""
+        return self.store.rollouts(limit)
+
+    def rollout_actions(self, key: str, *, limit: int = 2000) -> list[ActionRecord]:
+        """Every host's actions in rollout `key`, oldest first (for a fleet view: exit status, time, output)."""
+        tag = f"rollout:{key} ("
+        return [a for a in reversed(self.store.actions(limit=limit)) if a.source.startswith(tag)]
 
     async def follow_team(self) -> None:
         """Until cancelled: other operators' actions on the team store, as `TeamActivity` events (no-op without

@@ -42,6 +42,8 @@ class Flow(StrEnum):
     COMMAND = "command"
     PLAN = "plan"
     ROLLBACK = "rollback"
+    ROLLOUT = "rollout"
+    """A host's step in a command or plan across a group; `plan_id` carries the rollout's key."""
 
 
 @dataclass(slots=True)
@@ -77,6 +79,8 @@ def _recorded_source(source: Source, flow: Flow, plan_id: str | None) -> str:
     `plan:ID (WHO)`, naming who proposed the plan; a rollback as `rollback (WHO)`."""
     if flow is Flow.PLAN:
         return f"plan:{plan_id} ({source})"
+    if flow is Flow.ROLLOUT:
+        return f"rollout:{plan_id} ({source})"
     if flow is Flow.ROLLBACK:
         return f"rollback ({source})"
     return str(source)

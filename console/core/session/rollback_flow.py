@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from console.core.approval import StepReview
+from console.core.approval import Decision, StepReview
 from console.core.capture.diff import changed_since, snapshot_diff
 from console.core.capture.engine import CaptureError, Snapshot, plan_from_snapshot, restore_snapshot, take_capture
 from console.core.capture.paths import HostPathError, PathState, describe
+from console.core.classify.model import Classification
 from console.core.errors import HostLocked, SessionError
 from console.core.events import PlanChanged
 from console.core.gate import ApprovalRefused, ReviewSubject
@@ -38,8 +40,28 @@ from console.core.session.journal import Action, Flow, unapproved_status, verdic
 from console.core.session.parts import SessionParts
 from console.core.tiers import Tier
 from console.core.transport.base import Ended, RunResult, Transport
+from console.core.views import HostInfo
 
 UNDO_CAPTURE = "the current state, first, so this rollback can be undone too"
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackReview:
+    """A rollback of one host's points made ready for the operator: the diff, the warnings, the bound state."""
+
+    info: HostInfo
+    transport: Transport
+    points: tuple[RollbackPoint, ...]
+    snapshots: tuple[Snapshot, ...]
+    classification: Classification
+    targets: tuple[str, ...]
+    reviewed: ReviewSubject
+    diff: str
+    warnings: tuple[str, ...]
+
+    @property
+    def description(self) -> str:
+        return self.classification.command
 
 
 class RollbackFlow:
@@ -63,6 +85,32 @@ class RollbackFlow:
 
     async def _rollback(self, points: Sequence[RollbackPoint], *, reason: str, source: Source) -> Outcome:
         parts = self.parts
+        review = await self.review(points)
+        step = StepReview.unprepared(
+            1, review.description, reason, review.classification, capture_lines=(UNDO_CAPTURE,)
+        )
+        request = parts.desk.request(
+            "rollback",
+            review.info,
+            review.description,
+            [step],
+            warnings=review.warnings,
+            diff=review.diff,
+            requires_force=bool(review.warnings),
+        )
+        action = self.open(review, source)
+        answer = await parts.desk.ask(request, [action.id])
+        decision = answer.decision
+        self.decide(action, review, decision, answer.latency, approved_by=answer.approved_by)
+        if not decision.approved:
+            return parts.journal.close(action, unapproved_status(verdict_of(decision)), reason=decision.reason)
+        return await self.apply(
+            review, action, decided_by=decision.decided_by, reason=reason, request_id=answer.request_id
+        )
+
+    async def review(self, points: Sequence[RollbackPoint]) -> RollbackReview:
+        """Everything the operator is shown for rolling back `points` (one host), bound to the state now."""
+        parts = self.parts
         info = parts.hosts.info(points[0].host)
         refusal = parts.policy.refusal(info, "hitl rollback", Tier.WRITE, read_only=parts.state.read_only)
         if refusal:
@@ -77,43 +125,59 @@ class RollbackFlow:
         targets = sorted({path for snapshot in snapshots for path in snapshot.paths})
         reviewed, now = await self._subject(info.name, transport, description, targets)
         diff, warnings = await self._differences(points, snapshots, transport, now)
-        review = StepReview.unprepared(1, description, reason, classification, capture_lines=(UNDO_CAPTURE,))
-        request = parts.desk.request(
-            "rollback", info, description, [review], warnings=warnings, diff=diff, requires_force=bool(warnings)
+        return RollbackReview(
+            info, transport, tuple(points), tuple(snapshots), classification, tuple(targets), reviewed, diff, warnings
         )
-        journal = parts.journal
-        action = journal.open(info.name, description, classification, Source.of(source), flow=Flow.ROLLBACK)
-        answer = await parts.desk.ask(request, [action.id])
-        decision = answer.decision
-        verdict = verdict_of(decision)
-        journal.decide(
+
+    def open(self, review: RollbackReview, source: Source) -> Action:
+        return self.parts.journal.open(
+            review.info.name, review.description, review.classification, Source.of(source), flow=Flow.ROLLBACK
+        )
+
+    def decide(
+        self,
+        action: Action,
+        review: RollbackReview,
+        decision: Decision,
+        latency: float,
+        *,
+        approved_by: str | None = None,
+    ) -> None:
+        """`approved_by`: the second operator who approved it, on a four-eyes host."""
+        self.parts.journal.decide(
             action,
-            verdict,
+            verdict_of(decision),
             decision.decided_by,
-            latency=answer.latency,
+            latency=latency,
             reason=decision.reason,
-            digest=reviewed.digest,
-            approved_by=answer.approved_by,
+            digest=review.reviewed.digest,
+            approved_by=approved_by,
         )
-        if not decision.approved:
-            return journal.close(action, unapproved_status(verdict), reason=decision.reason)
-        approval = parts.gate.grant(reviewed, Tier.WRITE, now=parts.clock(), decided_by=decision.decided_by)
+
+    async def apply(
+        self, review: RollbackReview, action: Action, *, decided_by: str, reason: str, request_id: int | None = None
+    ) -> Outcome:
+        """After the approval, holding the host: re-check the reviewed state, then capture, restore and verify
+        each point. `request_id`: the second operator's request, voided when the state drifted."""
+        parts = self.parts
+        info, transport, description = review.info, review.transport, review.description
+        approval = parts.gate.grant(review.reviewed, Tier.WRITE, now=parts.clock(), decided_by=decided_by)
         try:
             with holding(parts.store, info.name, purpose("rollback", description)):
                 try:
-                    current, states = await self._subject(info.name, transport, description, targets)
+                    current, states = await self._subject(info.name, transport, description, review.targets)
                     parts.gate.consume(approval, current, now=parts.clock())
                 except (SessionError, ApprovalRefused) as error:
                     why = f"{error}; nothing was restored, roll back again to review the current state"
-                    if answer.request_id is not None:
-                        parts.desk.second.void(answer.request_id, why)
-                    return journal.close(action, Status.REFUSED, reason=why)
-                journal.start(action)
+                    if request_id is not None:
+                        parts.desk.second.void(request_id, why)
+                    return parts.journal.close(action, Status.REFUSED, reason=why)
+                parts.journal.start(action)
                 return await self._restore(
-                    transport, action, points=points, snapshots=snapshots, reason=reason, states=states
+                    transport, action, points=review.points, snapshots=review.snapshots, reason=reason, states=states
                 )
         except HostLocked as error:
-            return journal.close(action, Status.REFUSED, reason=str(error))
+            return parts.journal.close(action, Status.REFUSED, reason=str(error))
 
     async def _restore(
         self,

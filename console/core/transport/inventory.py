@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shlex
 import stat
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ LOCAL_NAME = "local"
 BUILT_IN = "built-in"
 DEFAULT_SSH_CONFIG = Path("~/.ssh/config")
 
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 POLICIES = ("read-only", "four-eyes")
 """A misspelt policy would silently protect nothing: anything else is refused."""
 _FIELDS = {"hostname", "port", "user", "identity_file", "known_hosts", "labels", "policy"}
@@ -60,6 +63,8 @@ LOCAL_HOST = HostSpec(name=LOCAL_NAME, hostname="localhost", labels=("local",))
 class Inventory:
     hosts: dict[str, HostSpec]
     warnings: tuple[str, ...] = field(default=())
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Named groups (`[groups]` in hosts.toml, Ansible inventory groups): name -> host names, in order."""
 
     def get(self, name: str) -> HostSpec:
         try:
@@ -72,40 +77,100 @@ class Inventory:
         return list(self.hosts.values())
 
 
-def load_inventory(paths: Paths, *, ssh_config: Path | None = DEFAULT_SSH_CONFIG) -> Inventory:
-    """`local`, then hosts.toml, then ~/.ssh/config aliases not already defined; ssh_config=None skips it."""
+def load_inventory(
+    paths: Paths, *, ssh_config: Path | None = DEFAULT_SSH_CONFIG, ansible: Sequence[Path] = ()
+) -> Inventory:
+    """`local`, then hosts.toml, then the Ansible inventory files (`inventory` in config.toml), then
+    ~/.ssh/config aliases not already defined; ssh_config=None skips it. A host defined twice keeps its first
+    definition (hosts.toml before Ansible); its Ansible groups still count."""
     hosts: dict[str, HostSpec] = {LOCAL_NAME: LOCAL_HOST}
     warnings: list[str] = []
-    for spec in _read_hosts_toml(paths.hosts_file):
+    specs, groups = _read_hosts_toml(paths.hosts_file)
+    for spec in specs:
         hosts[spec.name] = spec
         warnings += _identity_warnings(spec)
+    for path in ansible:
+        groups = _merge_groups(groups, _read_ansible(path, hosts, warnings))
     if ssh_config is not None:
         config = ssh_config.expanduser()
         for alias in ssh_config_aliases(config):
             hosts.setdefault(alias, HostSpec(name=alias, hostname=alias, source=str(config)))
-    return Inventory(hosts=hosts, warnings=tuple(warnings))
+    for group, members in groups.items():
+        unknown = [name for name in members if name not in hosts]
+        if unknown:
+            raise InventoryError(f"group {group!r} names unknown host(s): {', '.join(unknown)}")
+    return Inventory(hosts=hosts, warnings=tuple(warnings), groups=groups)
 
 
-def _read_hosts_toml(path: Path) -> list[HostSpec]:
+def _merge_groups(groups: dict[str, tuple[str, ...]], more: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    merged = dict(groups)
+    for name, members in more.items():
+        merged[name] = tuple(dict.fromkeys((*merged.get(name, ()), *members)))
+    return merged
+
+
+def _read_ansible(path: Path, hosts: dict[str, HostSpec], warnings: list[str]) -> dict[str, tuple[str, ...]]:
+    """Add an Ansible inventory's hosts (those not defined already) and return its groups."""
+    from console.core.fleet.ansible import AnsibleInventoryError, load
+
+    try:
+        found = load(path)
+    except AnsibleInventoryError as error:
+        raise InventoryError(str(error)) from None
+    for host in found.hosts:
+        if host.name == LOCAL_NAME:
+            warnings.append(f"{path}: host 'local' is reserved for this machine; that entry is not used")
+            continue
+        if host.name in hosts:
+            continue
+        spec = HostSpec(
+            name=host.name,
+            hostname=host.hostname,
+            port=host.port,
+            user=host.user,
+            identity_file=host.identity_file,
+            source=str(path),
+        )
+        hosts[host.name] = spec
+        warnings += _identity_warnings(spec)
+    return {name: tuple(h for h in members if h != LOCAL_NAME) for name, members in found.groups.items()}
+
+
+def _read_hosts_toml(path: Path) -> tuple[list[HostSpec], dict[str, tuple[str, ...]]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return []
+        return [], {}
     except (OSError, UnicodeDecodeError) as error:
         raise InventoryError(f"{path}: cannot read: {error}") from error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InventoryError(f"{path}: not valid TOML: {error}") from error
-    unknown_top = set(data) - {"hosts"}
+    unknown_top = set(data) - {"hosts", "groups"}
     if unknown_top:
         raise InventoryError(
-            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected [hosts.NAME]"
+            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected [hosts.NAME] and [groups]"
         )
     tables = data.get("hosts", {})
     if not isinstance(tables, dict):
         raise InventoryError(f"{path}: `hosts` must be a table of [hosts.NAME] tables")
-    return [_host_from_table(path, name, table) for name, table in tables.items()]
+    return [_host_from_table(path, name, table) for name, table in tables.items()], _groups(path, data)
+
+
+def _groups(path: Path, data: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """`[groups]`: `web = ["web1", "web2"]`."""
+    table = data.get("groups", {})
+    if not isinstance(table, dict):
+        raise InventoryError(f'{path}: `groups` must be a table such as [groups] web = ["web1", "web2"]')
+    groups = {}
+    for name, members in table.items():
+        if not _GROUP_NAME.match(name):
+            raise InventoryError(f"{path}: group {name!r}: a group name is letters, digits, '.', '_' or '-'")
+        if not isinstance(members, list) or not all(isinstance(m, str) and m for m in members):
+            raise InventoryError(f"{path}: group {name!r} must be a list of host names")
+        groups[name] = tuple(dict.fromkeys(members))
+    return groups
 
 
 def _host_from_table(path: Path, name: str, table: Any) -> HostSpec:

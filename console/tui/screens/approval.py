@@ -223,6 +223,8 @@ class ApprovalScreen(ModalScreen[Decision | None]):
                 if request.host_labels:
                     host = line(host, shown_line("  labels: " + ", ".join(request.host_labels)))
                 yield Static(host)
+                for detail in request.details:  # a rollout's hosts and waves, or a wave's results
+                    yield Static(plain(shown_line(detail)), classes="detail")
                 if request.requested_by:
                     who = request.requested_by
                     kind = "an agent over MCP" if who.startswith("mcp:") else "another operator, who approved it"

@@ -83,8 +83,10 @@ _ADDED_AFTER_3 = (
     "ALTER TABLE rollback_locks DROP COLUMN operator",
     "DROP TABLE approval_requests",
     "DROP TABLE remembered_rules",
+    "DROP TABLE rollouts",
 )
-"""What migrations 4 (how a READ ran) and 5 (team mode) added, dropped again: the database as schema 3 held it."""
+"""What migrations 4 (how a READ ran), 5 (team mode) and 6 (fleets' rollouts) added, dropped again: the
+database as schema 3 held it."""
 
 
 def test_a_database_written_before_the_columns_existed_still_verifies_without_a_new_checkpoint(
