@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 # Larger inputs are not analysed at all: nobody reviews 64 KiB of shell by eye either.
 MAX_INPUT_BYTES = 64 * 1024
@@ -115,11 +116,13 @@ def foreign_characters(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _unquoted(text: str) -> list[str]:
-    out: list[str] = []
+def _scan(text: str) -> Iterator[tuple[str, bool]]:
+    """Each character of `text` with whether the shell reads it unquoted and unescaped (quotes and the
+    backslashes that escape are themselves not plain)."""
     quote = ""
     escaped = False
     for char in text:
+        plain = False
         if escaped:
             escaped = False
         elif quote:
@@ -132,8 +135,12 @@ def _unquoted(text: str) -> list[str]:
         elif char == "\\":
             escaped = True
         else:
-            out.append(char)
-    return out
+            plain = True
+        yield char, plain
+
+
+def _unquoted(text: str) -> list[str]:
+    return [char for char, plain in _scan(text) if plain]
 
 
 def ascii_reading(text: str) -> tuple[str, list[str]] | None:
@@ -143,25 +150,11 @@ def ascii_reading(text: str) -> tuple[str, list[str]] | None:
         return None
     out: list[str] = []
     found: list[str] = []
-    quote = ""
-    escaped = False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif quote:
-            if char == quote:
-                quote = ""
-            elif char == "\\" and quote == '"':
-                escaped = True
-        elif char in "'\"":
-            quote = char
-        elif char == "\\":
-            escaped = True
-        elif not char.isascii():
-            mapped = ascii_lookalike(char)
-            if mapped is not None:
-                out.append(mapped)
-                found.append(f"{describe_char(char)} (looks like `{mapped or 'nothing'}`)")
-                continue
-        out.append(char)
+    for char, plain in _scan(text):
+        mapped = ascii_lookalike(char) if plain and not char.isascii() else None
+        if mapped is not None:
+            out.append(mapped)
+            found.append(f"{describe_char(char)} (looks like `{mapped or 'nothing'}`)")
+        else:
+            out.append(char)
     return ("".join(out), list(dict.fromkeys(found))) if found else None
